@@ -1,0 +1,174 @@
+"""Accuracy of the topic filter, section classifier and kind detector against hand labels.
+
+    .venv/bin/python bench/classify.py [--errors] [--labels PATH]
+
+Labels: tests/fixtures/labels_2024-11.jsonl (judged by hand from title + abstract before the
+rules were written). Weeks 2024-11-25 and 2024-12-02 were looked at while choosing phrases;
+week 2024-12-09 is a hold-out that was labelled up front and never tuned on, so its numbers
+are the honest estimate for an unseen week.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from newsletter.sections import DEFAULT_SECTIONS, classify  # noqa: E402
+from newsletter.topics import llm_relevance, paper_kind  # noqa: E402
+
+DEFAULT_LABELS = ROOT / "tests" / "fixtures" / "labels_2024-11.jsonl"
+# The editor's issue calls the section "LLM Quantization"; ours is the same section.
+SAME_SECTION = {"LLM Quantization": "LLM Quantization & Optimization"}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    arxiv_id: str
+    week: str
+    title: str
+    abstract: str | None
+    is_llm: bool
+    section: str | None
+    kind: str
+    editor_pick: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    n: int
+    precision: float
+    recall: float
+    topic_accuracy: float
+    n_llm: int
+    section_accuracy: float
+    kind_accuracy: float
+
+    def line(self, label: str) -> str:
+        return (
+            f"{label:<22} n={self.n:<4} topic P={self.precision:.2f} R={self.recall:.2f} "
+            f"acc={self.topic_accuracy:.2f} | LLM n={self.n_llm:<3} "
+            f"section={self.section_accuracy:.2f} kind={self.kind_accuracy:.2f}"
+        )
+
+
+def load(path: Path) -> list[Row]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            rows.append(
+                Row(d["arxiv_id"], d["week"], d["title"], d["abstract"], d["is_llm"],
+                    d["section"], d["kind"], d.get("editor_pick", False))
+            )
+    return rows
+
+
+def score(rows: Sequence[Row]) -> Scores:
+    tp = fp = fn = correct_topic = 0
+    llm_rows = [r for r in rows if r.is_llm]
+    for r in rows:
+        predicted = llm_relevance(r.title, r.abstract).is_llm
+        tp += predicted and r.is_llm
+        fp += predicted and not r.is_llm
+        fn += r.is_llm and not predicted
+        correct_topic += predicted == r.is_llm
+    section_ok = sum(classify(r.title, r.abstract).section == r.section for r in llm_rows)
+    kind_ok = sum(paper_kind(r.title, r.abstract)[0].value == r.kind for r in llm_rows)
+    return Scores(
+        n=len(rows),
+        precision=tp / (tp + fp) if tp + fp else 0.0,
+        recall=tp / (tp + fn) if tp + fn else 0.0,
+        topic_accuracy=correct_topic / len(rows) if rows else 0.0,
+        n_llm=len(llm_rows),
+        section_accuracy=section_ok / len(llm_rows) if llm_rows else 0.0,
+        kind_accuracy=kind_ok / len(llm_rows) if llm_rows else 0.0,
+    )
+
+
+def print_errors(rows: Iterable[Row]) -> None:
+    for r in rows:
+        verdict = llm_relevance(r.title, r.abstract)
+        if verdict.is_llm != r.is_llm:
+            print(f"TOPIC  gold={r.is_llm!s:<5} score={verdict.score:+.1f} {r.title[:70]}")
+            print(f"       {', '.join(verdict.reasons[:8])}")
+        if not r.is_llm:
+            continue
+        c = classify(r.title, r.abstract)
+        if c.section != r.section:
+            top = sorted(c.scores.items(), key=lambda kv: -kv[1])[:3]
+            print(f"SECTION gold={r.section} got={c.section} {r.title[:60]}")
+            print("       " + "; ".join(f"{n}={v:g} {c.matched[n][:5]}" for n, v in top))
+        kind, why = paper_kind(r.title, r.abstract)
+        if kind.value != r.kind:
+            print(f"KIND   gold={r.kind} got={kind.value} {why[:5]} {r.title[:60]}")
+
+
+def picks(rows: Sequence[Row], labels_path: Path) -> None:
+    picks_file = Path("/work/shared/data/picks_week_2024-11-25.jsonl")
+    gold: dict[str, str] = {}
+    if picks_file.exists():
+        for line in picks_file.read_text(encoding="utf-8").splitlines():
+            d = json.loads(line)
+            gold[d["arxiv_id"]] = SAME_SECTION.get(d["section"], d["section"])
+    else:  # fall back to the labels, which carry the editor's section for picks
+        gold = {r.arxiv_id: r.section or "" for r in rows if r.editor_pick}
+    hits = 0
+    for r in rows:
+        if r.arxiv_id in gold:
+            got = classify(r.title, r.abstract).section
+            ok = got == gold[r.arxiv_id]
+            hits += ok
+            topic = llm_relevance(r.title, r.abstract).is_llm
+            print(f"  {'ok ' if ok else 'MISS'} llm={topic!s:<5} {got:<32} {r.title[:55]}")
+    print(f"editor's picks placed in the editor's section: {hits}/{len(gold)}")
+
+
+def timing(rows: Sequence[Row], n: int = 20_000) -> None:
+    # Distinct strings, so the tokenisation cache cannot make the timing look better.
+    papers = [(f"{r.title} #{i}", f"{r.abstract or ''} #{i}") for i, r in
+              enumerate(rows[j % len(rows)] for j in range(n))]
+    start = time.perf_counter()
+    for title, abstract in papers:
+        classify(title, abstract)
+    t_classify = time.perf_counter() - start
+    start = time.perf_counter()
+    for title, abstract in papers:
+        llm_relevance(title, abstract)
+        paper_kind(title, abstract)
+    t_rest = time.perf_counter() - start
+    print(f"speed: classify x{n}: {t_classify:.2f}s; then topic + kind on the same papers: "
+          f"{t_rest:.2f}s")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
+    parser.add_argument("--errors", action="store_true", help="list every disagreement")
+    parser.add_argument("--no-timing", action="store_true")
+    args = parser.parse_args(argv)
+    rows = load(args.labels)
+    assert {s.name for s in DEFAULT_SECTIONS} >= {r.section for r in rows if r.section}
+    tuned = [r for r in rows if r.week != "2024-12-09"]
+    print(score(tuned).line("weeks 1+2 (tuned on)"))
+    for week in sorted({r.week for r in rows}):
+        label = f"week {week}" + (" hold-out" if week == "2024-12-09" else "")
+        print(score([r for r in rows if r.week == week]).line(label))
+    print(score(rows).line("all labelled"))
+    picks(rows, args.labels)
+    if args.errors:
+        print_errors(rows)
+    if not args.no_timing:
+        timing(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

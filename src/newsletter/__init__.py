@@ -1,0 +1,1 @@
+"""Weekly newsletter of the most important LLM papers."""

@@ -1,0 +1,236 @@
+"""Settings from the environment and `.env`, and the editor's `newsletter.toml`.
+
+This is the only module that reads `os.environ`; everything else takes arguments.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from newsletter.errors import ConfigError
+from newsletter.models import FeedSpec, Promo, SourceKind
+
+DEFAULT_DATABASE_URL = "sqlite:///data/newsletter.db"
+# templates/ sits at the project root, beside src/; an installed copy can point elsewhere.
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+
+class Settings(BaseSettings):
+    """Machine and secret settings: `NEWSLETTER_*` variables, or a `.env` file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSLETTER_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    config: Path = Path("newsletter.toml")
+    contact_email: str = "newsletter@example.org"
+    http_timeout: float = Field(default=30.0, gt=0)
+    max_feed_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    http_retries: int = Field(default=4, ge=0)
+    arxiv_delay: float = Field(default=3.0, ge=0)
+    templates: Path = TEMPLATES_DIR
+
+    @property
+    def user_agent(self) -> str:
+        return f"newsletter/0.1 (+mailto:{self.contact_email})"
+
+
+class FeedConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    kind: SourceKind
+    url: str = Field(min_length=1)
+    weight: float = Field(default=1.0, ge=0)
+
+    def spec(self) -> FeedSpec:
+        return FeedSpec(name=self.name, kind=self.kind, url=self.url, weight=self.weight)
+
+
+DEFAULT_INTRO = (
+    "Large language models (LLMs) have advanced rapidly in recent years. As new generations of "
+    "models are developed, researchers and engineers need to stay informed on the latest progress.",
+    "This article summarizes some of the most important LLM papers published during the "
+    "{week_name}. The papers cover various topics shaping the next generation of language "
+    "models, from model optimization and scaling to reasoning, benchmarking, and enhancing "
+    "performance.",
+    "Keeping up with novel LLM research across these domains will help guide continued progress "
+    "toward models that are more capable, robust, and aligned with human values.",
+)
+
+
+class TextsConfig(BaseModel):
+    """The issue's fixed texts. Placeholders: {start} {end} (DD/MM), {week_name}, {count}."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = "Important LLMs Papers for the Week from {start} to {end}"
+    subtitle: str = "Stay Updated with Recent Large Language Models Research"
+    intro: list[str] = Field(default_factory=lambda: list(DEFAULT_INTRO))
+    toc_heading: str = "Table of Contents:"
+    preheader: str = "{count} important LLM papers from the {week_name}"
+    no_abstract: str = "No abstract was available for this paper; read it on arXiv."
+
+
+class LinkConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: str
+    url: str
+
+
+class PromoConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    position: str = Field(pattern=r"^(top|after_intro|after_toc|after_section:[1-9][0-9]*|end)$")
+    title: str = ""
+    text: list[str] | str = Field(default_factory=list)
+    links: list[LinkConfig] = Field(default_factory=list)
+    image: str | None = None
+    image_alt: str = ""
+    enabled: bool = True
+
+    def promo(self) -> Promo:
+        paragraphs = [self.text] if isinstance(self.text, str) else self.text
+        return Promo(
+            name=self.name,
+            position=self.position,
+            title=self.title,
+            paragraphs=tuple(p for p in paragraphs if p.strip()),
+            links=tuple((link.label, link.url) for link in self.links),
+            image=self.image,
+            image_alt=self.image_alt,
+        )
+
+
+DEFAULT_PROMOS = (
+    PromoConfig(
+        name="ebook",
+        position="after_toc",
+        title="My New E-Book: LLM Roadmap from Beginner to Advanced Level",
+        text=[
+            "I am pleased to announce that I have published my new ebook LLM Roadmap from "
+            "Beginner to Advanced Level. This ebook will provide all the resources you need to "
+            "start your journey towards mastering LLMs."
+        ],
+    ),
+    PromoConfig(
+        name="mentoring",
+        position="end",
+        text=[
+            "Are you looking to start a career in data science and AI and do not know how? I "
+            "offer data science mentoring sessions and long-term career mentoring:"
+        ],
+        links=[
+            LinkConfig(label="Mentoring sessions", url="https://lnkd.in/dXeg3KPW"),
+            LinkConfig(label="Long-term mentoring", url="https://lnkd.in/dtdUYBrM"),
+        ],
+    ),
+)
+
+
+class KindWeights(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    survey: float = 0.45
+    benchmark: float = 0.3
+    scaling_law: float = 0.55
+    replication: float = 0.45
+    open_release: float = 0.45
+    method: float = 0.0
+
+
+class WeightsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    upvotes: float = 1.0
+    comments: float = 0.15
+    feeds: float = 0.2
+    topic: float = 0.3
+    kinds: KindWeights = Field(default_factory=KindWeights)
+
+
+class SelectionConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    size: int = Field(default=12, ge=1, le=100)
+    per_section: int = Field(default=3, ge=1)
+    weights: WeightsConfig = Field(default_factory=WeightsConfig)
+
+
+class EditorialConfig(BaseModel):
+    """The editor's settings (`newsletter.toml`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    feeds: list[FeedConfig] = Field(default_factory=list)
+    sections: list[dict[str, Any]] | None = None  # validated by sections.sections_from_config
+    selection: SelectionConfig = Field(default_factory=SelectionConfig)
+    texts: TextsConfig = Field(default_factory=TextsConfig)
+    promos: list[PromoConfig] = Field(default_factory=lambda: list(DEFAULT_PROMOS))
+    overrides_dir: str = "overrides"
+
+    @field_validator("promos")
+    @classmethod
+    def _unique_promos(cls, promos: list[PromoConfig]) -> list[PromoConfig]:
+        names = [p.name for p in promos]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"promo names must be unique, repeated: {', '.join(dupes)}")
+        return promos
+
+    @field_validator("feeds")
+    @classmethod
+    def _unique_names(cls, feeds: list[FeedConfig]) -> list[FeedConfig]:
+        names = [f.name for f in feeds]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"feed names must be unique, repeated: {', '.join(dupes)}")
+        return feeds
+
+    def feed_specs(self) -> list[FeedSpec]:
+        return [f.spec() for f in self.feeds]
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid setting: {_first_error(exc)}") from exc
+
+
+def load_editorial(path: Path) -> EditorialConfig:
+    """Read `newsletter.toml`; a relative feed path is taken relative to the file."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    for feed in raw.get("feeds", []):
+        if isinstance(feed, dict) and isinstance(feed.get("url"), str):
+            feed["url"] = resolve_location(feed["url"], path.parent)
+    try:
+        return EditorialConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_first_error(exc)}") from exc
+
+
+def resolve_location(url: str, base: Path) -> str:
+    """URLs stay as they are; a relative file path becomes absolute against `base`."""
+    if "://" in url or Path(url).is_absolute():
+        return url
+    return str((base / url).resolve())
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}" if where else err["msg"]

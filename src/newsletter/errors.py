@@ -1,0 +1,44 @@
+"""A small exception tree; every error carries the context needed to act on it.
+
+The CLI prints `str(error)` as one line followed by the error's hint.
+"""
+
+from __future__ import annotations
+
+
+class NewsletterError(Exception):
+    """Base of every error the newsletter raises on purpose."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        if hint is not None:
+            self.hint = hint
+
+
+class ConfigError(NewsletterError):
+    hint = "check newsletter.toml and your environment (.env); see .env.example"
+
+
+class FeedError(NewsletterError):
+    """A feed could not be fetched or read at all."""
+
+    hint = "check the feed URL, or run again later if the server is busy"
+
+    def __init__(
+        self, message: str, *, url: str, status: int | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.url = url
+        self.status = status
+
+
+class StoreError(NewsletterError):
+    hint = "check NEWSLETTER_DATABASE_URL and that the database is reachable"
+
+
+class IngestError(NewsletterError):
+    """No feed of an ingest run worked."""
+
+    hint = "see the lines above for each feed's reason"

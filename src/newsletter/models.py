@@ -1,0 +1,219 @@
+"""Plain typed data passed between the steps: feeds → papers → selection → issue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from newsletter.summarize import Paragraph
+
+
+class SourceKind(StrEnum):
+    ARXIV_RSS = "arxiv-rss"
+    ARXIV_API = "arxiv-api"
+    HF_DAILY = "hf-daily"
+    RSS = "rss"
+
+
+class AnnounceType(StrEnum):
+    """arXiv's announce types; feeds that do not say are treated as NEW."""
+
+    NEW = "new"
+    CROSS = "cross"
+    REPLACE = "replace"
+    REPLACE_CROSS = "replace-cross"
+
+    @property
+    def is_replacement(self) -> bool:
+        return self in (AnnounceType.REPLACE, AnnounceType.REPLACE_CROSS)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One configured source: a `[[feeds]]` entry or a `--source KIND=URL`."""
+
+    name: str
+    kind: SourceKind
+    url: str
+    weight: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A paper as one feed showed it, already cleaned to plain text."""
+
+    arxiv_id: str
+    title: str
+    feed: str
+    abstract: str = ""
+    version: int | None = None
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    primary_category: str | None = None
+    submitted_at: dt.datetime | None = None
+    listed_on: dt.date | None = None
+    announce_type: AnnounceType = AnnounceType.NEW
+    upvotes: int | None = None
+    comments: int | None = None
+    on_hugging_face: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """What one feed said about a paper: the evidence the selector weighs."""
+
+    feed: str
+    listed_on: dt.date | None
+    announce_type: AnnounceType
+    upvotes: int | None = None
+    comments: int | None = None
+    on_hugging_face: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """A paper in the store: one row per arXiv id, merged across feeds."""
+
+    arxiv_id: str
+    title: str
+    abstract: str
+    version: int | None
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]
+    primary_category: str | None
+    submitted_at: dt.datetime | None
+    listed_on: dt.date | None
+    abs_url: str
+    pdf_url: str
+    hf_url: str | None
+    signals: tuple[Signal, ...] = ()
+
+    @property
+    def feeds(self) -> tuple[str, ...]:
+        return tuple(s.feed for s in self.signals)
+
+    @property
+    def upvotes(self) -> int | None:
+        votes = [s.upvotes for s in self.signals if s.upvotes is not None]
+        return max(votes) if votes else None
+
+    @property
+    def comments(self) -> int | None:
+        counts = [s.comments for s in self.signals if s.comments is not None]
+        return max(counts) if counts else None
+
+
+@dataclass(slots=True)
+class ParseResult:
+    """What a parser made of one document: the listings, and what it passed over."""
+
+    listings: list[Listing] = field(default_factory=list)
+    skipped: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class FeedReport:
+    """One line of `newsletter ingest` output."""
+
+    feed: str
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    not_modified: bool = False
+    error: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class ScorePart:
+    """One term of a paper's importance score, with what it is made of."""
+
+    name: str
+    value: float
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A paper of the week that is on topic, with its score and its section."""
+
+    paper: Paper
+    score: float
+    parts: tuple[ScorePart, ...]
+    section: str
+    section_scores: dict[str, float]
+    kind: str
+    forced: bool = False
+
+    @property
+    def why(self) -> str:
+        """The score broken down, e.g. "upvotes 0.98 (24 of the day's best 25) + kind 0.45 (…)"."""
+        terms = [f"{p.name} {p.value:.2f} ({p.detail})" for p in self.parts]
+        if self.forced:
+            terms.insert(0, "included by the editor")
+        return " + ".join(terms) or "no signal"
+
+
+@dataclass(frozen=True, slots=True)
+class Promo:
+    """An owner's block (e-book, mentoring, …) placed at a position in the issue."""
+
+    name: str
+    position: str  # top | after_intro | after_toc | after_section:N | end
+    title: str = ""
+    paragraphs: tuple[str, ...] = ()
+    links: tuple[tuple[str, str], ...] = ()  # (label, url)
+    image: str | None = None
+    image_alt: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuePaper:
+    number: str  # "1.1"
+    arxiv_id: str
+    title: str
+    url: str
+    pdf_url: str
+    hf_url: str | None
+    authors: tuple[str, ...]
+    summary: tuple[Paragraph, ...]
+    score: float
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssueSection:
+    number: int
+    name: str
+    papers: tuple[IssuePaper, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """A week's issue, ready to render."""
+
+    number: int
+    week_start: dt.date
+    week_end: dt.date
+    title: str
+    subtitle: str
+    intro: tuple[str, ...]
+    toc_heading: str
+    sections: tuple[IssueSection, ...]
+    promos: tuple[Promo, ...]
+    candidates: tuple[Candidate, ...]
+
+    def promos_at(self, position: str) -> tuple[Promo, ...]:
+        return tuple(p for p in self.promos if p.position == position)
+
+    @property
+    def papers(self) -> tuple[IssuePaper, ...]:
+        return tuple(p for s in self.sections for p in s.papers)

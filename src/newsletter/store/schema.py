@@ -1,0 +1,114 @@
+"""Table definitions. Only the store and the migrations use them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware datetimes stored as UTC on every backend (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware one")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, dt.datetime)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+papers = Table(
+    "papers",
+    metadata,
+    Column("arxiv_id", String(40), primary_key=True),
+    Column("version", Integer),
+    Column("title", Text, nullable=False),
+    Column("abstract", Text, nullable=False, default=""),
+    Column("authors", JSON, nullable=False),
+    Column("categories", JSON, nullable=False),
+    Column("primary_category", String(40)),
+    Column("abs_url", Text, nullable=False),
+    Column("pdf_url", Text, nullable=False),
+    Column("hf_url", Text),
+    Column("submitted_at", UTCDateTime()),
+    Column("listed_on", Date, index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+signals = Table(
+    "signals",
+    metadata,
+    Column(
+        "arxiv_id",
+        String(40),
+        ForeignKey("papers.arxiv_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("feed", String(200), primary_key=True),
+    Column("listed_on", Date),
+    Column("announce_type", String(20), nullable=False),
+    Column("upvotes", Integer),
+    Column("comments", Integer),
+    Column("on_hugging_face", Boolean, nullable=False, default=False),
+)
+
+feed_state = Table(
+    "feed_state",
+    metadata,
+    Column("location", Text, primary_key=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("fetched_at", UTCDateTime(), nullable=False),
+)
+
+issues = Table(
+    "issues",
+    metadata,
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("week_start", Date, nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("markdown", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime()),
+)

@@ -1,0 +1,79 @@
+"""The `newsletter` command: help everywhere, one-line errors, the demo and ingest runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from newsletter.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def all_commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        path = f"{prefix}{name}"
+        found.append((path, command))
+        if isinstance(command, click.Group):
+            found.extend(all_commands(command, path + " "))
+    return found
+
+
+@pytest.mark.parametrize("path,command", all_commands(cli), ids=lambda v: str(v))
+def test_every_command_has_help_and_is_in_the_readme(path: str, command: click.Command) -> None:
+    """Each command documents itself with an example and appears in the README."""
+    assert command.help and len(command.help.strip()) > 20, f"{path} has no help"
+    assert "Example:" in command.help, f"{path} help has no example"
+    assert f"newsletter {path}" in (ROOT / "README.md").read_text(encoding="utf-8")
+    result = CliRunner().invoke(cli, [*path.split(), "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_a_newsletter_error_is_one_line_and_a_hint(tmp_path: Path) -> None:
+    """A missing config prints `error: …` and `hint: …` on stderr and exits 1."""
+    run = _newsletter(tmp_path, "--config", str(tmp_path / "nope.toml"), "ingest")
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert lines[0].startswith("error: config file not found")
+    assert lines[1].startswith("hint: ")
+    assert "Traceback" not in run.stderr
+
+
+def test_the_demo_fills_the_store_from_the_bundled_feeds(tmp_path: Path) -> None:
+    """`newsletter demo` ingests every recorded list with no network, and again changes nothing."""
+    first = _newsletter(tmp_path, "demo")
+    assert first.returncode == 0, first.stderr
+    assert "hf-daily: fetched 325, new 325" in first.stdout
+    assert "arxiv-cs-cl: fetched 139, new 92" in first.stdout
+    assert "holds" in first.stdout or "papers in" in first.stdout
+    again = _newsletter(tmp_path, "demo")
+    assert "hf-daily: fetched 325, new 0, updated 0, unchanged 325" in again.stdout
+
+
+def test_ingest_fails_with_a_reason_when_no_feed_works(tmp_path: Path) -> None:
+    """With every source broken, each feed says why and the command exits non-zero."""
+    run = _newsletter(tmp_path, "ingest", "--source", f"rss={tmp_path / 'missing.xml'}")
+    assert run.returncode == 1
+    assert "failed:" in run.stdout
+    assert run.stderr.startswith("error: no feed could be ingested")
+
+
+def test_source_needs_kind_equals_url(tmp_path: Path) -> None:
+    """A malformed --source is a usage error naming the known kinds."""
+    run = _newsletter(tmp_path, "ingest", "--source", "atom:https://x")
+    assert run.returncode == 2
+    assert "arxiv-rss, arxiv-api, hf-daily, rss" in run.stderr
+
+
+def _newsletter(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "NEWSLETTER_DATABASE_URL": f"sqlite:///{cwd / 'n.db'}"}
+    return subprocess.run(
+        [sys.executable, "-m", "newsletter.cli", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+    )
