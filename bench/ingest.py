@@ -35,7 +35,7 @@ WORDS = (
 def fake_feed(feed_no: int, entries: int, rng: random.Random) -> str:
     items = []
     for i in range(entries):
-        arxiv_id = f"24{feed_no + 10:02d}.{i:05d}"
+        arxiv_id = f"24{feed_no % 12 + 1:02d}.{feed_no % 10}{i:04d}"
         title = " ".join(rng.choices(WORDS, k=9)).capitalize()
         abstract = ". ".join(" ".join(rng.choices(WORDS, k=18)) for _ in range(7))
         kind = rng.choice(["new", "new", "new", "cross", "replace"])
@@ -93,6 +93,9 @@ def main() -> None:
             elapsed = time.perf_counter() - start
             stored = store.count_papers()
         server.shutdown()
+    for r in reports:
+        if not r.ok or r.problems:
+            print(f"  {r.feed}: {r.error or r.problems[:2]}")
     entries = sum(r.fetched for r in reports)
     failed = [r for r in reports if not r.ok]
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

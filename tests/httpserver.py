@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Literal
+from typing import Literal, Self
 from urllib.parse import urlsplit
 
 __all__ = ["FeedServer", "Hit", "Reply"]
@@ -86,7 +86,7 @@ class FeedServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> FeedServer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

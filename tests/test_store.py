@@ -12,9 +12,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from newsletter.models import AnnounceType, Listing
-from newsletter.store.schema import metadata
 from newsletter.store import FeedState, Store
-from tests.stores import any_store, any_store_url  # noqa: F401  (fixtures)
+from newsletter.store.schema import metadata
 
 D = dt.date
 

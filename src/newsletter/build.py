@@ -14,7 +14,7 @@ from newsletter.issue import assemble, fill
 from newsletter.models import Candidate, Issue, Paper
 from newsletter.render import Rendered, environment, render
 from newsletter.sections import DEFAULT_SECTIONS, Section, sections_from_config
-from newsletter.select import Rules, Weights, force, pick, rank
+from newsletter.select import Analyser, Rules, Weights, force, pick, rank_analysed
 from newsletter.store import Store
 from newsletter.week import Week
 
@@ -60,8 +60,12 @@ def build_issue(
     """Rank the week's papers, pick and place them, render, and save the numbered draft."""
     sections = section_taxonomy(editorial)
     rules = selection_rules(editorial, sections, feed_weights, overrides.size)
-    papers = store.papers_listed_between(week.start, week.end)
-    ranked = rank(papers, rules)
+    with Analyser(rules.sections) as analyser:
+        for day in store.papers_by_day(week.start, week.end):
+            analyser.submit(day)  # read in workers while the next day loads
+        analysed = analyser.results()
+    papers = [paper for paper, _ in analysed]
+    ranked = rank_analysed(analysed, rules)
     forced = _forced(store, papers, rules, overrides.include)
     if not ranked and not forced:
         raise NoCandidatesError(

@@ -15,8 +15,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from newsletter.build import Built, Overrides, build_issue, read_overrides, section_taxonomy, write_files
-
+from newsletter.build import (
+    Built,
+    Overrides,
+    build_issue,
+    read_overrides,
+    section_taxonomy,
+    write_files,
+)
 from newsletter.config import Settings, load_editorial, load_settings, resolve_location
 from newsletter.errors import ConfigError, IngestError, NewsletterError
 from newsletter.fetch import Fetcher
@@ -143,7 +149,7 @@ def _print_picks(built: Built) -> None:
     for section in built.issue.sections:
         for paper in section.papers:
             table.add_row(paper.number, section.name, paper.title, f"{paper.score:.2f}", paper.why)
-    out.print(table)
+    out.print(table, width=max(out.width, 160))
 
 
 @cli.command()
@@ -181,6 +187,7 @@ def _taxonomy(obj: Context) -> tuple[Section, ...]:
 
 DEMO_DIR = Path(__file__).parent / "demo"
 DEMO_RANGE = (dt.date(2024, 11, 18), dt.date(2024, 12, 12))
+DEMO_WEEK = dt.date(2024, 11, 25)
 
 
 @cli.command()
@@ -191,7 +198,8 @@ def demo(obj: Context, database_url: str) -> None:
     """Run the main job on the bundled demo data: no network, no API keys.
 
     Ingests the recorded Hugging Face lists of 2024-11-20 … 2024-12-12 and an arXiv RSS
-    document into a separate demo store.
+    document into a separate demo store, then builds the issue of the week of 2024-11-25
+    into out/demo/.
 
     Example: newsletter demo
     """
@@ -199,6 +207,9 @@ def demo(obj: Context, database_url: str) -> None:
         update={"config": DEMO_DIR / "newsletter.toml", "database_url": database_url}
     )
     _ingest_and_report(obj, select_feeds(obj.settings, (), ()), *DEMO_RANGE)
+    built, files = _build(obj, DEMO_WEEK, Overrides(), Path("out") / "demo" / DEMO_WEEK.isoformat())
+    _print_picks(built)
+    out.print(f"issue {built.issue.number} of the demo: open {files['html'].resolve()}")
 
 
 def select_feeds(settings: Settings, names: Sequence[str], sources: Sequence[str]) -> list[FeedSpec]:

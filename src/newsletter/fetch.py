@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -29,7 +29,7 @@ from newsletter.errors import FeedError
 if TYPE_CHECKING:
     from newsletter.config import Settings
 
-__all__ = ["Conditional", "DEFAULT_USER_AGENT", "Fetched", "Fetcher", "MiB"]
+__all__ = ["DEFAULT_USER_AGENT", "Conditional", "Fetched", "Fetcher", "MiB"]
 
 MiB = 1024 * 1024
 DEFAULT_USER_AGENT = "newsletter/0.1 (+mailto:newsletter@example.org)"
@@ -45,7 +45,7 @@ _FEED_MEDIA_HINTS = ("xml", "rss", "atom", "rdf", "json")
 _FEED_START = re.compile(
     rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<\?xml-stylesheet[^>]*>\s*)*"
     rb"(?:<(?:rss|feed|rdf:RDF|RDF)\b|[\[{])",
-    re.S,
+    re.DOTALL,
 )
 _HINT_URL = "check the feed URL"
 _HINT_SLOW = "the server is slow or unreachable; run again later or raise NEWSLETTER_HTTP_TIMEOUT"
@@ -101,7 +101,8 @@ class _Pacer:
         self._lock = threading.Lock()
 
     def wait(self, host: str) -> None:
-        interval = self._intervals.get(host.lower())
+        host = host.lower()
+        interval = self._intervals.get(host)
         if interval is None:
             return
         with self._lock:  # reserve the next free slot, then sleep until it comes
@@ -159,7 +160,7 @@ class Fetcher:
         }
         return cls(**(options | overrides))
 
-    def __enter__(self) -> Fetcher:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -285,7 +286,8 @@ class Fetcher:
 
     def _gave_up(self, url: str, failure: _Retry) -> FeedError:
         tries = f" ({self._attempts} tries)" if self._attempts > 1 else ""
-        hint = _HINT_RATE if failure.status == 429 else _HINT_SLOW if failure.status is None else None
+        hints = {429: _HINT_RATE, None: _HINT_SLOW}
+        hint = hints.get(failure.status)
         return FeedError(failure.message + tries, url=url, status=failure.status, hint=hint)
 
     def _too_large(self, url: str, status: int | None) -> FeedError:

@@ -11,7 +11,13 @@ import datetime as dt
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import (
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    as_completed,
+)
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -161,7 +167,7 @@ def _read_api_pages(read: FeedRead, first: str, fetcher: Fetcher, parse: ParseFn
         read.skipped += result.skipped
         read.problems.extend(result.problems)
         total = feeds.api_total_results(got.content)
-        start += len(result.listings) + result.skipped
+        start += feeds.API_PAGE_SIZE  # a page holds this many entries, whatever we kept of them
         if not result.listings or total is None or start >= total:
             return
         url = feeds.next_api_page(first, start)

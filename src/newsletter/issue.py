@@ -32,7 +32,7 @@ def assemble(
         "week_name": week.name,
         "count": len(picks),
     }
-    sections = []
+    sections: list[IssueSection] = []
     for name in _ordered_names(picks, section_order):
         papers = sorted((c for c in picks if c.section == name), key=ranking_key)
         number_s = len(sections) + 1

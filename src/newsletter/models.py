@@ -59,7 +59,9 @@ class Listing:
     on_hugging_face: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+# Signal and Paper are not frozen: a build loads tens of thousands of them, and a frozen
+# dataclass's __init__ is several times slower. Treat them as values all the same.
+@dataclass(slots=True)
 class Signal:
     """What one feed said about a paper: the evidence the selector weighs."""
 
@@ -71,7 +73,7 @@ class Signal:
     on_hugging_face: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Paper:
     """A paper in the store: one row per arXiv id, merged across feeds."""
 

@@ -68,7 +68,7 @@ def render(
 
 def inline_css(html: str) -> str:
     """Move the stylesheet into style attributes; media queries (dark mode) stay in <style>."""
-    return Premailer(
+    inlined: str = Premailer(
         html,
         allow_network=False,
         keep_style_tags=False,
@@ -76,6 +76,7 @@ def inline_css(html: str) -> str:
         cssutils_logging_level=logging.CRITICAL,
         disable_validation=True,
     ).transform()
+    return inlined
 
 
 def issue_data(issue: Issue) -> dict[str, Any]:

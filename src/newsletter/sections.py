@@ -1,11 +1,12 @@
 """The newsletter's numbered sections, and which one a paper belongs in.
 
 A section is scored by the key phrases it lists (a title match counts `TITLE_WEIGHT`
-times an abstract match) plus a bonus when the paper's kind is one the section collects
-(the editor files surveys, benchmarks and replications under "Progress & Benchmarking"
-whatever their topic). The highest score wins, ties go to the earlier section, and a paper
-with too little signal goes to the catch-all. Scores and fired phrases are kept so every
-placement explains itself.
+times an abstract match) plus a bonus when the paper's kind is one the section collects:
+the editor files surveys, benchmarks, replications and model releases under "Progress &
+Benchmarking" even when their topic is judging or reasoning, unless the topic is strong
+(TÜLU 3, an open release, went to Training). The highest score wins, ties go to the earlier
+section, and a paper with too little signal goes to the catch-all. Scores and fired phrases
+are kept so every placement explains itself.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from functools import lru_cache
 from typing import Any
 
 from newsletter.errors import ConfigError
-from newsletter.topics import PaperKind, PhraseScorer, normalise_phrase, paper_kind
+from newsletter.topics import KIND_ENTRIES, PaperKind, PhraseScorer, decide_kind, phrase_variants
 
 MIN_SCORE = 2.0
 """Below this, a paper's best topical section is too weak a guess: it goes to the catch-all."""
-KIND_BONUS = 5.0
+KIND_BONUS = 10.0
 """What it is worth to a section that the paper is of a kind the section collects."""
 
 
@@ -52,6 +53,8 @@ class Classification:
 PROGRESS = "LLM Progress & Benchmarking"
 OTHER = "Other LLM Research"
 
+# The keyword tables are data; one phrase per line would hide them, so no auto-format.
+# fmt: off
 DEFAULT_SECTIONS: tuple[Section, ...] = (
     Section(
         PROGRESS,
@@ -60,9 +63,9 @@ DEFAULT_SECTIONS: tuple[Section, ...] = (
         (
             "benchmark", "benchmarking", "survey", "technical report", "model family",
             "family of models", "frontier model", "open model", "emergent capabilities",
-            "capability density", "replication", "leaderboard",
+            "capability density", "replication", "leaderboard", "scaling law",
         ),
-        kinds=("survey", "benchmark", "replication", "scaling_law"),
+        kinds=("survey", "benchmark", "replication", "open_release"),
     ),
     Section(
         "Transformers",
@@ -70,9 +73,9 @@ DEFAULT_SECTIONS: tuple[Section, ...] = (
         "and other alternatives to the Transformer.",
         (
             "transformer", "architecture^0.5", "attention", "self-attention", "sparse attention",
-            "linear attention", "attention mechanism", "attention head", "long context",
+            "linear attention", "attention mechanism", "attention head",
             "long-context", "long sequence", "context window", "context length",
-            "mixture-of-experts", "moe", "experts", "mixture-of-depths", "state space model",
+            "mixture-of-experts", "moe", "experts^0.5", "mixture-of-depths", "state space model",
             "ssm", "mamba", "linear rnn", "recurrent", "positional encoding",
             "position embedding", "rope", "induction head", "decoder-only", "layers^0.5",
             "forward pass",
@@ -83,7 +86,7 @@ DEFAULT_SECTIONS: tuple[Section, ...] = (
         "How models are made: pre- and post-training, fine-tuning, RLHF and preference "
         "optimisation, instruction tuning, optimisers and training data.",
         (
-            "pre-training", "pretraining", "post-training", "fine-tuning", "instruction tuning",
+            "pre-training", "post-training", "fine-tuning",
             "instruction-tuning", "supervised fine-tuning", "sft", "rlhf", "dpo",
             "preference optimization", "reinforcement learning", "alignment^0.5",
             "training data", "data synthesis", "synthetic data", "data curation",
@@ -101,12 +104,12 @@ DEFAULT_SECTIONS: tuple[Section, ...] = (
             "quantization", "quantized", "low-bit", "int4", "int8", "fp8", "pruning",
             "sparsity", "distillation", "efficient inference", "inference efficiency",
             "inference speed", "acceleration", "accelerate", "speedup", "latency",
-            "throughput", "speculative decoding", "draft model", "kv cache", "memory footprint",
+            "throughput^0.5", "speculative decoding", "draft model", "kv cache", "memory footprint",
             "memory usage", "token pruning", "token merging", "token reduction",
-            "visual tokens", "token compression", "compression", "efficient", "efficiency",
-            "on-device", "edge devices", "inference cost", "computational cost",
-            "computational overhead", "flops", "hardware", "gpu", "cpu", "lightweight",
-            "redundancy", "redundant",
+            "visual tokens", "token compression", "compression", "efficient^0.5", "efficiency^0.5",
+            "on-device", "edge devices", "inference cost", "computational cost^0.5",
+            "computational overhead^0.5", "flops", "hardware^0.5", "gpu^0.5", "cpu",
+            "lightweight^0.5", "redundancy^0.5", "redundant^0.5",
         ),
     ),
     Section(
@@ -118,7 +121,7 @@ DEFAULT_SECTIONS: tuple[Section, ...] = (
             "mathematical reasoning", "logical reasoning", "multi-step reasoning", "o1",
             "test-time compute", "inference-time", "test-time", "search", "mcts",
             "monte carlo tree search", "process reward model", "prm", "verifier",
-            "self-consistency", "step-by-step", "problem solving", "problem-solving",
+            "self-consistency", "step-by-step", "problem-solving",
             "thinking", "gsm8k", "interpretability", "interpretable", "interpret",
             "sparse autoencoder", "mechanistic", "internal representations", "features^0.5",
             "critic",
@@ -139,7 +142,7 @@ DEFAULT_SECTIONS: tuple[Section, ...] = (
         "How we measure models: evaluation methods, LLM-as-a-judge, reward models used as "
         "evaluators, human evaluation, hallucination and factuality measurement.",
         (
-            "evaluation", "evaluator", "llm-as-a-judge", "judge", "judging", "reward model",
+            "evaluation^0.5", "evaluator", "llm-as-a-judge", "judge", "judging", "reward model",
             "generative reward model", "hallucination", "factuality", "factual",
             "human evaluation", "human preference", "annotations", "metric", "assessment",
             "arena", "contamination", "calibration", "uncertainty",
@@ -150,10 +153,10 @@ DEFAULT_SECTIONS: tuple[Section, ...] = (
         "Models that act: agents, tool use, GUI and web agents, planning and multi-agent "
         "systems.",
         (
-            "agent^2", "agents^2", "agentic^2", "tool use", "tool-use", "tool learning", "tools",
-            "function calling", "gui", "web agent", "web", "browser", "planning", "planner",
-            "multi-agent", "embodied", "navigation", "environment", "interactive", "autonomous",
-            "action", "workflow", "screenshot",
+            "agent^2", "agentic^2", "tool-use", "tool learning", "tools",
+            "function calling", "gui", "web agent", "web^0.5", "browser", "planning", "planner",
+            "multi-agent", "embodied", "navigation", "environment^0.5", "interactive^0.5",
+            "autonomous^0.5", "action^0.5", "workflow", "screenshot",
         ),
     ),
     Section(
@@ -162,6 +165,7 @@ DEFAULT_SECTIONS: tuple[Section, ...] = (
         catch_all=True,
     ),
 )
+# fmt: on
 
 
 # --- classification ---------------------------------------------------------------------
@@ -181,41 +185,85 @@ def parse_keyword(keyword: str) -> tuple[str, float]:
     return phrase.strip(), weight
 
 
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A section list prepared for fast classification."""
+
+    sections: tuple[Section, ...]
+    names: tuple[str, ...]
+    kinds: tuple[frozenset[str], ...]
+    catch_all: int | None
+    scorer: PhraseScorer[int | PaperKind]
+
+
 @lru_cache(maxsize=32)
-def _scorer(sections: tuple[Section, ...]) -> PhraseScorer[int]:
-    """One matcher for all sections' phrases (by section index); built once per section list."""
-    return PhraseScorer(
-        (index, *parse_keyword(keyword))
-        for index, section in enumerate(sections)
-        for keyword in section.keywords
+def _compile(sections: tuple[Section, ...]) -> _Compiled:
+    """One matcher for every section's phrases (credited by section index) and for the
+    kind phrases, so a paper is tokenised and matched once per classification."""
+    if not sections:
+        raise ValueError("classify needs at least one section")
+    entries: list[tuple[int | PaperKind, str, float]] = list(KIND_ENTRIES)
+    for index, section in enumerate(sections):
+        entries.extend((index, *parse_keyword(keyword)) for keyword in section.keywords)
+    return _Compiled(
+        sections=sections,
+        names=tuple(s.name for s in sections),
+        kinds=tuple(frozenset(s.kinds) for s in sections),
+        catch_all=next((i for i, s in enumerate(sections) if s.catch_all), None),
+        scorer=PhraseScorer(entries),
     )
+
+
+_last: tuple[tuple[Section, ...], _Compiled] | None = None
+
+
+def _compiled(sections: Sequence[Section]) -> _Compiled:
+    """The compiled form. The last tuple is remembered by identity (tuples of frozen
+    sections cannot change), because hashing every section on every call would cost more
+    than classifying the paper."""
+    global _last
+    if _last is not None and _last[0] is sections:
+        return _last[1]
+    frozen = tuple(sections)
+    compiled = _compile(frozen)
+    if isinstance(sections, tuple):
+        _last = (sections, compiled)
+    return compiled
 
 
 def classify(
     title: str, abstract: str | None, sections: Sequence[Section] = DEFAULT_SECTIONS
 ) -> Classification:
-    """Place a paper in exactly one section, with every section's score and fired phrases."""
-    if not sections:
-        raise ValueError("classify needs at least one section")
-    sections = tuple(sections)
-    gains = _scorer(sections).score(title, abstract)
-    kind, _ = paper_kind(title, abstract)
-    for index, section in enumerate(sections):
-        if kind.value in section.kinds:
-            gains.setdefault(index, {})[f"[kind: {kind.value}]"] = KIND_BONUS
-    scores = [sum(gains.get(i, {}).values()) for i in range(len(sections))]
+    """Place a paper in exactly one section, with every section's score and fired phrases.
+
+    The best-scoring section wins; ties go to the earlier section. If even the best score
+    is below `MIN_SCORE` the paper goes to the catch-all (without one, to the best anyway,
+    which for a paper with no signal at all is the first section).
+    """
+    compiled = _compiled(sections)
+    gains = compiled.scorer.score(title, abstract)
+    kind, _ = decide_kind(
+        {g: v for g, v in gains.items() if isinstance(g, PaperKind)}, title, abstract
+    )
+    fired: list[dict[str, float]] = [gains.get(i, {}) for i in range(len(compiled.names))]
+    for index, kinds in enumerate(compiled.kinds):
+        if kind in kinds:
+            fired[index] = {**fired[index], f"[kind: {kind}]": KIND_BONUS}
+    scores = [sum(f.values()) for f in fired]
     return Classification(
-        section=sections[_winner(sections, scores)].name,
-        scores={s.name: round(v, 3) for s, v in zip(sections, scores)},
-        matched={s.name: _by_gain(gains.get(i, {})) for i, s in enumerate(sections)},
+        section=compiled.names[_winner(scores, compiled.catch_all)],
+        scores={n: round(v, 3) for n, v in zip(compiled.names, scores, strict=True)},
+        matched={n: _by_gain(f) if f else () for n, f in zip(compiled.names, fired, strict=True)},
         kind=kind,
     )
 
 
-def _winner(sections: Sequence[Section], scores: Sequence[float]) -> int:
+def _winner(scores: Sequence[float], catch_all: int | None) -> int:
     """Index of the top score (earliest section on ties); the catch-all if that is too weak."""
-    best = max(range(len(scores)), key=lambda i: (scores[i], -i))
-    catch_all = next((i for i, s in enumerate(sections) if s.catch_all), None)
+    best = 0
+    for index, score in enumerate(scores):
+        if score > scores[best]:
+            best = index
     if catch_all is not None and scores[best] < MIN_SCORE:
         return catch_all
     return best
@@ -279,18 +327,20 @@ def _keywords(where: str, raw: Any) -> tuple[str, ...]:
     if not isinstance(raw, list) or not all(isinstance(k, str) for k in raw):
         raise ConfigError(f"{where}: 'keywords' must be a list of strings")
     keywords: list[str] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for keyword in raw:
         try:
             phrase, weight = parse_keyword(keyword)
         except ValueError as exc:
             raise ConfigError(f"{where}: {exc}") from None
-        norm = normalise_phrase(phrase)
-        if not norm:
+        variants = phrase_variants(phrase)
+        if not variants:
             raise ConfigError(f"{where}: keyword {keyword!r} has no letters or digits")
-        if norm in seen:
-            raise ConfigError(f"{where}: keyword {phrase!r} is listed twice")
-        seen.add(norm)
+        # "llm" and "LLMs" (or "pre-training" and "pretraining") would count a match twice.
+        clash = next((seen[v] for v in sorted(variants) if v in seen), None)
+        if clash is not None:
+            raise ConfigError(f"{where}: keyword {phrase!r} is listed twice (as {clash!r})")
+        seen.update(dict.fromkeys(variants, phrase))
         keywords.append(phrase.lower() if weight == 1.0 else f"{phrase.lower()}^{weight:g}")
     return tuple(keywords)
 

@@ -8,19 +8,26 @@ The score adds up explainable parts, each weighted from `[selection.weights]`:
 - feeds: how many configured feeds listed the paper, by their weights;
 - kind: surveys, benchmarks, scaling laws, replications and open releases matter more
   to readers than one more method;
-- topic: how squarely the paper is about LLMs.
+- topic: how squarely the paper is about LLMs (the topic filter's score, capped).
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from newsletter.models import Candidate, Paper, ScorePart
-from newsletter.sections import DEFAULT_SECTIONS, Section, classify
-from newsletter.topics import PaperKind, llm_relevance, paper_kind
+from newsletter.sections import DEFAULT_SECTIONS, Classification, Section, classify
+from newsletter.topics import PaperKind, TopicVerdict, llm_relevance, paper_kind
+
+# Below this many papers in a batch, starting processes costs more than it saves.
+PARALLEL_FROM = 1000
+# A topic score at which a paper is squarely about LLMs (the top third of real listings).
+TOPIC_FULL = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,30 +57,100 @@ class Rules:
     sections: Sequence[Section] = DEFAULT_SECTIONS
 
 
-def rank(papers: Sequence[Paper], rules: Rules) -> list[Candidate]:
+def rank(papers: Sequence[Paper], rules: Rules, *, workers: int | None = None) -> list[Candidate]:
     """Every on-topic paper as a scored candidate, best first; ties break by votes then id."""
-    day_best = _busiest_by_day(papers)
+    with Analyser(rules.sections, workers) as analyser:
+        analyser.submit(papers)
+        return rank_analysed(analyser.results(), rules)
+
+
+def rank_analysed(found: Sequence[tuple[Paper, Analysis | None]], rules: Rules) -> list[Candidate]:
+    day_best = _busiest_by_day([paper for paper, _ in found])
     ranked = [
-        candidate
-        for paper in papers
-        if (candidate := score(paper, rules, day_best)) is not None
+        _candidate(paper, analysis, rules, day_best, forced=False)
+        for paper, analysis in found
+        if analysis is not None and analysis.topic.is_llm
     ]
     ranked.sort(key=ranking_key)
     return ranked
 
 
-def score(paper: Paper, rules: Rules, day_best: Mapping[object, int]) -> Candidate | None:
-    """One paper's candidate, or None when it is not about large language models."""
-    verdict = llm_relevance(paper.title, paper.abstract or None)
-    if not verdict.is_llm:
-        return None
-    return _candidate(paper, rules, day_best, verdict.score, forced=False)
-
-
 def force(paper: Paper, rules: Rules, papers: Sequence[Paper]) -> Candidate:
     """The editor's --include: scored as usual, but in regardless of topic."""
-    verdict = llm_relevance(paper.title, paper.abstract or None)
-    return _candidate(paper, rules, _busiest_by_day(papers), verdict.score, forced=True)
+    found = analyse(paper.title, paper.abstract, rules.sections, keep_off_topic=True)
+    assert found is not None
+    return _candidate(paper, found, rules, _busiest_by_day(papers), forced=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What reading a paper's text tells: topic, kind and section."""
+
+    topic: TopicVerdict
+    kind: PaperKind
+    kind_why: tuple[str, ...]
+    placed: Classification
+
+
+def analyse(
+    title: str, abstract: str, sections: Sequence[Section], *, keep_off_topic: bool = False
+) -> Analysis | None:
+    """The paper's analysis; None for an off-topic paper unless `keep_off_topic`."""
+    verdict = llm_relevance(title, abstract or None)
+    if not verdict.is_llm and not keep_off_topic:
+        return None
+    kind, why = paper_kind(title, abstract or None)
+    return Analysis(verdict, kind, why, classify(title, abstract or None, sections))
+
+
+class Analyser:
+    """Reads papers' texts, in worker processes for big batches.
+
+    Reading thousands of abstracts is the costly part of a build, so batches are handed
+    to `workers` processes (default: one per core) as they come, and the caller can load
+    the next batch meanwhile. Small batches are read in-process: starting workers would
+    cost more than it saves.
+    """
+
+    def __init__(self, sections: Sequence[Section], workers: int | None = None) -> None:
+        self.sections = tuple(sections)
+        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: list[tuple[Sequence[Paper], Future[list[Analysis | None]] | list[Analysis | None]]] = []
+
+    def submit(self, papers: Sequence[Paper]) -> None:
+        texts = [(p.title, p.abstract) for p in papers]
+        if self.workers <= 1 or len(texts) < PARALLEL_FROM:
+            self._pending.append((papers, _analyse_chunk(texts, self.sections)))
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers)
+        size = -(-len(texts) // self.workers)
+        for start in range(0, len(texts), size):
+            part = texts[start : start + size]
+            future = self._pool.submit(_analyse_chunk, part, self.sections)
+            self._pending.append((papers[start : start + size], future))
+
+    def results(self) -> list[tuple[Paper, Analysis | None]]:
+        """Every submitted paper with its analysis, in submission order."""
+        out: list[tuple[Paper, Analysis | None]] = []
+        for papers, done in self._pending:
+            found = done.result() if isinstance(done, Future) else done
+            out.extend(zip(papers, found, strict=True))
+        return out
+
+    def __enter__(self) -> Analyser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+def _analyse_chunk(
+    texts: Sequence[tuple[str, str]], sections: tuple[Section, ...]
+) -> list[Analysis | None]:
+    return [analyse(title, abstract, sections) for title, abstract in texts]
 
 
 def pick(
@@ -104,25 +181,28 @@ def pick(
 
 
 def _candidate(
-    paper: Paper, rules: Rules, day_best: Mapping[object, int], topic: float, *, forced: bool
+    paper: Paper, found: Analysis, rules: Rules, day_best: Mapping[object, int], *, forced: bool
 ) -> Candidate:
     w = rules.weights
-    kind, kind_why = paper_kind(paper.title, paper.abstract or None)
+    topic = found.topic.score
     parts = [
         _upvote_part(paper, day_best, w.upvotes),
         _comment_part(paper, w.comments),
         _feed_part(paper, rules.feed_weights, w.feeds),
-        ScorePart("kind", w.kinds.get(kind, 0.0), kind.value + _because(kind_why)),
-        ScorePart("topic", round(w.topic * min(topic, 1.0), 4), f"LLM relevance {topic:.2f}"),
+        ScorePart("kind", w.kinds.get(found.kind, 0.0), found.kind.value + _because(found.kind_why)),
+        ScorePart(
+            "topic",
+            round(w.topic * max(min(topic, TOPIC_FULL), 0.0) / TOPIC_FULL, 4),
+            f"LLM relevance {topic:g}",
+        ),
     ]
-    placed = classify(paper.title, paper.abstract or None, rules.sections)
     return Candidate(
         paper=paper,
         score=round(sum(p.value for p in parts), 4),
         parts=tuple(p for p in parts if p.value),
-        section=placed.section,
-        section_scores=placed.scores,
-        kind=kind.value,
+        section=found.placed.section,
+        section_scores=found.placed.scores,
+        kind=found.kind.value,
         forced=forced,
     )
 

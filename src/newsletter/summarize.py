@@ -180,7 +180,7 @@ def _run_items(text: str, run: _Run, spans: list[tuple[int, int]]) -> tuple[str,
     marks = run.markers
     lead = text[spans[run.first][0] : marks[0].start].strip()
     bounds = [m.start for m in marks[1:]] + [spans[run.last][1]]
-    items = [_clean_item(text[m.end : end]) for m, end in zip(marks, bounds)]
+    items = [_clean_item(text[m.end : end]) for m, end in zip(marks, bounds, strict=True)]
     return lead, items
 
 

@@ -18,8 +18,8 @@ __all__ = ["clean_authors", "clean_text"]
 
 # -- HTML ---------------------------------------------------------------------
 
-_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)", re.S | re.I)
-_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)", re.DOTALL | re.IGNORECASE)
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 # A tag must start with a name (or !, ?) right after `<`, so "a < b" and
 # "$x<y$" survive; quoted attribute values may contain `>`.
 _TAG = re.compile(
@@ -27,10 +27,11 @@ _TAG = re.compile(
     r"|<![^<>]*>|<\?[^<>]*\?>"
 )
 # Tags that separate words; the rest (b, i, sub, a, span ...) join their text.
-_BLOCK_TAGS = frozenset(
-    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 "
-    "h5 h6 header hr li main nav ol p pre section table tbody td tfoot th thead tr ul".split()
-)
+_BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
+    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
+    "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+})
 
 
 def _tag_replacement(match: re.Match[str]) -> str:
@@ -66,16 +67,19 @@ _OPERATORS = (
     "euro € pounds £ textregistered ® dag † ddag ‡"
 )
 _PAIRS = (_GREEK + " " + _OPERATORS).split()
-_SYMBOLS: dict[str, str] = dict(zip(_PAIRS[::2], _PAIRS[1::2])) | {"quad": " ", "qquad": " "}
+_SYMBOLS: dict[str, str] = dict(zip(_PAIRS[::2], _PAIRS[1::2], strict=True)) | {"quad": " ", "qquad": " "}
 # Commands that only format their argument (kept) or mean nothing in plain text.
-_FORMATTING = frozenset(
-    "emph textbf textit texttt textsc textsf textrm textup textsl textnormal underline "
-    "url mathrm mathbf mathit mathsf mathtt mathcal mathfrak mathscr mathbb boldsymbol bm "
-    "text mbox hbox fbox operatorname it bf em rm tt sc sf sl small large Large footnotesize "
-    "tiny huge normalsize left right big Big bigl bigr Bigl Bigr displaystyle textstyle "
-    "scriptstyle hat bar tilde vec dot ddot widehat widetilde overline noindent limits "
-    "nolimits newline linebreak mathop mathrel mathbin color textcolor protect".split()
-)
+_FORMATTING = frozenset({
+    "emph", "textbf", "textit", "texttt", "textsc", "textsf", "textrm", "textup", "textsl",
+    "textnormal", "underline", "url", "mathrm", "mathbf", "mathit", "mathsf", "mathtt",
+    "mathcal", "mathfrak", "mathscr", "mathbb", "boldsymbol", "bm", "text", "mbox", "hbox",
+    "fbox", "operatorname", "it", "bf", "em", "rm", "tt", "sc", "sf", "sl", "small", "large",
+    "Large", "footnotesize", "tiny", "huge", "normalsize", "left", "right", "big", "Big",
+    "bigl", "bigr", "Bigl", "Bigr", "displaystyle", "textstyle", "scriptstyle", "hat", "bar",
+    "tilde", "vec", "dot", "ddot", "widehat", "widetilde", "overline", "noindent", "limits",
+    "nolimits", "newline", "linebreak", "mathop", "mathrel", "mathbin", "color", "textcolor",
+    "protect"
+})
 _DOUBLE_STRUCK = {"R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ", "E": "𝔼", "P": "ℙ", "F": "𝔽"}
 _ACCENTS = {
     '"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303", "=": "\u0304",
@@ -88,36 +92,39 @@ _ESCAPES = {"\\\\": " ", "\\$": _DOLLAR, "\\{": _LBRACE, "\\}": _RBRACE, "\\%": 
             "\\&": "&", "\\#": "#", "\\_": "_"}
 
 _ESCAPE = re.compile(r"\\\\|\\[${}%&#_]")
-_DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.S)
+_DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.DOTALL)
 # Like pandoc, a closing dollar needs no space before it, and math starting with a
 # digit no digit after it, so "costs $5 and $10" and "$5-$10" stay money, while
 # "$<$2%" and "$ k $" are math.
 _INLINE_MATH = re.compile(
     r"\$(?:(\d(?:[^$]*[^\s$])?)\$(?!\d)|\s*([^\s$\d](?:[^$]*[^\s$])?)\s*\$)"
 )
-_NEWCOMMAND = re.compile(r"\\(?:re)?newcommand\s*\{[^{}]*\}\s*(?:\[\d\])?\s*\{(?:[^{}]|\{[^{}]*\})*\}")
-_DROPPED = re.compile(r"\\(?:cite[pt]?|ref|eqref|label|vspace|hspace)\*?\s*(?:\[[^\]]*\])?\s*\{[^{}]*\}")
+_NEWCOMMAND = re.compile(
+    r"\\(?:re)?newcommand\s*\{[^{}]*\}\s*(?:\[\d\])?\s*\{(?:[^{}]|\{[^{}]*\})*\}"
+)
+_DROPPED = re.compile(
+    r"\\(?:cite[pt]?|ref|eqref|label|vspace|hspace)\*?\s*(?:\[[^\]]*\])?\s*\{[^{}]*\}"
+)
 _HREF = re.compile(r"\\href\s*\{[^{}]*\}\s*\{([^{}]*)\}")
 _FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 _MATHBB = re.compile(r"\\mathbb\s*\{\s*([A-Z])\s*\}")
 _SYMBOL_ACCENT = re.compile(r"\\([\"'`^~=.])\s*(?:\{\s*(\\?[A-Za-z])\s*\}|(\\?[A-Za-z]))")
 _LETTER_ACCENT = re.compile(r"\\([uvHckrdb])(?:\s*\{\s*(\\?[A-Za-z])\s*\}|\s+([A-Za-z]))")
-_WORD_BEFORE_GROUP = re.compile(r"\\([A-Za-z]+)\*?(?=\s*\{)")
+_WORD_BEFORE_GROUP = re.compile(r"\\([A-Za-z]+)\*?(?=\s*\{(?!\}))")  # \LaTeX{} takes no argument
 _WORD = re.compile(r"\\([A-Za-z]+)\*?")
-_CONTROL_SYMBOL = re.compile(r"\\(.)", re.S)
+_CONTROL_SYMBOL = re.compile(r"\\(.)", re.DOTALL)
 _GROUP = re.compile(r"\{([^{}]*)\}")
 _SCRIPT_GROUP = re.compile(r"([_^])\{([^{}]*)\}")
 _EMPTY_MATH = re.compile(r"\$\s+\$")
 _TIE = re.compile(r"(?<=[^\s/])~")  # "Fig.~1" is a tie; " ~10%" and "/~user" are not
-_QUOTES = re.compile(r"``(.+?)''", re.S)
+_QUOTES = re.compile(r"``(.+?)''", re.DOTALL)
 _SINGLE_QUOTES = re.compile(r"`([^`'\n]{1,200})'")
-_TEX_CHARS = frozenset("\\${}~`")
+_TEX_TRIGGER = re.compile(r"[\\${}~`]")
 
 
 def _accent(match: re.Match[str]) -> str:
     letter = match.group(2) or match.group(3)
-    if letter.startswith("\\"):
-        letter = letter[1:]
+    letter = letter.removeprefix("\\")
     return unicodedata.normalize("NFC", letter + _ACCENTS[match.group(1)])
 
 
@@ -174,9 +181,9 @@ def _detex(s: str) -> str:
 
 
 def clean_text(s: str | None) -> str:
-    """Plain text on one line: no tags, entities or TeX markup, whitespace collapsed.
+    r"""Plain text on one line: no tags, entities or TeX markup, whitespace collapsed.
 
-    >>> clean_text("<p>The \\\\emph{cost} is $O(n^2)$ &amp; $\\\\alpha$~fixed</p>")
+    >>> clean_text(r"<p>The \emph{cost} is $O(n^2)$ &amp; $\alpha$~fixed</p>")
     'The cost is O(n^2) & α fixed'
     """
     if not s:
@@ -187,7 +194,7 @@ def clean_text(s: str | None) -> str:
         s = html.unescape(s)
         if "<" in s:  # escaped markup, e.g. "&lt;script&gt;" in an RSS title
             s = _strip_tags(s)
-    if not _TEX_CHARS.isdisjoint(s):
+    if _TEX_TRIGGER.search(s):
         s = _detex(s)
     return " ".join(s.split())
 

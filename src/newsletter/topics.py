@@ -25,17 +25,41 @@ ABSTRACT_WEIGHT = 1.0
 # --- phrase matching ------------------------------------------------------------------
 
 # Punctuation (ASCII and the typographic kind arXiv abstracts carry) becomes a space, so
-# "long-context", "long context" and "(long context)" all tokenise the same way.
+# "long-context", "long context" and "(long context)" all tokenise the same way. A phrase
+# never matches across punctuation: "agents, tools" leaves two spaces, not one.
+_TYPOGRAPHIC = "\u00a0\u2010\u2011\u2012\u2013\u2014\u2018\u2019\u201c\u201d\u2026"
 _SEPARATORS = str.maketrans(
-    {c: " " for c in string.punctuation + "\u2010\u2011\u2012\u2013\u2014\u2018\u2019\u201c\u201d\u2026"}
+    dict.fromkeys(string.punctuation + string.whitespace + _TYPOGRAPHIC, " ")
 )
 
 
-@lru_cache(maxsize=8192)
-def _tokenise(text: str) -> tuple[str, frozenset[str]]:
-    """The text as space-padded normalised words, and the set of those words."""
-    words = text.lower().translate(_SEPARATORS).split()
-    return " " + " ".join(words) + " ", frozenset(words)
+# Every word some matcher needs. Texts are reduced to these words once, however many
+# matchers then read them; `_generation` changes whenever a new matcher adds words, which
+# keeps cached reductions from going stale.
+_vocabulary: set[str] = set()
+_generation = 0
+
+
+def _learn(words: Iterable[str]) -> None:
+    global _generation
+    new = set(words) - _vocabulary
+    if new:
+        _vocabulary.update(new)
+        _generation += 1
+
+
+@lru_cache(maxsize=1024)
+def _reduce(text: str, generation: int) -> tuple[str, set[str]]:
+    """The lowercased text with punctuation blanked and space-padded, and which of the
+    known phrase words it contains. Cached: the topic filter, kind detector and classifier
+    read the same strings one after another, and this is most of their cost."""
+    flat = text.lower().translate(_SEPARATORS)
+    return f" {flat} ", _vocabulary.intersection(flat.split())
+
+
+def _tokenise(text: str) -> tuple[str, set[str]]:
+    """`_reduce` for the current vocabulary; callers must not modify the returned set."""
+    return _reduce(text, _generation)
 
 
 def normalise_phrase(phrase: str) -> str:
@@ -87,42 +111,40 @@ def phrase_variants(phrase: str) -> frozenset[str]:
 class PhraseMatcher:
     """Finds which of a fixed list of phrases occur in a text, on word boundaries.
 
-    Built once; a lookup costs one tokenisation (cached) plus a set intersection and a
-    substring test per candidate multi-word phrase, so it stays fast however long the list.
+    The text is first reduced to the phrase words it contains (shared by all matchers,
+    cached per text). A one-word phrase is then found; a longer one is a candidate only if
+    all its words were found, and only candidates get the (comparatively slow) substring
+    test for adjacency. So the cost grows with the text and its hits, hardly with the list.
     """
 
-    __slots__ = ("phrases", "_single", "_multi", "_single_keys", "_multi_keys")
+    __slots__ = ("_anchors", "_by_anchor", "phrases")
 
     def __init__(self, phrases: Sequence[str]) -> None:
         self.phrases: tuple[str, ...] = tuple(phrases)
-        single: dict[str, list[int]] = {}
-        multi: dict[str, dict[str, list[int]]] = {}
-        for index, phrase in enumerate(self.phrases):
+        spellings: dict[str, list[int]] = {}
+        for phrase_id, phrase in enumerate(self.phrases):
             for variant in phrase_variants(phrase):
-                first, _, rest = variant.partition(" ")
-                if rest:
-                    multi.setdefault(first, {}).setdefault(f" {variant} ", []).append(index)
-                else:
-                    single.setdefault(variant, []).append(index)
-        self._single = {k: tuple(v) for k, v in single.items()}
-        self._multi = {
-            first: tuple((padded, tuple(ids)) for padded, ids in sorted(found.items()))
-            for first, found in multi.items()
-        }
-        self._single_keys = frozenset(self._single)
-        self._multi_keys = frozenset(self._multi)
+                spellings.setdefault(variant, []).append(phrase_id)
+        by_anchor: dict[str, list[tuple[frozenset[str], str | None, tuple[int, ...]]]] = {}
+        for variant, ids in sorted(spellings.items()):
+            words = variant.split()
+            # The longest word is usually the rarest, so it makes the best anchor.
+            anchor = max(words, key=len)
+            padded = f" {variant} " if len(words) > 1 else None
+            by_anchor.setdefault(anchor, []).append((frozenset(words), padded, tuple(ids)))
+        self._by_anchor = {k: tuple(v) for k, v in by_anchor.items()}
+        self._anchors = frozenset(by_anchor)
+        _learn(w for v in spellings for w in v.split())
 
     def find(self, text: str | None) -> set[int]:
         """Indexes (into `phrases`) of the phrases that occur in `text`."""
         if not text:
             return set()
-        padded, words = _tokenise(text)
+        padded, present = _tokenise(text)
         hits: set[int] = set()
-        for word in words & self._single_keys:
-            hits.update(self._single[word])
-        for first in words & self._multi_keys:
-            for variant, ids in self._multi[first]:
-                if variant in padded:
+        for anchor in self._anchors.intersection(present):
+            for needed, spelling, ids in self._by_anchor[anchor]:
+                if spelling is None or (needed <= present and spelling in padded):
                     hits.update(ids)
         return hits
 
@@ -136,13 +158,19 @@ class PhraseScorer(Generic[G]):
     A phrase listed in several groups is matched once and credited to each of them.
     """
 
-    __slots__ = ("matcher", "_owners")
+    __slots__ = ("_credit", "matcher")
 
     def __init__(self, entries: Iterable[tuple[G, str, float]]) -> None:
         index_of: dict[str, int] = {}
         phrases: list[str] = []
         owners: list[list[tuple[G, float]]] = []
+        spelled: dict[tuple[G, str], str] = {}
         for group, phrase, weight in entries:
+            # Two phrases of one group that share a spelling would count one match twice.
+            for variant in phrase_variants(phrase):
+                other = spelled.setdefault((group, variant), phrase)
+                if other != phrase:
+                    raise ValueError(f"{phrase!r} and {other!r} overlap in group {group!r}")
             norm = normalise_phrase(phrase)
             if norm not in index_of:
                 index_of[norm] = len(phrases)
@@ -150,17 +178,27 @@ class PhraseScorer(Generic[G]):
                 owners.append([])
             owners[index_of[norm]].append((group, weight))
         self.matcher = PhraseMatcher(phrases)
-        self._owners = tuple(tuple(o) for o in owners)
+        # Per phrase and place: (label, ((group, gain), ...)), precomputed for speed.
+        self._credit = tuple(
+            tuple(
+                (label, tuple((g, w * place) for g, w in owned))
+                for label, owned in zip(phrases, owners, strict=True)
+            )
+            for place in (TITLE_WEIGHT, ABSTRACT_WEIGHT)
+        )
 
     def score(self, title: str, abstract: str | None) -> dict[G, dict[str, float]]:
         """Group -> {phrase: weight x (title and/or abstract weight)} for phrases found."""
         gains: dict[G, dict[str, float]] = {}
-        for where_weight, text in ((TITLE_WEIGHT, title), (ABSTRACT_WEIGHT, abstract)):
+        for credit, text in zip(self._credit, (title, abstract), strict=True):
             for index in self.matcher.find(text):
-                label = self.matcher.phrases[index]
-                for group, weight in self._owners[index]:
-                    found = gains.setdefault(group, {})
-                    found[label] = found.get(label, 0.0) + weight * where_weight
+                label, owned = credit[index]
+                for group, gain in owned:
+                    found = gains.get(group)
+                    if found is None:
+                        gains[group] = {label: gain}
+                    else:
+                        found[label] = found.get(label, 0.0) + gain
         return gains
 
 
@@ -176,40 +214,45 @@ LLM_THRESHOLD = 2.0
 
 # Vocabulary that only LLM/VLM work uses. "language model" also fires inside "large
 # language model"; the weights are set with that overlap in mind.
+# fmt: off
 _LLM_PHRASES: tuple[tuple[str, float], ...] = (
     ("large language model", 1.0), ("language model", 1.5), ("llm", 2.5),
     ("multimodal large language model", 0.5), ("mllm", 2.5), ("lmm", 2.5),
-    ("large multimodal model", 2.5), ("large multi-modal model", 2.5),
-    ("vision-language model", 2.0), ("vision language model", 2.0), ("visual language model", 2.0),
-    ("vlm", 2.0), ("lvlm", 2.5), ("video-llm", 2.5), ("videollm", 2.5), ("video llm", 2.5),
+    ("large multi-modal model", 2.5),
+    ("vision-language model", 2.0), ("visual language model", 2.0),
+    ("vlm", 2.0), ("lvlm", 2.5), ("video-llm", 2.5),
     ("multimodal llm", 1.0), ("foundation model", 0.5), ("chatbot", 1.5),
     ("gpt-4", 1.0), ("gpt-4o", 1.0), ("gpt-3", 1.0), ("chatgpt", 1.0), ("claude", 1.0),
     ("gemini", 0.5), ("llama", 1.0), ("qwen", 1.0), ("mistral", 1.0), ("gemma", 1.0),
-    ("llava", 1.0), ("openai o1", 1.0), ("o1", 1.0), ("phi-3", 1.0),
+    ("llava", 1.0), ("openai o1", 1.0), ("o1", 1.0), ("phi-3", 1.0), ("internvl", 1.0),
+    # Model names glued to their version ("LLaMA2-13B") tokenise as one word.
+    ("llama2", 1.0), ("llama3", 1.0), ("qwen2", 1.0), ("gemma2", 1.0),
     ("chain-of-thought", 1.5), ("in-context learning", 1.5), ("instruction tuning", 1.5),
     ("instruction-tuned", 1.5), ("instruction following", 1.0), ("rlhf", 1.5),
     ("direct preference optimization", 1.5), ("dpo", 1.0), ("post-training", 1.5),
     ("supervised fine-tuning", 1.0), ("prompting", 0.5), ("prompt engineering", 1.0),
     ("retrieval-augmented generation", 1.5), ("rag", 1.0), ("llm-as-a-judge", 1.5),
-    ("hallucination", 1.0), ("question answering", 0.5), ("reasoning", 0.5),
+    ("hallucination", 1.0), ("question answering", 0.7), ("reasoning", 0.5),
+    ("reward model", 1.0), ("process reward model", 1.0), ("web agent", 1.0), ("gui agent", 1.5),
     ("mathematical reasoning", 1.0), ("code generation", 1.0), ("agent", 0.5),
     ("tool use", 1.0), ("natural language processing", 1.0), ("nlp", 1.0),
     ("next-token prediction", 1.0), ("decoder-only", 1.0), ("kv cache", 1.5),
     ("speculative decoding", 2.0), ("tokens", 0.5), ("technical report", 1.0),
-    ("multilingual", 1.0), ("text generation", 1.0), ("generative ai", 0.5),
+    ("multilingual", 0.5), ("text generation", 1.0), ("generative ai", 0.5),
 )
 
 # Vocabulary of the neighbouring fields the newsletter leaves out: image/video/3D
 # generation, diffusion, vision-only perception, medical imaging and robotics.
 _OFF_TOPIC_PHRASES: tuple[tuple[str, float], ...] = (
     ("diffusion", 1.5), ("diffusion model", 1.0), ("denoising", 1.0), ("text-to-image", 2.0),
-    ("text-to-video", 2.0), ("image-to-video", 2.0), ("t2i", 2.0), ("t2v", 2.0),
-    ("image generation", 2.0), ("video generation", 2.0), ("image synthesis", 2.0),
+    ("text-to-video", 2.5), ("image-to-video", 2.5), ("t2i", 2.0), ("t2v", 2.0),
+    ("image generation", 2.5), ("video generation", 2.5), ("image synthesis", 2.0),
     ("video synthesis", 2.0), ("3d generation", 2.0), ("text-to-3d", 2.0), ("image editing", 2.0),
     ("video editing", 2.0), ("inpainting", 1.5), ("style transfer", 1.5), ("stylization", 1.5),
     ("gaussian splatting", 2.0), ("3dgs", 2.0), ("nerf", 2.0), ("radiance field", 2.0),
     ("novel view synthesis", 2.0), ("3d reconstruction", 1.5), ("scene reconstruction", 1.5),
     ("mesh", 1.0), ("point cloud", 1.5), ("3d", 0.5), ("4d", 1.5), ("depth estimation", 1.5),
+    ("3d object", 1.0), ("3d asset", 1.5),
     ("pose estimation", 1.5), ("point tracking", 1.5), ("object tracking", 1.5),
     ("segmentation", 1.5), ("medical image", 1.5), ("medical imaging", 1.5), ("mri", 1.5),
     ("ct", 1.0), ("tumor", 1.5), ("radiology", 1.0), ("robot", 1.5), ("robotic", 1.5),
@@ -222,6 +265,7 @@ _OFF_TOPIC_PHRASES: tuple[tuple[str, float], ...] = (
     ("classifier-free guidance", 1.5), ("photorealistic", 1.0), ("camera", 1.0),
     ("virtual try-on", 2.0), ("garment", 1.5), ("speech", 1.0), ("audio", 0.5),
 )
+# fmt: on
 
 _TOPIC: PhraseScorer[bool] = PhraseScorer(
     [(True, p, w) for p, w in _LLM_PHRASES] + [(False, p, -w) for p, w in _OFF_TOPIC_PHRASES]
@@ -242,9 +286,7 @@ def llm_relevance(title: str, abstract: str | None) -> TopicVerdict:
     gains = _TOPIC.score(title, abstract)
     parts = {**gains.get(True, {}), **gains.get(False, {})}
     score = round(sum(parts.values()), 3)
-    reasons = tuple(
-        f"{'+' if parts[name] > 0 else '-'}{name}" for name in _ranked(parts)
-    )
+    reasons = tuple(f"{'+' if parts[name] > 0 else '-'}{name}" for name in _ranked(parts))
     return TopicVerdict(is_llm=score >= LLM_THRESHOLD, score=score, reasons=reasons)
 
 
@@ -263,11 +305,10 @@ class PaperKind(StrEnum):
 KIND_THRESHOLD = 2.0
 """A kind needs this much evidence: one title phrase, or two abstract phrases."""
 
+# fmt: off
 # When two kinds are equally supported the rarer, more specific one wins.
-_KIND_PRIORITY = (
-    PaperKind.SURVEY, PaperKind.REPLICATION, PaperKind.SCALING_LAW,
-    PaperKind.BENCHMARK, PaperKind.OPEN_RELEASE,
-)
+_KIND_PRIORITY = (PaperKind.SURVEY, PaperKind.REPLICATION, PaperKind.SCALING_LAW,
+                  PaperKind.BENCHMARK, PaperKind.OPEN_RELEASE)
 
 _KIND_PHRASES: dict[PaperKind, tuple[tuple[str, float], ...]] = {
     PaperKind.SURVEY: (
@@ -289,7 +330,9 @@ _KIND_PHRASES: dict[PaperKind, tuple[tuple[str, float], ...]] = {
         ("benchmark dataset", 1.3), ("evaluation suite", 1.3), ("evaluation benchmark", 1.3),
         ("test set", 0.7), ("test cases", 0.7), ("dataset", 0.5), ("new dataset", 1.0),
         ("novel dataset", 1.0), ("large-scale dataset", 1.0), ("corpus", 0.5),
-        ("evaluating", 0.5), ("human-annotated", 0.7), ("leaderboard", 1.0),
+        ("evaluating", 0.7), ("evaluation", 0.3), ("human-annotated", 0.7), ("leaderboard", 1.0),
+        ("bench", 0.7), ("benchmark to evaluate", 1.3), ("benchmark to assess", 1.3),
+        ("benchmark designed", 1.3), ("benchmark for evaluating", 1.3), ("a benchmark", 0.6),
     ),
     PaperKind.OPEN_RELEASE: (
         ("technical report", 2.0), ("fully open", 2.0), ("fully open-source", 2.0),
@@ -297,35 +340,56 @@ _KIND_PHRASES: dict[PaperKind, tuple[tuple[str, float], ...]] = {
         ("family of", 1.0), ("model family", 1.0), ("series of", 0.5), ("model weights", 1.0),
         ("checkpoints", 0.5), ("training recipe", 0.7), ("open recipe", 1.0),
         ("permissively licensed", 1.0), ("we release", 0.7), ("open-sourced", 0.5),
-        ("openly available", 0.5), ("publicly available", 0.3),
+        ("openly available", 0.5), ("publicly available", 0.3), ("huggingface", 0.7),
+        ("open-source", 0.5), ("downloaded", 0.5),
     ),
 }
+# fmt: on
 
-_KINDS: PhraseScorer[PaperKind] = PhraseScorer(
+KIND_ENTRIES: tuple[tuple[PaperKind, str, float], ...] = tuple(
     (kind, phrase, weight) for kind, pairs in _KIND_PHRASES.items() for phrase, weight in pairs
 )
+"""(kind, phrase, weight) triples, for scorers that want to detect the kind in passing."""
+
+_KINDS: PhraseScorer[PaperKind] = PhraseScorer(KIND_ENTRIES)
 
 # Naming conventions that are evidence on their own: "SomethingBench" for benchmarks, and
 # empirical laws named after a gerund or noun ("scaling law", "emergence laws").
-_BENCH_NAME = re.compile(r"[a-z0-9]bench\b", re.IGNORECASE)
-_LAW_NAME = re.compile(r"\b[a-z]+(?:ing|ence) laws?\b", re.IGNORECASE)
+_BENCH_NAME = re.compile(r"[a-z0-9]bench\b")
+_LAW_NAME = re.compile(r" [a-z]+(?:ing|ence) laws? ")
 
 
 def paper_kind(title: str, abstract: str | None) -> tuple[PaperKind, tuple[str, ...]]:
     """The paper's kind and the phrases that decided it; METHOD when nothing stands out."""
-    evidence = _KINDS.score(title, abstract)
-    # Cheap substring tests first: the regexes are only worth running on the rare hit.
-    if "bench" in title.lower() and _BENCH_NAME.search(title):
-        evidence.setdefault(PaperKind.BENCHMARK, {})["*bench (name)"] = KIND_THRESHOLD
-    for text in (title, abstract or ""):
-        law = _LAW_NAME.search(text) if " law" in text.lower() else None
-        if law:
-            evidence.setdefault(PaperKind.SCALING_LAW, {})[law.group(0).lower()] = KIND_THRESHOLD
-            break
+    return decide_kind(_KINDS.score(title, abstract), title, abstract)
+
+
+def decide_kind(
+    evidence: dict[PaperKind, dict[str, float]], title: str, abstract: str | None
+) -> tuple[PaperKind, tuple[str, ...]]:
+    """Pick the kind from phrase evidence (as `PhraseScorer.score` gives) and naming habits."""
+    named = _naming_evidence(title, abstract)
     best, best_score, best_parts = PaperKind.METHOD, 0.0, {}
     for kind in _KIND_PRIORITY:
         parts = evidence.get(kind, {})
+        if kind in named:
+            parts = {**parts, **named[kind]}
         score = sum(parts.values())
         if score >= KIND_THRESHOLD and score > best_score:
             best, best_score, best_parts = kind, score, parts
     return best, _ranked(best_parts)
+
+
+def _naming_evidence(title: str, abstract: str | None) -> dict[PaperKind, dict[str, float]]:
+    """Kinds given away by naming habits alone ("VL-RewardBench", "densing law")."""
+    found: dict[PaperKind, dict[str, float]] = {}
+    title_text = _tokenise(title)[0]
+    # Cheap substring tests first: the regexes are only worth running on the rare hit.
+    if "bench" in title_text and _BENCH_NAME.search(title_text):
+        found[PaperKind.BENCHMARK] = {"*bench (name)": KIND_THRESHOLD}
+    for text in (title_text, _tokenise(abstract)[0] if abstract else ""):
+        law = _LAW_NAME.search(text) if " law" in text else None
+        if law:
+            found[PaperKind.SCALING_LAW] = {law.group(0).strip(): KIND_THRESHOLD}
+            break
+    return found

@@ -14,11 +14,12 @@ import shutil
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).parent
 
 
-def hf_entry(row: dict) -> dict:
+def hf_entry(row: dict[str, Any]) -> dict[str, Any]:
     paper = {
         "id": row["arxiv_id"],
         "authors": [{"name": name} for name in row.get("authors") or []],
@@ -37,7 +38,7 @@ def hf_entry(row: dict) -> dict:
 
 
 def main(shared: Path) -> None:
-    by_day: dict[str, list[dict]] = defaultdict(list)
+    by_day: dict[str, list[dict[str, Any]]] = defaultdict(list)
     with (shared / "hf_daily_papers_2024-11-20_2024-12-12.jsonl").open(encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
 from newsletter.models import AnnounceType, Listing, Paper, Signal
 from newsletter.store.merge import merge_listing
@@ -91,17 +91,21 @@ class PaperQueries:
 
     def papers_listed_between(self, start: dt.date, end: dt.date) -> list[Paper]:
         """Papers whose listing date falls in [start, end], oldest first then by id."""
-        query = (
-            select(papers.c.arxiv_id)
-            .where(papers.c.listed_on.between(start, end))
-            .order_by(papers.c.listed_on, papers.c.arxiv_id)
-        )
+        in_range = papers.c.listed_on.between(start, end)
+        sig_query = select(signals).join(papers, signals.c.arxiv_id == papers.c.arxiv_id).where(in_range)
+        query = select(papers).where(in_range).order_by(papers.c.listed_on, papers.c.arxiv_id)
         with self.engine.connect() as conn:
-            ids = list(conn.execute(query).scalars())
-            found: dict[str, Paper] = {}
-            for chunk in chunks(ids, BATCH):
-                found.update(load_papers(conn, chunk))
-        return [found[i] for i in ids]
+            sigs = _signals_by_paper(conn.execute(sig_query).all())  # fetchall: far fewer calls
+            return [_paper_of(row, sigs) for row in conn.execute(query).all()]
+
+    def papers_by_day(self, start: dt.date, end: dt.date) -> Iterator[list[Paper]]:
+        """The same papers as `papers_listed_between`, one listing day at a time."""
+        day = start
+        while day <= end:
+            found = self.papers_listed_between(day, day)
+            if found:
+                yield found
+            day += dt.timedelta(days=1)
 
     def count_papers(self) -> int:
         with self.engine.connect() as conn:
@@ -132,9 +136,15 @@ class PaperQueries:
 def load_papers(conn: Connection, ids: Sequence[str]) -> dict[str, Paper]:
     if not ids:
         return {}
-    sig_rows: dict[str, list[Signal]] = defaultdict(list)
-    for row in conn.execute(select(signals).where(signals.c.arxiv_id.in_(ids))):
-        sig_rows[row.arxiv_id].append(
+    sigs = _signals_by_paper(conn.execute(select(signals).where(signals.c.arxiv_id.in_(ids))))
+    rows = conn.execute(select(papers).where(papers.c.arxiv_id.in_(ids)))
+    return {row.arxiv_id: _paper_of(row, sigs) for row in rows}
+
+
+def _signals_by_paper(rows: Iterable[Row[Any]]) -> dict[str, list[Signal]]:
+    found: dict[str, list[Signal]] = defaultdict(list)
+    for row in rows:
+        found[row.arxiv_id].append(
             Signal(
                 feed=row.feed,
                 listed_on=row.listed_on,
@@ -144,24 +154,25 @@ def load_papers(conn: Connection, ids: Sequence[str]) -> dict[str, Paper]:
                 on_hugging_face=bool(row.on_hugging_face),
             )
         )
-    found = {}
-    for row in conn.execute(select(papers).where(papers.c.arxiv_id.in_(ids))):
-        found[row.arxiv_id] = Paper(
-            arxiv_id=row.arxiv_id,
-            title=row.title,
-            abstract=row.abstract,
-            version=row.version,
-            authors=tuple(row.authors),
-            categories=tuple(row.categories),
-            primary_category=row.primary_category,
-            submitted_at=row.submitted_at,
-            listed_on=row.listed_on,
-            abs_url=row.abs_url,
-            pdf_url=row.pdf_url,
-            hf_url=row.hf_url,
-            signals=tuple(sorted(sig_rows[row.arxiv_id], key=lambda s: s.feed)),
-        )
     return found
+
+
+def _paper_of(row: Row[Any], sigs: Mapping[str, list[Signal]]) -> Paper:
+    return Paper(
+        arxiv_id=row.arxiv_id,
+        title=row.title,
+        abstract=row.abstract,
+        version=row.version,
+        authors=row.authors,
+        categories=row.categories,
+        primary_category=row.primary_category,
+        submitted_at=row.submitted_at,
+        listed_on=row.listed_on,
+        abs_url=row.abs_url,
+        pdf_url=row.pdf_url,
+        hf_url=row.hf_url,
+        signals=tuple(sorted(sigs.get(row.arxiv_id, ()), key=lambda s: s.feed)),
+    )
 
 
 def _paper_row(p: Paper, *, created: dt.datetime, updated: dt.datetime) -> dict[str, Any]:
@@ -170,8 +181,8 @@ def _paper_row(p: Paper, *, created: dt.datetime, updated: dt.datetime) -> dict[
         "version": p.version,
         "title": p.title,
         "abstract": p.abstract,
-        "authors": list(p.authors),
-        "categories": list(p.categories),
+        "authors": p.authors,
+        "categories": p.categories,
         "primary_category": p.primary_category,
         "abs_url": p.abs_url,
         "pdf_url": p.pdf_url,

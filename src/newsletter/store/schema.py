@@ -43,6 +43,28 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+class StringList(TypeDecorator[tuple[str, ...]]):
+    """A tuple of one-line strings (authors, categories) as newline-joined text.
+
+    Cheaper to read back than JSON, which matters when a week holds thousands of papers;
+    the cleaned names never contain a newline.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        items = tuple(value)
+        if any("\n" in item for item in items):
+            raise ValueError("list items must be single lines")
+        return "\n".join(items)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> tuple[str, ...]:
+        return tuple(value.split("\n")) if value else ()
+
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -59,8 +81,8 @@ papers = Table(
     Column("version", Integer),
     Column("title", Text, nullable=False),
     Column("abstract", Text, nullable=False, default=""),
-    Column("authors", JSON, nullable=False),
-    Column("categories", JSON, nullable=False),
+    Column("authors", StringList(), nullable=False),
+    Column("categories", StringList(), nullable=False),
     Column("primary_category", String(40)),
     Column("abs_url", Text, nullable=False),
     Column("pdf_url", Text, nullable=False),

@@ -7,7 +7,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from newsletter.store.schema import UTCDateTime
+from newsletter.store.schema import StringList, UTCDateTime
 
 revision = "0001"
 down_revision = None
@@ -22,8 +22,8 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer()),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("abstract", sa.Text(), nullable=False),
-        sa.Column("authors", sa.JSON(), nullable=False),
-        sa.Column("categories", sa.JSON(), nullable=False),
+        sa.Column("authors", StringList(), nullable=False),
+        sa.Column("categories", StringList(), nullable=False),
         sa.Column("primary_category", sa.String(40)),
         sa.Column("abs_url", sa.Text(), nullable=False),
         sa.Column("pdf_url", sa.Text(), nullable=False),
