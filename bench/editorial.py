@@ -1,6 +1,6 @@
 """How close does the selector come to the editor? The week of 2024-11-25.
 
-    .venv/bin/python bench/editorial.py [--picks ../shared/data/picks_week_2024-11-25.jsonl]
+    .venv/bin/python bench/editorial.py [--picks tests/fixtures/picks_week_2024-11-25.jsonl]
 
 Ingests the bundled demo feeds into a fresh store, ranks the week, and reports how many
 of the editor's six picks the issue holds at sizes 6 and 12, how many are among the top
@@ -25,7 +25,7 @@ from newsletter.select import pick, rank
 from newsletter.store import Store
 from newsletter.week import Week
 
-DEFAULT_PICKS = Path(__file__).resolve().parents[2] / "shared/data/picks_week_2024-11-25.jsonl"
+DEFAULT_PICKS = Path(__file__).resolve().parents[1] / "tests/fixtures/picks_week_2024-11-25.jsonl"
 
 
 def same_section(ours: str, editors: str) -> bool:

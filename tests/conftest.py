@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.httpserver import FeedServer
 from tests.stores import any_store, any_store_url  # noqa: F401  (fixtures for every test module)
+
+if TYPE_CHECKING:  # imported in the fixtures: jsonschema, aiosmtpd load only when used
+    from tests.sendgrid_server import SendGridServer
+    from tests.smtp_server import SMTPServer
 
 
 @pytest.fixture
@@ -28,3 +33,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def sendgrid_server(request: pytest.FixtureRequest) -> Iterator[SendGridServer]:
+    """A SendGrid-compatible server on 127.0.0.1 (tests/sendgrid_server.py); options through
+    indirect parametrization: `@pytest.mark.parametrize("sendgrid_server", [{...}], indirect=True)`."""
+    from tests.sendgrid_server import SendGridServer
+
+    with SendGridServer(**getattr(request, "param", {})) as server:
+        yield server
+
+
+@pytest.fixture
+def smtp_server(request: pytest.FixtureRequest) -> Iterator[SMTPServer]:
+    """An SMTP server on 127.0.0.1 (tests/smtp_server.py); options (auth=, starttls=) through
+    indirect parametrization, as for `sendgrid_server`."""
+    from tests.smtp_server import SMTPServer
+
+    with SMTPServer(**getattr(request, "param", {})) as server:
+        yield server

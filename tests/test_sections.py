@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,16 +19,16 @@ from newsletter.sections import (
     sections_from_config,
 )
 from newsletter.topics import PaperKind
+from tests.corpus import labels
 
-LABELS = Path(__file__).parent / "fixtures" / "labels_2024-11.jsonl"
 NAMES = [s.name for s in DEFAULT_SECTIONS]
 CATCH_ALL = "Other LLM Research"
 
 
 @cache
 def labelled() -> tuple[dict[str, Any], ...]:
-    lines = LABELS.read_text(encoding="utf-8").splitlines()
-    return tuple(json.loads(line) for line in lines if line.strip())
+    """The hand labels, with title and abstract joined from the demo feeds."""
+    return tuple(labels())
 
 
 # --- taxonomy ----------------------------------------------------------------------------

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
-from pathlib import Path
 
 import pytest
 
@@ -16,27 +14,16 @@ from newsletter.summarize import (
     split_sentences,
     summarize,
 )
-
-DATA = Path("/work/shared/data")
-CORPUS_FILE = DATA / "hf_daily_papers_2024-11-20_2024-12-12.jsonl"
-PICKS_FILE = DATA / "picks_week_2024-11-25.jsonl"
-
-needs_data = pytest.mark.skipif(
-    not (CORPUS_FILE.exists() and PICKS_FILE.exists()), reason="shared data not present"
-)
-
-
-def _rows(path: Path) -> list[dict[str, object]]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+from tests.corpus import demo_papers, editor_picks
 
 
 def _abstracts() -> list[str]:
-    return [str(r["abstract"]) for r in _rows(CORPUS_FILE) if r["abstract"]]
+    """The abstracts of the demo-feed papers that have one, in arxiv_id order."""
+    return [str(p["abstract"]) for p in demo_papers() if p["abstract"]]
 
 
 def _pick(arxiv_id: str) -> str:
-    return next(str(r["abstract"]) for r in _rows(PICKS_FILE) if r["arxiv_id"] == arxiv_id)
+    return next(str(r["abstract"]) for r in editor_picks() if r["arxiv_id"] == arxiv_id)
 
 
 def _bullets(paragraphs: list[Paragraph]) -> list[str]:
@@ -103,7 +90,6 @@ def assert_faithful(abstract: str, paragraphs: list[Paragraph]) -> None:
 
 
 class TestFaithfulness:
-    @needs_data
     def test_every_real_abstract_keeps_its_words_in_order(self) -> None:
         """Every corpus abstract comes back word for word, up to lifted markers."""
         abstracts = _abstracts()
@@ -133,7 +119,6 @@ class TestFaithfulness:
         result = summarize("We study  cats.\n\nThey   purr.")
         assert result == [Paragraph("We study cats. They purr.")]
 
-    @needs_data
     def test_output_is_tidy(self) -> None:
         """No empty paragraphs, empty bullets, stray spaces or a literal 'None'."""
         for abstract in _abstracts():
@@ -242,7 +227,6 @@ class TestSplitSentences:
         """Blank text has no sentences."""
         assert split_sentences("  ") == []
 
-    @needs_data
     def test_real_sentences_start_cleanly(self) -> None:
         """Real abstracts split into sentences that never start with lowercase prose."""
         allowed = re.compile(r"[\"'`(\[A-Z0-9]|https?://|[a-z]+\)|[a-z][\w-]*[A-Z0-9]")
@@ -516,7 +500,6 @@ class TestParagraphs:
         result = summarize("We do (1) this, (2) that. However, it is slow.")
         assert _texts(result) == ["We do", "However, it is slow."]
 
-    @needs_data
     def test_real_paragraphs_respect_the_limits(self) -> None:
         """On real abstracts no paragraph passes the limits unless it is one sentence."""
         for abstract in _abstracts():
@@ -566,7 +549,6 @@ def _break_agreement(arxiv_id: str) -> tuple[int, int]:
     return agree, len(gaps)
 
 
-@needs_data
 class TestReferenceIssue:
     @pytest.mark.parametrize("arxiv_id", ["2411.15124", "2411.17116"])
     def test_paragraphs_match_the_issue(self, arxiv_id: str) -> None:
@@ -632,11 +614,10 @@ class TestReferenceIssue:
 # --- speed and purity ------------------------------------------------------------------
 
 
-@needs_data
 class TestPerformance:
     def test_whole_corpus_is_fast(self) -> None:
         """All 325 corpus rows summarise in well under half a second."""
-        abstracts = [r["abstract"] for r in _rows(CORPUS_FILE)]
+        abstracts = [p["abstract"] for p in demo_papers()]
         assert len(abstracts) == 325
         start = time.perf_counter()
         for abstract in abstracts:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,14 +15,13 @@ from newsletter.topics import (
     paper_kind,
     phrase_variants,
 )
-
-LABELS = Path(__file__).parent / "fixtures" / "labels_2024-11.jsonl"
+from tests.corpus import labels
 
 
 @cache
 def labelled() -> tuple[dict[str, Any], ...]:
-    lines = LABELS.read_text(encoding="utf-8").splitlines()
-    return tuple(json.loads(line) for line in lines if line.strip())
+    """The hand labels, with title and abstract joined from the demo feeds."""
+    return tuple(labels())
 
 
 def paper(arxiv_id: str) -> tuple[str, str | None]:

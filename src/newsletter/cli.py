@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import click
 from rich.console import Console
@@ -23,41 +23,15 @@ from newsletter.build import (
     section_taxonomy,
     write_files,
 )
-from newsletter.config import Settings, load_editorial, load_settings, resolve_location
+from newsletter.cli_base import Context, err, out
+from newsletter.config import Settings, load_editorial, resolve_location
 from newsletter.errors import ConfigError, IngestError, NewsletterError
-from newsletter.fetch import Fetcher
 from newsletter.ingest import ingest as run_ingest
 from newsletter.models import FeedReport, FeedSpec, SourceKind
 from newsletter.sections import DEFAULT_SECTIONS, Section
 from newsletter.sections import classify as classify_paper
-from newsletter.store import Store
 from newsletter.topics import llm_relevance, paper_kind
 from newsletter.week import Week
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-class Context:
-    """What every command needs, built once from the environment and the options."""
-
-    def __init__(self, config: Path | None, today: Callable[[], dt.date] = dt.date.today) -> None:
-        overrides: dict[str, Any] = {"config": config} if config else {}
-        self.settings: Settings = load_settings(**overrides)
-        self.today = today
-
-    def store(self) -> Store:
-        return Store(self.settings.database_url)
-
-    def fetcher(self) -> Fetcher:
-        s = self.settings
-        return Fetcher(
-            timeout=s.http_timeout,
-            max_bytes=s.max_feed_bytes,
-            user_agent=s.user_agent,
-            retries=s.http_retries,
-            min_interval={"export.arxiv.org": s.arxiv_delay},
-        )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -276,6 +250,15 @@ def _feed_progress(total: int) -> Iterator[Callable[[FeedReport], None]]:
             progress.advance(task)
 
         yield advance
+
+
+from newsletter.cli_send import send  # noqa: E402  (commands register after the group exists)
+
+cli.add_command(send)
+
+from newsletter.cli_subscribers import subscribers  # noqa: E402
+
+cli.add_command(subscribers)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -9,7 +9,15 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from newsletter.errors import ConfigError
@@ -24,7 +32,11 @@ class Settings(BaseSettings):
     """Machine and secret settings: `NEWSLETTER_*` variables, or a `.env` file."""
 
     model_config = SettingsConfigDict(
-        env_prefix="NEWSLETTER_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="NEWSLETTER_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
     )
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -35,6 +47,24 @@ class Settings(BaseSettings):
     http_retries: int = Field(default=4, ge=0)
     arxiv_delay: float = Field(default=3.0, ge=0)
     templates: Path = TEMPLATES_DIR
+
+    # Delivery. Real sending refuses to start without from_address, base_url and secret.
+    from_address: str | None = Field(default=None, validation_alias=AliasChoices("NEWSLETTER_FROM"))
+    base_url: str | None = None
+    secret: SecretStr | None = None
+    outbox: Path = Path("data/outbox")
+    unsubscribe_mailto: str | None = None
+    sendgrid_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SENDGRID_API_KEY")
+    )
+    sendgrid_api_host: str = Field(
+        default="https://api.sendgrid.com", validation_alias=AliasChoices("SENDGRID_API_HOST")
+    )
+    smtp_url: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SMTP_URL"))
+    # Batches go out this many seconds after SendGrid accepts them, so that a batch whose
+    # answer a crash lost can still be cancelled (SendGrid allows it until 10 min before).
+    sendgrid_send_delay: int = Field(default=900, ge=660, le=72 * 3600)
+    sendgrid_batch_size: int = Field(default=1000, ge=1, le=1000)
 
     @property
     def user_agent(self) -> str:

@@ -42,3 +42,43 @@ class IngestError(NewsletterError):
     """No feed of an ingest run worked."""
 
     hint = "see the lines above for each feed's reason"
+
+
+class SendError(NewsletterError):
+    """Sending stopped, or one message could not be sent."""
+
+    hint = "check the delivery settings in .env (see .env.example)"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        email: str | None = None,
+        status: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.email = email
+        self.status = status
+
+
+class SubscriberError(NewsletterError):
+    """An address that cannot be used, or a subscriber that is not there."""
+
+    hint = "check the address (one person, like ada@example.org); `newsletter subscribers list` shows who is stored"
+
+    def __init__(self, message: str, *, email: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.email = email
+
+
+class TokenError(NewsletterError):
+    """A signed link token that is forged, altered, truncated, expired or for another purpose."""
+
+    hint = "the link may be incomplete or out of date; ask for a new one"
+
+
+class UnsettledError(SendError):
+    """The provider may hold a batch that could not be cancelled: it stays in flight."""
+
+    hint = "run the send again within a few minutes: the next run settles it first"

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from newsletter.store.deliveries import Batch, DeliveryQueries, Recipient
 from newsletter.store.engine import connect, migrate, safe_url
 from newsletter.store.issues import IssueQueries, StoredIssue
 from newsletter.store.papers import Clock, FeedState, MergeCounts, PaperQueries
+from newsletter.store.subscribers import SubscriberQueries
 
-__all__ = ["FeedState", "MergeCounts", "Store", "StoredIssue", "utcnow"]
+__all__ = ["Batch", "FeedState", "MergeCounts", "Recipient", "Store", "StoredIssue", "utcnow"]
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Store(PaperQueries, IssueQueries):
+class Store(PaperQueries, IssueQueries, DeliveryQueries, SubscriberQueries):
     """One database. Create it with a SQLAlchemy URL; the schema is migrated on open."""
 
     def __init__(self, url: str, *, clock: Clock = utcnow, migrate: bool = True) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -133,4 +134,57 @@ issues = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("sent_at", UTCDateTime()),
+)
+
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", Text, nullable=False),
+    # lowercased email: addresses are unique case-insensitively on every backend
+    Column("email_key", Text, nullable=False, unique=True),
+    Column("name", Text),
+    Column("status", String(20), nullable=False, index=True),
+    Column("source", String(200)),
+    Column("attributes", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("confirmed_at", UTCDateTime()),
+    Column("unsubscribed_at", UTCDateTime()),
+)
+
+# The delivery ledger: one row per (issue, subscriber); see delivery/ledger.py.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("issue_number", Integer, ForeignKey("issues.number", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "subscriber_id",
+        Integer,
+        ForeignKey("subscribers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("status", String(20), nullable=False),
+    Column("batch_id", String(100), index=True),
+    Column("provider_id", Text),
+    Column("error", Text),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_deliveries_issue_status", "issue_number", "status"),
+)
+
+# One row per provider request that carries a batch of deliveries; its state says whether
+# the provider may hold the messages (so a restart knows what to cancel).
+send_batches = Table(
+    "send_batches",
+    metadata,
+    Column("batch_id", String(100), primary_key=True),
+    Column("issue_number", Integer, ForeignKey("issues.number", ondelete="CASCADE"), nullable=False),
+    Column("backend", String(20), nullable=False),
+    Column("status", String(20), nullable=False, index=True),
+    Column("send_at", Integer),
+    Column("message_id", Text),
+    Column("error", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )

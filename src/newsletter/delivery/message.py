@@ -1,0 +1,121 @@
+"""What goes out: the issue rendered once, and what differs per recipient.
+
+The HTML and text are rendered and inlined once per issue; each recipient only gets
+their own unsubscribe link (and name) by substitution, never a re-render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from urllib.parse import quote
+
+from newsletter.errors import ConfigError
+from newsletter.render import UNSUBSCRIBE_PLACEHOLDER, VIEW_PLACEHOLDER
+from newsletter.store import Recipient
+
+NAME_PLACEHOLDER = "%%name%%"
+ONE_CLICK = "List-Unsubscribe=One-Click"
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who sends, where the web endpoints live, and how links are signed."""
+
+    from_name: str
+    from_email: str
+    base_url: str
+    secret: str
+    unsubscribe_mailto: str
+
+    @classmethod
+    def parse(cls, from_address: str, base_url: str, secret: str, mailto: str | None = None) -> Sender:
+        name, email = parseaddr(from_address)
+        if "@" not in email:
+            raise ConfigError(f"NEWSLETTER_FROM is not an address: {from_address!r}",
+                              hint='write it as "Name <newsletter@example.org>"')
+        return cls(name, email, base_url.rstrip("/"), secret, mailto or email)
+
+    @property
+    def domain(self) -> str:
+        return self.from_email.rpartition("@")[2]
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One issue, rendered once, with the per-issue links already filled in."""
+
+    issue_number: int
+    subject: str
+    html: str
+    text: str
+    sender: Sender
+
+    @classmethod
+    def for_issue(cls, number: int, subject: str, html: str, text: str, sender: Sender) -> Envelope:
+        view = f"{sender.base_url}/issues/{number}"
+        return cls(number, subject, html.replace(VIEW_PLACEHOLDER, view),
+                   text.replace(VIEW_PLACEHOLDER, view), sender)
+
+    @property
+    def category(self) -> str:
+        return f"issue-{self.issue_number}"
+
+
+@dataclass(frozen=True, slots=True)
+class Personal:
+    """What differs for one recipient."""
+
+    recipient: Recipient
+    unsubscribe_url: str
+    list_unsubscribe: str
+    message_id: str
+
+    def substitutions(self) -> dict[str, str]:
+        return {UNSUBSCRIBE_PLACEHOLDER: self.unsubscribe_url, NAME_PLACEHOLDER: self.recipient.name or ""}
+
+    def fill(self, body: str) -> str:
+        for key, value in self.substitutions().items():
+            body = body.replace(key, value)
+        return body
+
+    def headers(self) -> dict[str, str]:
+        """RFC 8058 one-click unsubscribe, as Gmail and Yahoo require of bulk senders."""
+        return {"List-Unsubscribe": self.list_unsubscribe, "List-Unsubscribe-Post": ONE_CLICK}
+
+
+Signer = Callable[[int], str]
+
+
+def personal(envelope: Envelope, recipient: Recipient, token: Signer) -> Personal:
+    s = envelope.sender
+    signed = token(recipient.subscriber_id)
+    url = f"{s.base_url}/u/{signed}"
+    mailto = f"mailto:{s.unsubscribe_mailto}?subject={quote('unsubscribe ' + signed)}"
+    return Personal(
+        recipient=recipient,
+        unsubscribe_url=url,
+        list_unsubscribe=f"<{mailto}>, <{url}>",
+        # the same id on a resend lets mail clients fold a duplicate away
+        message_id=f"<issue-{envelope.issue_number}.sub-{recipient.subscriber_id}@{s.domain}>",
+    )
+
+
+def mime(envelope: Envelope, who: Personal, *, now: dt.datetime | None = None) -> EmailMessage:
+    """The whole message for SMTP or the outbox: text and HTML alternatives, list headers."""
+    msg = EmailMessage()
+    s = envelope.sender
+    msg["From"] = formataddr((s.from_name, s.from_email))
+    msg["To"] = formataddr((who.recipient.name or "", who.recipient.email))
+    msg["Subject"] = envelope.subject
+    msg["Date"] = format_datetime(now or dt.datetime.now(dt.UTC))
+    msg["Message-ID"] = who.message_id
+    for key, value in who.headers().items():
+        msg[key] = value
+    msg["X-Newsletter-Issue"] = str(envelope.issue_number)
+    msg.set_content(who.fill(envelope.text))
+    msg.add_alternative(who.fill(envelope.html), subtype="html")
+    return msg

@@ -1,0 +1,158 @@
+"""Queries on subscribers: every SQL statement about the people on the list.
+
+The rules (who may be re-activated, what an import changes) live in newsletter/subscribers.py
+and subscriber_import.py; this module only reads and writes rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from newsletter.errors import SubscriberError
+from newsletter.store.schema import deliveries, subscribers
+from newsletter.subscribers import Status, Subscriber, SubscriberData
+
+__all__ = ["Changes", "SubscriberQueries"]
+
+KEYS_PER_QUERY = 1000  # well under every backend's bound-parameter limit
+
+# What an import plan decides for one batch: rows to insert, stored rows to rewrite.
+Changes = tuple[Sequence[SubscriberData], Sequence[Subscriber]]
+
+
+class SubscriberQueries:
+    """Mixed into Store: everything about subscribers."""
+
+    engine: Engine
+    clock: Callable[[], dt.datetime]
+
+    def insert_subscriber(self, data: SubscriberData) -> Subscriber:
+        """Store a new subscriber; SubscriberError if the address is already there."""
+        try:
+            with self.engine.begin() as conn:
+                result = conn.execute(insert(subscribers).values(_row(data)))
+        except IntegrityError:  # the unique email_key: someone added them a moment ago
+            raise SubscriberError(f"{data.email} is already on the list", email=data.email) from None
+        new_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+        assert new_id is not None
+        return Subscriber(id=int(new_id), **_fields(data))
+
+    def update_subscriber(self, sub: Subscriber) -> None:
+        """Write every field of a stored subscriber back."""
+        with self.engine.begin() as conn:
+            conn.execute(update(subscribers).where(subscribers.c.id == sub.id).values(_row(sub)))
+
+    def get_subscriber(self, subscriber_id: int) -> Subscriber | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(subscribers).where(subscribers.c.id == subscriber_id)).first()
+        return _subscriber(row) if row else None
+
+    def subscriber_by_email(self, email_key: str) -> Subscriber | None:
+        """The subscriber whose lowercased address is `email_key`."""
+        with self.engine.connect() as conn:
+            found = _by_keys(conn, [email_key])
+        return found.get(email_key)
+
+    def delete_subscriber(self, subscriber_id: int) -> int | None:
+        """Erase a subscriber and their deliveries; how many deliveries went, None if no such id."""
+        with self.engine.begin() as conn:
+            # The foreign key cascades, but erasure must not depend on PRAGMA foreign_keys
+            # being on for whichever connection does it: delete the deliveries explicitly.
+            erased = conn.execute(delete(deliveries).where(deliveries.c.subscriber_id == subscriber_id))
+            gone = conn.execute(delete(subscribers).where(subscribers.c.id == subscriber_id))
+        return int(erased.rowcount) if gone.rowcount else None
+
+    def find_subscribers(
+        self,
+        *,
+        status: Status | None = None,
+        search: str | None = None,
+        after_id: int = 0,
+        limit: int = 100,
+    ) -> list[Subscriber]:
+        """Subscribers with id > `after_id`, by id: one keyset page, optionally filtered."""
+        query = select(subscribers).where(subscribers.c.id > after_id)
+        if status is not None:
+            query = query.where(subscribers.c.status == status.value)
+        if search:
+            needle = search.lower()
+            query = query.where(or_(
+                subscribers.c.email_key.contains(needle, autoescape=True),
+                # lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not
+                func.lower(subscribers.c.name).contains(needle, autoescape=True),
+            ))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(subscribers.c.id).limit(limit)).all()
+        return [_subscriber(row) for row in rows]
+
+    def count_subscribers_by_status(self) -> dict[str, int]:
+        query = select(subscribers.c.status, func.count()).group_by(subscribers.c.status)
+        with self.engine.connect() as conn:
+            return {status: int(n) for status, n in conn.execute(query).all()}
+
+    def subscriber_event_times(self, since: dt.datetime) -> tuple[list[dt.datetime], list[dt.datetime]]:
+        """When subscribers became active, and when they left, from `since` on."""
+        confirmed, left = subscribers.c.confirmed_at, subscribers.c.unsubscribed_at
+        with self.engine.connect() as conn:
+            joins = conn.execute(select(confirmed).where(confirmed >= since)).scalars().all()
+            leaves = conn.execute(select(left).where(left >= since)).scalars().all()
+        return list(joins), list(leaves)
+
+    def merge_subscribers(
+        self, keys: Collection[str], plan: Callable[[Mapping[str, Subscriber]], Changes]
+    ) -> None:
+        """In one transaction: load the subscribers with these email keys, let `plan` decide, write."""
+        with self.engine.begin() as conn:
+            inserts, updates = plan(_by_keys(conn, sorted(set(keys))))
+            if inserts:
+                conn.execute(insert(subscribers), [_row(data) for data in inserts])
+            if updates:
+                statement = update(subscribers).where(subscribers.c.id == bindparam("row_id"))
+                conn.execute(statement, [{"row_id": sub.id, **_row(sub)} for sub in updates])
+
+
+def _by_keys(conn: Connection, keys: Sequence[str]) -> dict[str, Subscriber]:
+    found: dict[str, Subscriber] = {}
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        chunk = keys[start:start + KEYS_PER_QUERY]
+        for row in conn.execute(select(subscribers).where(subscribers.c.email_key.in_(chunk))):
+            found[row.email_key] = _subscriber(row)
+    return found
+
+
+def _fields(data: SubscriberData) -> dict[str, Any]:
+    return {
+        "email": data.email,
+        "name": data.name,
+        "status": data.status,
+        "source": data.source,
+        "attributes": data.attributes,
+        "created_at": data.created_at,
+        "updated_at": data.updated_at,
+        "confirmed_at": data.confirmed_at,
+        "unsubscribed_at": data.unsubscribed_at,
+    }
+
+
+def _row(data: SubscriberData) -> dict[str, Any]:
+    return {**_fields(data), "status": data.status.value, "email_key": data.email_key}
+
+
+def _subscriber(row: Row[Any]) -> Subscriber:
+    return Subscriber(
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        status=Status(row.status),
+        source=row.source,
+        attributes=dict(row.attributes or {}),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        confirmed_at=row.confirmed_at,
+        unsubscribed_at=row.unsubscribed_at,
+    )
