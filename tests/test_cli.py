@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from newsletter.cli import cli
+from newsletter.cli import DEMO_DIR, cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,14 +45,26 @@ def test_a_newsletter_error_is_one_line_and_a_hint(tmp_path: Path) -> None:
     assert "Traceback" not in run.stderr
 
 
-def test_the_demo_fills_the_store_from_the_bundled_feeds(tmp_path: Path) -> None:
-    """`newsletter demo` ingests every recorded list with no network, and again changes nothing."""
-    first = _newsletter(tmp_path, "demo")
-    assert first.returncode == 0, first.stderr
-    assert "hf-daily: fetched 325, new 325" in first.stdout
-    assert "arxiv-cs-cl: fetched 139, new 92" in first.stdout
-    assert "holds" in first.stdout or "papers in" in first.stdout
-    again = _newsletter(tmp_path, "demo")
+def test_the_demo_runs_the_whole_main_job_offline_and_again(tmp_path: Path) -> None:
+    """`newsletter demo` ingests, builds the week of 2024-11-25 and sends it to the outbox, twice."""
+    for _ in range(2):  # it starts over each time
+        run = _newsletter(tmp_path, "demo")
+        assert run.returncode == 0, run.stderr
+        assert "hf-daily: fetched 325, new 325" in run.stdout
+        assert "arxiv-cs-cl: fetched 139, new 92" in run.stdout
+        assert "out/demo/2024-11-25/issue.html" in run.stdout
+        assert "sent 3, failed 0" in run.stdout
+    messages = sorted((tmp_path / "out" / "demo" / "outbox" / "issue-1").glob("*.eml"))
+    assert len(messages) == 3
+    assert "Important LLMs Papers for the Week from 25/11 to 30/11" in messages[0].read_text()
+
+
+def test_ingest_twice_changes_nothing(tmp_path: Path) -> None:
+    """The second ingest of the same feeds counts every paper unchanged."""
+    config = str(DEMO_DIR / "newsletter.toml")
+    args = ("--config", config, "ingest", "--since", "2024-11-20", "--until", "2024-12-12")
+    assert _newsletter(tmp_path, *args).returncode == 0
+    again = _newsletter(tmp_path, *args)
     assert "hf-daily: fetched 325, new 0, updated 0, unchanged 325" in again.stdout
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,11 +26,17 @@ from newsletter.build import (
 )
 from newsletter.cli_base import Context, err, out
 from newsletter.config import Settings, load_editorial, resolve_location
+from newsletter.delivery import sender_for
+from newsletter.delivery.message import Envelope
+from newsletter.delivery.outbox import OutboxBackend
+from newsletter.delivery.send import send_issue
 from newsletter.errors import ConfigError, IngestError, NewsletterError
 from newsletter.ingest import ingest as run_ingest
 from newsletter.models import FeedReport, FeedSpec, SourceKind
 from newsletter.sections import DEFAULT_SECTIONS, Section
 from newsletter.sections import classify as classify_paper
+from newsletter.subscribers import add as add_subscriber
+from newsletter.subscribers import unsubscribe
 from newsletter.topics import llm_relevance, paper_kind
 from newsletter.week import Week
 
@@ -171,19 +178,49 @@ DEMO_WEEK = dt.date(2024, 11, 25)
 def demo(obj: Context, database_url: str) -> None:
     """Run the main job on the bundled demo data: no network, no API keys.
 
-    Ingests the recorded Hugging Face lists of 2024-11-20 … 2024-12-12 and an arXiv RSS
-    document into a separate demo store, then builds the issue of the week of 2024-11-25
-    into out/demo/.
+    Starts a fresh demo store, ingests the recorded Hugging Face lists of 2024-11-20 …
+    2024-12-12 and an arXiv RSS document, builds the issue of the week of 2024-11-25 into
+    out/demo/, and sends it through the outbox to a few demo subscribers.
 
     Example: newsletter demo
     """
+    outbox = Path("out") / "demo" / "outbox"
+    _reset_demo(database_url, outbox)
     obj.settings = obj.settings.model_copy(
-        update={"config": DEMO_DIR / "newsletter.toml", "database_url": database_url}
+        update={"config": DEMO_DIR / "newsletter.toml", "database_url": database_url, "outbox": outbox}
     )
     _ingest_and_report(obj, select_feeds(obj.settings, (), ()), *DEMO_RANGE)
     built, files = _build(obj, DEMO_WEEK, Overrides(), Path("out") / "demo" / DEMO_WEEK.isoformat())
     _print_picks(built)
     out.print(f"issue {built.issue.number} of the demo: open {files['html'].resolve()}")
+    with obj.store() as store:
+        for email, name in DEMO_READERS:
+            add_subscriber(store, email, name=name, source="demo")
+        unsubscribe(store, DEMO_READERS[-1][0])  # to show that leavers get nothing
+        sender, token = sender_for(obj.settings, "outbox")
+        stored = store.get_issue(built.issue.number)
+        assert stored is not None
+        envelope = Envelope.for_issue(stored.number, stored.title, stored.html, stored.text, sender)
+        report = send_issue(store, envelope, OutboxBackend(outbox), token)
+    out.print(summary(report))
+    out.print(f"messages: {(outbox / f'issue-{stored.number}').resolve()}/*.eml")
+
+
+DEMO_READERS = (
+    ("ada@example.org", "Ada"),
+    ("grace@example.org", "Grace"),
+    ("alan@example.org", "Alan"),
+    ("left@example.org", "Left Already"),
+)
+
+
+def _reset_demo(database_url: str, outbox: Path) -> None:
+    """The demo starts over each time: its own store file and outbox only."""
+    if database_url.startswith("sqlite:///"):
+        db = Path(database_url.removeprefix("sqlite:///"))
+        for leftover in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+    shutil.rmtree(outbox, ignore_errors=True)
 
 
 def select_feeds(settings: Settings, names: Sequence[str], sources: Sequence[str]) -> list[FeedSpec]:
@@ -252,7 +289,7 @@ def _feed_progress(total: int) -> Iterator[Callable[[FeedReport], None]]:
         yield advance
 
 
-from newsletter.cli_send import send  # noqa: E402  (commands register after the group exists)
+from newsletter.cli_send import send, summary  # noqa: E402  (commands register after the group)
 
 cli.add_command(send)
 

@@ -93,7 +93,7 @@ def _mac(secret: str, purpose: str, payload: str) -> bytes:
         raise ValueError(f"a token purpose is a short lowercase word, not {purpose!r}")
     # The purpose never contains ':' and the payload never does, so the message is unambiguous.
     message = f"{purpose}:{payload}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    return hmac.digest(secret.encode(), message, hashlib.sha256)  # one-shot C path: sends sign millions
 
 
 def _b64(data: bytes) -> str:

@@ -7,11 +7,12 @@ their own unsubscribe link (and name) by substitution, never a re-render.
 from __future__ import annotations
 
 import datetime as dt
+import email.policy
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
-from urllib.parse import quote
+from typing import NamedTuple
 
 from newsletter.errors import ConfigError
 from newsletter.render import UNSUBSCRIBE_PLACEHOLDER, VIEW_PLACEHOLDER
@@ -19,6 +20,9 @@ from newsletter.store import Recipient
 
 NAME_PLACEHOLDER = "%%name%%"
 ONE_CLICK = "List-Unsubscribe=One-Click"
+# CRLF line ends as SMTP wants them; lines up to RFC 5322's 998 characters, so that a long
+# List-Unsubscribe stays plain instead of being folded into encoded words clients ignore.
+WIRE = email.policy.SMTP.clone(max_line_length=998)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +69,8 @@ class Envelope:
         return f"issue-{self.issue_number}"
 
 
-@dataclass(frozen=True, slots=True)
-class Personal:
-    """What differs for one recipient."""
+class Personal(NamedTuple):
+    """What differs for one recipient (a tuple: a send makes one per subscriber)."""
 
     recipient: Recipient
     unsubscribe_url: str
@@ -94,7 +97,8 @@ def personal(envelope: Envelope, recipient: Recipient, token: Signer) -> Persona
     s = envelope.sender
     signed = token(recipient.subscriber_id)
     url = f"{s.base_url}/u/{signed}"
-    mailto = f"mailto:{s.unsubscribe_mailto}?subject={quote('unsubscribe ' + signed)}"
+    # Tokens are urlsafe base64 and dots: only the space needs escaping.
+    mailto = f"mailto:{s.unsubscribe_mailto}?subject=unsubscribe%20{signed}"
     return Personal(
         recipient=recipient,
         unsubscribe_url=url,
@@ -106,7 +110,7 @@ def personal(envelope: Envelope, recipient: Recipient, token: Signer) -> Persona
 
 def mime(envelope: Envelope, who: Personal, *, now: dt.datetime | None = None) -> EmailMessage:
     """The whole message for SMTP or the outbox: text and HTML alternatives, list headers."""
-    msg = EmailMessage()
+    msg = EmailMessage(policy=WIRE)
     s = envelope.sender
     msg["From"] = formataddr((s.from_name, s.from_email))
     msg["To"] = formataddr((who.recipient.name or "", who.recipient.email))

@@ -6,14 +6,19 @@ interrupted send resumes exactly where it stopped (see README, "Exactly once").
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from newsletter.delivery.backends import Backend, Outcome
 from newsletter.delivery.message import Envelope, Personal, Signer, personal
 from newsletter.errors import SendError, UnsettledError
 from newsletter.store import Batch, Recipient, Store, StoredIssue
+from newsletter.store.deliveries import CLOSED, FAILED, QUEUED, SENT, Settlement
 
 MAX_REQUEUES = 5
 
@@ -57,33 +62,97 @@ def send_issue(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SendReport:
-    """Send the issue to every active subscriber not yet sent to, at most `limit` this run."""
+    """Send the issue to every active subscriber not yet sent to, at most `limit` this run.
+
+    For batch backends one request is on the wire while the next batch is claimed and
+    personalised; each batch is still recorded pending before its request and settled
+    after its answer, so a crash anywhere leaves at most two batches to settle.
+    """
     start = clock()
     number = envelope.issue_number
     report = SendReport(number, backend.name)
     recover(store, backend, number, report)
     store.enqueue(number)
-    requeues = 0
-    while limit is None or report.sent + report.failed < limit:
-        room = backend.batch_size if limit is None else min(backend.batch_size, limit - report.sent - report.failed)
-        batch, skipped = store.claim(number, backend.new_batch_id(), backend.name, room, backend.send_at())
-        report.skipped += skipped
-        if not batch.recipients:
-            if skipped:
-                continue
-            break
-        people = [personal(envelope, r, token) for r in batch.recipients]
-        outcome = _send_batch(store, envelope, backend, batch, people)
-        report.requests += 1
-        requeues = _account(store, batch, outcome, report, requeues)
-        if outcome.requeue:
-            sleep(min(30.0, 2.0**requeues))
-        if on_progress:
-            on_progress(len(outcome.sent) + len(outcome.failed) + (len(people) if outcome.accepted or outcome.refused else 0))
+    depth = 1 if backend.per_message else 2
+    claimed = cursor = requeues = 0
+    answers: list[Settlement] = []  # recorded with the next claim: one commit per batch
+    waiting: deque[tuple[Batch, Future[Outcome]]] = deque()
+    with _quiet_gc(), ThreadPoolExecutor(2, thread_name_prefix="send") as wire:
+        next_id = wire.submit(backend.new_batch_id)  # fetched while the previous batch is sent
+        try:
+            while True:
+                while len(waiting) < depth and (limit is None or claimed < limit):
+                    size = backend.batch_size if limit is None else min(backend.batch_size, limit - claimed)
+                    batch, skipped, last_seen = store.claim(
+                        number, next_id.result(), backend.name, size, backend.send_at(),
+                        after=cursor, settle=answers)
+                    answers = []
+                    next_id = wire.submit(backend.new_batch_id)
+                    report.skipped += skipped
+                    if last_seen is None:  # nothing after the cursor: once more from the start,
+                        if cursor == 0:  # for deliveries a requeue put back behind it
+                            break
+                        cursor = 0
+                        continue
+                    cursor = last_seen
+                    if batch.recipients:
+                        claimed += len(batch.recipients)
+                        people = [personal(envelope, r, token) for r in batch.recipients]
+                        waiting.append((batch, wire.submit(_send_batch, store, envelope, backend, batch, people)))
+                if not waiting:
+                    break
+                batch, pending = waiting.popleft()
+                outcome = pending.result()
+                report.requests += 1
+                answers.append(_account(batch, outcome, report))
+                requeues = requeues + 1 if outcome.requeue else 0
+                if outcome.requeue:
+                    claimed -= len(batch.recipients)
+                    if requeues > MAX_REQUEUES:
+                        raise SendError(f"gave up after {MAX_REQUEUES} failed tries in a row: {outcome.requeue}",
+                                        hint="nothing was sent twice; run the send again later")
+                    sleep(min(30.0, 2.0**requeues))
+                if on_progress:
+                    on_progress(_settled(batch, outcome))
+        finally:
+            store.settle(answers + _drain(waiting, report))
     store.finish_issue(number)
     report.left = store.delivery_counts(number).get("queued", 0)
     report.seconds = clock() - start
     return report
+
+
+@contextmanager
+def _quiet_gc() -> Iterator[None]:
+    """Keep the collector off the long-lived heap while sending.
+
+    A send makes millions of short-lived objects; each collection would otherwise rescan
+    everything the process holds (the ORM, templates, …) and cost more than the send.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _settled(batch: Batch, outcome: Outcome) -> int:
+    if outcome.accepted or outcome.refused:
+        return len(batch.recipients)
+    return len(outcome.sent) + len(outcome.failed)
+
+
+def _drain(waiting: deque[tuple[Batch, Future[Outcome]]], report: SendReport) -> list[Settlement]:
+    """On the way out (an error, Ctrl-C): what the requests still on the wire came to."""
+    found = []
+    while waiting:
+        batch, pending = waiting.popleft()
+        try:
+            found.append(_account(batch, pending.result(), report))
+        except Exception:  # noqa: BLE001  the first error is already on its way up
+            pass  # its batch stays pending: the next run settles it
+    return found
 
 
 def _send_batch(store: Store, envelope: Envelope, backend: Backend, batch: Batch,
@@ -103,28 +172,22 @@ def _send_batch(store: Store, envelope: Envelope, backend: Backend, batch: Batch
         # whoever was not settled yet goes back to the queue.
         store.batch_requeued(batch.batch_id, str(exc))
         raise
-    if backend.per_message:
-        store.close_batch(batch.batch_id)
     return outcome
 
 
-def _account(store: Store, batch: Batch, outcome: Outcome, report: SendReport, requeues: int) -> int:
+def _account(batch: Batch, outcome: Outcome, report: SendReport) -> Settlement:
+    """Count the batch's answer; the settlement is written with the next claim."""
     if outcome.accepted:
-        store.batch_sent(batch.batch_id, outcome.provider_id)
         report.sent += len(batch.recipients)
-    elif outcome.refused:
-        store.batch_failed(batch.batch_id, outcome.refused)
+        return Settlement(batch.batch_id, SENT, outcome.provider_id)
+    if outcome.refused:
         report.failed += len(batch.recipients)
-    elif outcome.requeue:
-        store.batch_requeued(batch.batch_id, outcome.requeue)
-        if requeues + 1 > MAX_REQUEUES:
-            raise SendError(f"gave up after {MAX_REQUEUES} failed tries in a row: {outcome.requeue}",
-                            hint="nothing was sent twice; run the send again later")
-        return requeues + 1
-    else:
-        report.sent += len(outcome.sent)
-        report.failed += len(outcome.failed)
-    return 0
+        return Settlement(batch.batch_id, FAILED, error=outcome.refused)
+    if outcome.requeue:
+        return Settlement(batch.batch_id, QUEUED, error=outcome.requeue)
+    report.sent += len(outcome.sent)  # per-message: each delivery is settled already
+    report.failed += len(outcome.failed)
+    return Settlement(batch.batch_id, CLOSED)
 
 
 def recover(store: Store, backend: Backend, number: int, report: SendReport) -> None:

@@ -24,8 +24,9 @@ import sendgrid
 from python_http_client.exceptions import HTTPError
 
 from newsletter.delivery.backends import Outcome, Recovery, Settle
-from newsletter.delivery.message import Envelope, Personal
+from newsletter.delivery.message import NAME_PLACEHOLDER, ONE_CLICK, Envelope, Personal
 from newsletter.errors import SendError, UnsettledError
+from newsletter.render import UNSUBSCRIBE_PLACEHOLDER
 from newsletter.store import Batch
 
 NETWORK_ERRORS = (urllib.error.URLError, HTTPException, ConnectionError, socket.timeout, TimeoutError)
@@ -94,12 +95,22 @@ class SendGridBackend:
         pass
 
     def _cancel(self, batch_id: str) -> bool:
+        """Cancel the batch; True also when an earlier run already did (a crash can come
+        between SendGrid cancelling and our recording it)."""
         body = {"batch_id": batch_id, "status": "cancel"}
         try:
             self._call(lambda: self.client.user.scheduled_sends.post(request_body=body), "cancel")
+            return True
         except (_Refused, _Unknown):
+            return self._already_cancelled(batch_id)
+
+    def _already_cancelled(self, batch_id: str) -> bool:
+        try:
+            response = self._call(lambda: self.client.user.scheduled_sends._(batch_id).get(), "check")
+            statuses = json.loads(response.body or b"[]")
+        except (_Refused, _Unknown, ValueError):
             return False
-        return True
+        return any(isinstance(s, dict) and s.get("status") == "cancel" for s in statuses)
 
     def _call(self, request: Callable[[], Any], what: str) -> Any:
         """One API call: 429 waits as told and retries; 401/403 stop; other 4xx are refusals.
@@ -168,11 +179,10 @@ def request_body(envelope: Envelope, people: Sequence[Personal], *, batch_id: st
 
 def _personalization(envelope: Envelope, who: Personal) -> dict[str, Any]:
     r = who.recipient
-    to = {"email": r.email, "name": r.name} if r.name else {"email": r.email}
     return {
-        "to": [to],
-        "substitutions": who.substitutions(),
-        "headers": who.headers(),
+        "to": [{"email": r.email, "name": r.name} if r.name else {"email": r.email}],
+        "substitutions": {UNSUBSCRIBE_PLACEHOLDER: who.unsubscribe_url, NAME_PLACEHOLDER: r.name or ""},
+        "headers": {"List-Unsubscribe": who.list_unsubscribe, "List-Unsubscribe-Post": ONE_CLICK},
         "custom_args": {"issue": str(envelope.issue_number), "subscriber": str(r.subscriber_id)},
     }
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, and_, exists, func, insert, literal, select, update
+from sqlalchemy import Connection, Engine, and_, exists, func, insert, literal, select, update
 
 from newsletter.store.issues import DRAFT
 from newsletter.store.schema import deliveries, issues, send_batches, subscribers
@@ -24,8 +24,9 @@ PENDING, ACCEPTED, CANCELLED, REJECTED = "pending", "accepted", "cancelled", "re
 SENDING = "sending"
 
 
-@dataclass(frozen=True, slots=True)
-class Recipient:
+class Recipient(NamedTuple):
+    """Made a million times per send: a tuple is several times cheaper than a frozen dataclass."""
+
     subscriber_id: int
     email: str
     name: str | None
@@ -69,19 +70,25 @@ class DeliveryQueries:
         return int(done.rowcount or 0)
 
     def claim(
-        self, issue_number: int, batch_id: str, backend: str, size: int, send_at: int | None
-    ) -> tuple[Batch, int]:
-        """Take up to `size` queued deliveries into a new pending batch, in subscriber order.
+        self, issue_number: int, batch_id: str, backend: str, size: int, send_at: int | None,
+        after: int = 0, settle: Sequence[Settlement] = (),
+    ) -> tuple[Batch, int, int | None]:
+        """Take up to `size` queued deliveries (subscriber id > `after`) into a new pending batch.
 
-        Deliveries whose subscriber is no longer active are marked skipped instead; their
-        count comes back beside the batch.
+        Returns the batch, how many deliveries were skipped instead (their subscriber is no
+        longer active), and the last subscriber id looked at (None: nothing left after
+        `after`). `after` lets a send walk the primary key instead of rescanning what it
+        already sent. `settle` records earlier batches' answers in the same transaction:
+        one commit (one fsync) per batch instead of two.
         """
         now = self.clock()
         with self.engine.begin() as conn:
+            _settle_in(conn, settle, now)
             rows = conn.execute(
                 select(subscribers.c.id, subscribers.c.email, subscribers.c.name, subscribers.c.status)
                 .join(deliveries, deliveries.c.subscriber_id == subscribers.c.id)
-                .where(deliveries.c.issue_number == issue_number, deliveries.c.status == QUEUED)
+                .where(deliveries.c.issue_number == issue_number, deliveries.c.status == QUEUED,
+                       deliveries.c.subscriber_id > after)
                 .order_by(deliveries.c.subscriber_id)
                 .limit(size)
             ).all()
@@ -93,25 +100,37 @@ class DeliveryQueries:
                 conn.execute(insert(send_batches).values(
                     batch_id=batch_id, issue_number=issue_number, backend=backend, status=PENDING,
                     send_at=send_at, created_at=now, updated_at=now))
-                conn.execute(_set(issue_number, [r.subscriber_id for r in taken], status=IN_FLIGHT,
-                                  batch_id=batch_id, attempts=deliveries.c.attempts + 1, updated_at=now))
-        return Batch(batch_id, issue_number, backend, PENDING, send_at, tuple(taken)), len(gone)
+                # Every queued row in this id range is one we just read (the skipped ones are
+                # no longer queued): a range beats a thousand-item IN list.
+                conn.execute(
+                    update(deliveries)
+                    .where(deliveries.c.issue_number == issue_number, deliveries.c.status == QUEUED,
+                           deliveries.c.subscriber_id.between(rows[0].id, rows[-1].id))
+                    .values(status=IN_FLIGHT, batch_id=batch_id, attempts=deliveries.c.attempts + 1,
+                            updated_at=now)
+                )
+        batch = Batch(batch_id, issue_number, backend, PENDING, send_at, tuple(taken))
+        return batch, len(gone), (rows[-1].id if rows else None)
 
     def batch_sent(self, batch_id: str, provider_id: str | None) -> None:
         """The provider accepted the batch: its deliveries are sent."""
-        self._settle(batch_id, ACCEPTED, SENT, provider_id=provider_id, error=None)
+        self.settle([Settlement(batch_id, SENT, provider_id)])
 
     def batch_failed(self, batch_id: str, error: str) -> None:
         """The provider refused the batch for good (e.g. 400): its deliveries failed."""
-        self._settle(batch_id, REJECTED, FAILED, error=error)
+        self.settle([Settlement(batch_id, FAILED, error=error)])
 
     def batch_requeued(self, batch_id: str, reason: str) -> None:
         """The batch surely did not go out (refused before acceptance, or cancelled)."""
-        self._settle(batch_id, CANCELLED, QUEUED, error=reason)
+        self.settle([Settlement(batch_id, QUEUED, error=reason)])
 
     def batch_unknown(self, batch_id: str, reason: str) -> None:
         """Nobody can tell whether the batch went out: never resend it, say so instead."""
-        self._settle(batch_id, UNKNOWN, UNKNOWN, error=reason)
+        self.settle([Settlement(batch_id, UNKNOWN, error=reason)])
+
+    def settle(self, settlements: Sequence[Settlement]) -> None:
+        with self.engine.begin() as conn:
+            _settle_in(conn, settlements, self.clock())
 
     def audience(self, issue_number: int) -> int:
         """How many deliveries a send would make now: queued ones plus active newcomers."""
@@ -151,9 +170,7 @@ class DeliveryQueries:
 
     def close_batch(self, batch_id: str) -> None:
         """Per-message backends settle each delivery; the batch itself then just ends."""
-        with self.engine.begin() as conn:
-            conn.execute(update(send_batches).where(send_batches.c.batch_id == batch_id)
-                         .values(status=ACCEPTED, updated_at=self.clock()))
+        self.settle([Settlement(batch_id, CLOSED)])
 
     def pending_batches(self, issue_number: int | None = None) -> list[Batch]:
         """Batches whose outcome is unknown (a crash came between claim and answer)."""
@@ -194,16 +211,31 @@ class DeliveryQueries:
             )
         return True
 
-    def _settle(self, batch_id: str, batch_status: str, status: str, **values: Any) -> None:
-        now = self.clock()
-        with self.engine.begin() as conn:
-            conn.execute(update(send_batches).where(send_batches.c.batch_id == batch_id).values(
-                status=batch_status, updated_at=now,
-                message_id=values.get("provider_id"), error=values.get("error")))
+
+
+class Settlement(NamedTuple):
+    """A batch's answer: `status` is what its in-flight deliveries become (CLOSED: nothing,
+    they were settled one by one)."""
+
+    batch_id: str
+    status: str
+    provider_id: str | None = None
+    error: str | None = None
+
+
+CLOSED = "closed"
+_BATCH_STATUS = {SENT: ACCEPTED, CLOSED: ACCEPTED, FAILED: REJECTED, QUEUED: CANCELLED, UNKNOWN: UNKNOWN}
+
+
+def _settle_in(conn: Connection, settlements: Sequence[Settlement], now: dt.datetime) -> None:
+    for s in settlements:
+        conn.execute(update(send_batches).where(send_batches.c.batch_id == s.batch_id).values(
+            status=_BATCH_STATUS[s.status], updated_at=now, message_id=s.provider_id, error=s.error))
+        if s.status != CLOSED:
             conn.execute(
                 update(deliveries)
-                .where(deliveries.c.batch_id == batch_id, deliveries.c.status == IN_FLIGHT)
-                .values(status=status, updated_at=now, **values)
+                .where(deliveries.c.batch_id == s.batch_id, deliveries.c.status == IN_FLIGHT)
+                .values(status=s.status, updated_at=now, provider_id=s.provider_id, error=s.error)
             )
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
-    Index,
     Integer,
     MetaData,
     String,
@@ -170,7 +169,8 @@ deliveries = Table(
     Column("error", Text),
     Column("attempts", Integer, nullable=False, default=0),
     Column("updated_at", UTCDateTime(), nullable=False),
-    Index("ix_deliveries_issue_status", "issue_number", "status"),
+    # No (issue, status) index: sends walk the primary key, and every index costs two
+    # writes per delivery on the hottest path.
 )
 
 # One row per provider request that carries a batch of deliveries; its state says whether

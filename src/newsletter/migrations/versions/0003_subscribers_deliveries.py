@@ -50,7 +50,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("issue_number", "subscriber_id", name="pk_deliveries"),
     )
     op.create_index("ix_deliveries_batch_id", "deliveries", ["batch_id"])
-    op.create_index("ix_deliveries_issue_status", "deliveries", ["issue_number", "status"])
     op.create_table(
         "send_batches",
         sa.Column("batch_id", sa.String(100), nullable=False),
@@ -71,7 +70,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("send_batches")
-    op.drop_index("ix_deliveries_issue_status", table_name="deliveries")
     op.drop_index("ix_deliveries_batch_id", table_name="deliveries")
     op.drop_table("deliveries")
     op.drop_index("ix_subscribers_status", table_name="subscribers")
