@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from tests.scripts import ScriptQueue
 from tests.sendgrid_api import Reply, error_reply
 from tests.sendgrid_schema import ApiError, api_error
 
@@ -48,43 +47,5 @@ class Fault:
         return error_reply(self.status, *errors, headers=self.headers)
 
 
-@dataclass
-class _Scripted:
-    fault: Fault
-    left: int
-
-
-class FaultQueue:
+class FaultQueue(ScriptQueue[str, Fault]):
     """Per-path FIFO of faults, each for its next N requests; thread-safe."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queues: dict[str, deque[_Scripted]] = {}
-
-    def add(self, path: str, fault: Fault, times: int) -> None:
-        if times < 1:
-            raise ValueError("times must be at least 1")
-        with self._lock:
-            self._queues.setdefault(path, deque()).append(_Scripted(fault, times))
-
-    def take(self, path: str) -> Fault | None:
-        """The fault for the next request of `path`, if one is scripted."""
-        with self._lock:
-            queue = self._queues.get(path)
-            if not queue:
-                return None
-            head = queue[0]
-            head.left -= 1
-            if head.left == 0:
-                queue.popleft()
-            return head.fault
-
-    def pending(self, path: str | None = None) -> int:
-        """How many faulty answers are still scripted (for `path`, or in all)."""
-        with self._lock:
-            queues = self._queues.values() if path is None else [self._queues.get(path, deque())]
-            return sum(scripted.left for queue in queues for scripted in queue)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._queues.clear()

@@ -20,7 +20,6 @@ import ipaddress
 import ssl
 import tempfile
 import threading
-from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -34,6 +33,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from tests.scripts import ScriptQueue
 
 __all__ = ["Received", "SMTPServer", "Stage", "self_signed_pem"]
 
@@ -51,7 +52,6 @@ class Received(NamedTuple):
 @dataclass
 class _Scripted:
     kind: Literal["temp", "drop"]
-    left: int
     reply: str = ""
     record: bool = False  # drop at DATA after recording the message
 
@@ -186,7 +186,7 @@ class SMTPServer:
         self.credentials = auth
         self._connections = 0
         self._lock = threading.Lock()
-        self._scripts: dict[Stage, deque[_Scripted]] = {}
+        self._scripts: ScriptQueue[Stage, _Scripted] = ScriptQueue()
         self._rejected: dict[str, str] = {}
         kwargs: dict[str, Any] = {"enable_SMTPUTF8": True}
         if starttls:
@@ -235,7 +235,7 @@ class SMTPServer:
         message: str = "4.3.0 Temporary failure, try again later",
     ) -> None:
         """Answer `code` (4xx) to the next `times` commands of `stage`."""
-        self._script(stage, _Scripted("temp", times, f"{code} {message}"))
+        self._scripts.add(stage, _Scripted("temp", f"{code} {message}"), times)
 
     def reject_recipient(
         self, address: str, *, code: int = 550, message: str = "5.1.1 Mailbox unavailable"
@@ -247,7 +247,7 @@ class SMTPServer:
     def drop(self, stage: Stage = "DATA", times: int = 1, *, after_accept: bool = False) -> None:
         """Close the connection at the next `times` commands of `stage` without answering;
         with `after_accept` (DATA only) the message is recorded first."""
-        self._script(stage, _Scripted("drop", times, record=after_accept))
+        self._scripts.add(stage, _Scripted("drop", record=after_accept), times)
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -256,26 +256,9 @@ class SMTPServer:
 
     # -- called from the server's event loop ----------------------------------------------
 
-    def _script(self, stage: Stage, scripted: _Scripted) -> None:
-        if scripted.left < 1:
-            raise ValueError("times must be at least 1")
-        with self._lock:
-            self._scripts.setdefault(stage, deque()).append(scripted)
-
-    def _take(self, stage: Stage) -> _Scripted | None:
-        with self._lock:
-            queue = self._scripts.get(stage)
-            if not queue:
-                return None
-            head = queue[0]
-            head.left -= 1
-            if head.left == 0:
-                queue.popleft()
-            return head
-
     async def _fault(self, stage: Stage, server: SMTP, envelope: Envelope) -> str | None:
         """The 4xx reply scripted for this command; a scripted drop does not return."""
-        scripted = self._take(stage)
+        scripted = self._scripts.take(stage)
         if scripted is None:
             return None
         if scripted.kind == "temp":
