@@ -130,7 +130,9 @@ def _print_picks(built: Built) -> None:
     for section in built.issue.sections:
         for paper in section.papers:
             table.add_row(paper.number, section.name, paper.title, f"{paper.score:.2f}", paper.why)
-    out.print(table, width=max(out.width, 160))
+    # Piped or logged output gets room for the "why" column instead of rich's default 80.
+    wide = out if out.is_terminal else Console(highlight=False, width=160, file=out.file)
+    wide.print(table)
 
 
 @cli.command()

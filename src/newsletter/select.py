@@ -230,7 +230,7 @@ def _feed_part(paper: Paper, feed_weights: Mapping[str, float], weight: float) -
 
 
 def _because(reasons: Sequence[str]) -> str:
-    return f" ({', '.join(reasons[:2])})" if reasons else ""
+    return f": {', '.join(reasons[:2])}" if reasons else ""
 
 
 def _busiest_by_day(papers: Sequence[Paper]) -> dict[object, int]:
