@@ -171,7 +171,7 @@ def test_upgrading_keeps_the_data(any_store_url: str) -> None:
         with store.engine.connect() as conn:
             version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
             assert inspect(conn).has_table("papers")
-    assert version == "0003"
+    assert version == "0004"
 
 
 def _dump(store: Store, *, times: bool = True) -> list[tuple[object, ...]]:

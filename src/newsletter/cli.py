@@ -299,6 +299,10 @@ from newsletter.cli_subscribers import subscribers  # noqa: E402
 
 cli.add_command(subscribers)
 
+from newsletter.cli_web import web  # noqa: E402
+
+cli.add_command(web)
+
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: a NewsletterError becomes one line and a hint, exit status 1."""

@@ -66,6 +66,16 @@ class Settings(BaseSettings):
     sendgrid_send_delay: int = Field(default=900, ge=660, le=72 * 3600)
     sendgrid_batch_size: int = Field(default=1000, ge=1, le=1000)
 
+    # Web endpoints (`newsletter web`). The Event Webhook's verification key, base64 DER as
+    # SendGrid shows it; without it the webhook accepts nothing.
+    sendgrid_webhook_public_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("SENDGRID_WEBHOOK_PUBLIC_KEY")
+    )
+    webhook_max_age: int = Field(default=600, ge=30)  # seconds a signed post stays acceptable
+    confirm_max_age: int = Field(default=7 * 24 * 3600, ge=300)  # seconds a confirm link works
+    subscribe_limit: int = Field(default=5, ge=1)  # subscribe posts per client (and per address)
+    subscribe_window: int = Field(default=3600, ge=1)  # … in this many seconds
+
     @property
     def user_agent(self) -> str:
         return f"newsletter/0.1 (+mailto:{self.contact_email})"
@@ -195,6 +205,45 @@ class SelectionConfig(BaseModel):
     weights: WeightsConfig = Field(default_factory=WeightsConfig)
 
 
+class ScheduleConfig(BaseModel):
+    """When the Prefect deployments run (`flows/serve.py`, `prefect.yaml`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    weekly: str = "0 8 * * 1"  # weekly-issue: cron, in `timezone` (Mondays 08:00)
+    timezone: str = "UTC"  # an IANA zone, e.g. "Europe/Berlin"
+    daily_ingest: str = "0 5 * * *"  # daily-ingest: cron, always in UTC
+    min_candidates: int = Field(default=5, ge=0)  # fewer: the weekly run stops and tells the editors
+
+    @field_validator("weekly", "daily_ingest")
+    @classmethod
+    def _five_fields(cls, cron: str) -> str:
+        if len(cron.split()) != 5:
+            raise ValueError(f"{cron!r} is not a cron expression (minute hour day month weekday)")
+        return cron
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {zone!r} (use an IANA name like Europe/Berlin)") from None
+        return zone
+
+
+class ApprovalConfig(BaseModel):
+    """The editor's approval of the weekly issue in the Prefect dashboard."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    editors: list[str] = Field(default_factory=list)  # get proofs and failure notices
+    timeout_hours: float = Field(default=24.0, gt=0, le=14 * 24)  # no answer by then: not sent
+    poll_seconds: int = Field(default=10, ge=1, le=600)  # how often a paused run checks for the answer
+
+
 class EditorialConfig(BaseModel):
     """The editor's settings (`newsletter.toml`)."""
 
@@ -206,6 +255,8 @@ class EditorialConfig(BaseModel):
     texts: TextsConfig = Field(default_factory=TextsConfig)
     promos: list[PromoConfig] = Field(default_factory=lambda: list(DEFAULT_PROMOS))
     overrides_dir: str = "overrides"
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
 
     @field_validator("promos")
     @classmethod

@@ -10,6 +10,7 @@ import datetime as dt
 
 from newsletter.store.deliveries import Batch, DeliveryQueries, Recipient
 from newsletter.store.engine import connect, migrate, safe_url
+from newsletter.store.events import EventQueries
 from newsletter.store.issues import IssueQueries, StoredIssue
 from newsletter.store.papers import Clock, FeedState, MergeCounts, PaperQueries
 from newsletter.store.subscribers import SubscriberQueries
@@ -21,7 +22,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Store(PaperQueries, IssueQueries, DeliveryQueries, SubscriberQueries):
+class Store(PaperQueries, IssueQueries, DeliveryQueries, SubscriberQueries, EventQueries):
     """One database. Create it with a SQLAlchemy URL; the schema is migrated on open."""
 
     def __init__(self, url: str, *, clock: Clock = utcnow, migrate: bool = True) -> None:

@@ -188,3 +188,22 @@ send_batches = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+# What the web endpoints add (migration 0004). When SendGrid said a delivery was delivered,
+# opened, clicked, bounced or reported as spam: the first time each happened.
+deliveries.append_column(Column("delivered_at", UTCDateTime()))
+deliveries.append_column(Column("opened_at", UTCDateTime()))
+deliveries.append_column(Column("clicked_at", UTCDateTime()))
+deliveries.append_column(Column("bounced_at", UTCDateTime()))
+deliveries.append_column(Column("complained_at", UTCDateTime()))
+
+# SendGrid retries an Event Webhook post for 24 hours: every event id seen is kept (for a
+# week, see EventQueries.forget_events) so that a retried event is applied once.
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("sg_event_id", String(255), primary_key=True),
+    Column("event", String(40), nullable=False),
+    Column("occurred_at", UTCDateTime()),
+    Column("received_at", UTCDateTime(), nullable=False, index=True),
+)

@@ -1,0 +1,125 @@
+"""The web endpoints (`newsletter web`): unsubscribe, subscribe and confirm, SendGrid's Event
+Webhook, and the issue archive, as one Starlette app.
+
+`create_app` takes its dependencies (store, delivery backend, clock, rate limiter) so tests
+run the real app against their own; by default everything comes from the Settings. The
+routes live in web_forms.py (the reader's forms), web_archive.py and web_webhook.py;
+headers, CSRF and rate limits in web_security.py. Nothing here imports Prefect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from newsletter.config import Settings
+from newsletter.delivery import default_backend, open_backend, sender_for
+from newsletter.delivery.backends import Backend
+from newsletter.render import environment
+from newsletter.store import Store, utcnow
+from newsletter.web_archive import archive, feed, issue_page
+from newsletter.web_base import Clock, Deps, error_page
+from newsletter.web_forms import (
+    confirm,
+    confirm_page,
+    one_click,
+    resubscribe,
+    subscribe,
+    subscribe_form,
+    unsubscribe_page,
+)
+from newsletter.web_mail import Mailer
+from newsletter.web_security import Csrf, RateLimiter, SecurityHeaders
+from newsletter.web_webhook import WebhookVerifier, sendgrid_events
+
+__all__ = ["create_app"]
+
+STYLESHEET = Path("web") / "static" / "web.css"
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    backend: Backend | None = None,
+    clock: Clock = utcnow,
+    limiter: RateLimiter | None = None,
+) -> Starlette:
+    """The app. A store or backend passed in is the caller's to close; those made here close
+    when the server stops."""
+    owned: list[Callable[[], None]] = []
+    if store is None:
+        store = Store(settings.database_url)
+        owned.append(store.close)
+    if backend is None:
+        backend = open_backend(settings, default_backend(settings))
+        owned.append(backend.close)
+    sender, _ = sender_for(settings, backend.name)  # real backends insist on real settings
+    templates = environment(settings.templates)
+    key = settings.sendgrid_webhook_public_key
+    deps = Deps(
+        settings=settings,
+        store=store,
+        sender=sender,
+        mailer=Mailer(backend, sender, templates),
+        clock=clock,
+        limiter=limiter or RateLimiter(settings.subscribe_limit, settings.subscribe_window),
+        csrf=Csrf(sender.secret, secure=sender.base_url.startswith("https://")),
+        templates=templates,
+        webhook=WebhookVerifier(key, settings.webhook_max_age) if key else None,
+    )
+    css = (settings.templates / STYLESHEET).read_bytes()
+
+    async def stylesheet(request: Request) -> Response:
+        return Response(css, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        for close in owned:
+            close()
+
+    app = Starlette(
+        routes=[*ROUTES, Route("/static/web.css", stylesheet, methods=["GET"])],
+        middleware=[Middleware(SecurityHeaders, hsts=sender.base_url.startswith("https://"))],
+        exception_handlers={HTTPException: http_error},
+        lifespan=lifespan,
+    )
+    app.state.deps = deps
+    return app
+
+
+ROUTES = [
+    Route("/", archive, methods=["GET"]),
+    Route("/issues/{number:int}", issue_page, methods=["GET"]),
+    Route("/feed.xml", feed, methods=["GET"]),
+    Route("/subscribe", subscribe_form, methods=["GET"]),
+    Route("/subscribe", subscribe, methods=["POST"]),
+    Route("/confirm/{token}", confirm_page, methods=["GET"]),
+    Route("/confirm/{token}", confirm, methods=["POST"]),
+    Route("/u/{token}", unsubscribe_page, methods=["GET"]),
+    Route("/u/{token}", one_click, methods=["POST"]),
+    Route("/u/{token}/resubscribe", resubscribe, methods=["POST"]),
+    Route("/webhooks/sendgrid", sendgrid_events, methods=["POST"]),
+]
+
+_TITLES = {404: "Not found", 405: "Method not allowed", 413: "Too large"}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (unknown path, wrong method, body too large) as our pages."""
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if request.url.path.startswith("/webhooks/"):
+        return JSONResponse({"error": exc.detail}, exc.status_code, headers=headers)
+    response = error_page(request, exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail))
+    response.headers.update(headers)
+    return response
