@@ -1,0 +1,5 @@
+"""Prefect flows for the newsletter: thin recipes over the library (`newsletter.editorial`).
+
+`python flows/serve.py` serves them on their schedules; `prefect.yaml` deploys them to a
+work pool. The library itself never imports Prefect.
+"""

@@ -1,0 +1,48 @@
+"""The editor's approval: the run pauses in place and the dashboard shows a form.
+
+The paused run keeps its process (the served process, or the worker's) and continues in it
+when resumed; no answer within `[approval] timeout_hours` means the issue is not sent.
+"""
+
+from __future__ import annotations
+
+from prefect.exceptions import FlowPauseTimeout
+from prefect.flow_runs import pause_flow_run
+from prefect.input import RunInput
+from pydantic import Field
+
+from flows.notify import noted
+from newsletter import editorial
+from newsletter.config import ApprovalConfig
+from newsletter.editorial import Draft, NotApprovedError
+
+
+class Approval(RunInput):
+    """The form under the paused run's "Resume" button."""
+
+    approve: bool = Field(default=False, description="Send this issue to the subscribers now.")
+    add: list[str] = Field(default_factory=list, description="arXiv ids to add to the issue.")
+    remove: list[str] = Field(default_factory=list, description="arXiv ids to take out of the issue.")
+
+    @property
+    def edits(self) -> bool:
+        return bool(self.add or self.remove)
+
+
+def ask(draft: Draft, config: ApprovalConfig, note: str = "") -> Approval:
+    """Pause until the editor answers; NotApprovedError when the time is up."""
+    form = Approval.with_initial_data(description=editorial.approval_question(draft, note))
+    try:
+        return pause_flow_run(wait_for_input=form, timeout=max(1, round(config.timeout_hours * 3600)),
+                              poll_interval=config.poll_seconds)
+    except FlowPauseTimeout:
+        raise noted(NotApprovedError(
+            f"no approval within {_duration(config.timeout_hours)}: issue {draft.number} was not sent"
+        )) from None
+
+
+def _duration(hours: float) -> str:
+    seconds = round(hours * 3600)
+    if seconds >= 3600:
+        return f"{hours:g} h"
+    return f"{seconds // 60} min" if seconds >= 60 else f"{seconds} s"

@@ -1,0 +1,58 @@
+"""Failure hooks: a failed or crashed run tells the editors by email, through the run's backend."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from uuid import UUID
+
+from prefect.client.schemas.objects import FlowRun
+from prefect.context import FlowRunContext
+from prefect.logging import get_logger
+from prefect.settings import PREFECT_UI_URL
+from prefect.states import State
+
+from flows.settings import settings
+from newsletter.errors import NewsletterError
+from newsletter.notify import notify_editors
+
+E = TypeVar("E", bound=BaseException)
+# Causes the final state cannot carry: a run failed for an expired pause ends in the
+# server's own words ("never resumed"), so the flow notes the real reason here first.
+_NOTED: dict[UUID, BaseException] = {}
+
+
+def noted(exc: E) -> E:
+    """`exc`, remembered as the reason the current flow run is about to fail."""
+    context = FlowRunContext.get()
+    if context and context.flow_run:
+        _NOTED[context.flow_run.id] = exc
+    return exc
+
+
+def tell_editors(flow: Any, flow_run: FlowRun, state: State[Any]) -> None:
+    """on_failure / on_crashed: which run, what went wrong, what to do, where to look."""
+    cause = _NOTED.pop(flow_run.id, None) or _cause(state)
+    lines = [f"The {flow.name} run '{flow_run.name}' ended {state.name}.", "", cause or state.message or ""]
+    if isinstance(cause, NewsletterError) and cause.hint:
+        lines.append(f"What to do: {cause.hint}")
+    if flow_run.parameters:
+        lines += ["", f"Parameters: {flow_run.parameters}"]
+    ui = PREFECT_UI_URL.value()
+    if ui:
+        lines += ["", f"Run: {ui}/runs/flow-run/{flow_run.id}"]
+    subject = f"{flow.name} {state.name.lower()}: {str(cause or state.message or '')[:120]}"
+    backend = (flow_run.parameters or {}).get("backend")
+    try:
+        sent_to = notify_editors(settings(), subject, "\n".join(str(x) for x in lines), backend=backend)
+    except Exception:  # a notice that cannot go must not hide the failure it reports
+        get_logger("newsletter.flows").exception("could not notify the editors")
+        return
+    get_logger("newsletter.flows").info("editors notified: %s", ", ".join(sent_to) or "none configured")
+
+
+def _cause(state: State[Any]) -> BaseException | None:
+    try:
+        found = state.result(raise_on_failure=False)
+    except Exception:  # a crashed run may have no result to read
+        return None
+    return found if isinstance(found, BaseException) else None

@@ -1,0 +1,48 @@
+"""Artifacts in the dashboard: the issue's preview, its ranked candidates, the HTML, the report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.states import State
+
+from newsletter import editorial
+from newsletter.delivery.send import SendReport
+from newsletter.editorial import Draft
+from newsletter.models import FeedReport
+
+
+def draft(d: Draft) -> None:
+    key = f"issue-{d.number}"
+    create_markdown_artifact(editorial.preview_markdown(d), key=f"{key}-preview",
+                             description=f"Issue {d.number}: {d.title}")
+    if d.candidates:
+        create_table_artifact(list(d.candidates), key=f"{key}-candidates",
+                              description=f"Issue {d.number}: the week's candidates, best first")
+    if d.html_path:
+        create_link_artifact(d.html_path.as_uri(), link_text=f"issue {d.number} as emailed (HTML)",
+                             key=f"{key}-html", description=str(d.html_path))
+
+
+def report(r: SendReport) -> None:
+    create_markdown_artifact(editorial.report_markdown(r), key=f"issue-{r.issue_number}-send-report",
+                             description=f"Issue {r.issue_number}: sent {r.sent}, failed {r.failed}")
+
+
+def unsent(d: Draft, why: str) -> None:
+    create_markdown_artifact(editorial.unsent_markdown(d, why), key=f"issue-{d.number}-send-report",
+                             description=f"Issue {d.number}: not sent")
+
+
+def feeds(states: dict[str, State[Any]]) -> None:
+    rows = []
+    for name, state in states.items():
+        got = state.result(raise_on_failure=False) if state.is_completed() else None
+        if isinstance(got, FeedReport):
+            rows.append({"feed": name, "fetched": got.fetched, "new": got.new, "updated": got.updated,
+                         "unchanged": got.unchanged, "skipped": got.skipped, "error": ""})
+        else:
+            rows.append({"feed": name, "fetched": 0, "new": 0, "updated": 0, "unchanged": 0,
+                         "skipped": 0, "error": state.message or state.name})
+    create_table_artifact(rows, key="ingest-report", description="What each feed gave in this run")

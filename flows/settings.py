@@ -1,0 +1,39 @@
+"""The library's settings for a flow run, with the SendGrid key from a Prefect Secret block.
+
+The key comes from the environment (`SENDGRID_API_KEY`, `.env`) or, when the environment
+has none, from the Secret block named by NEWSLETTER_SENDGRID_SECRET_BLOCK. It is only ever
+held in a SecretStr: never a parameter, never in an artifact or a log line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from zoneinfo import ZoneInfo
+
+from pydantic import SecretStr
+
+from newsletter.config import EditorialConfig, Settings, load_editorial, load_settings
+
+SECRET_BLOCK_ENV = "NEWSLETTER_SENDGRID_SECRET_BLOCK"
+
+
+def settings() -> Settings:
+    found = load_settings()
+    block = os.environ.get(SECRET_BLOCK_ENV, "").strip()
+    if block and not found.sendgrid_api_key:
+        from prefect.blocks.system import Secret  # only runs that use a block pay for the import
+
+        key = Secret.load(block).get()
+        found = found.model_copy(update={"sendgrid_api_key": SecretStr(str(key))})
+    return found
+
+
+def editorial_config() -> EditorialConfig:
+    return load_editorial(load_settings().config)
+
+
+def today(zone: str = "UTC") -> dt.date:
+    """The date in `zone`: the weekly run asks for "the week that just ended" on the editor's
+    Monday, which in UTC can still be Sunday."""
+    return dt.datetime.now(ZoneInfo(zone)).date()

@@ -1,0 +1,67 @@
+"""Thin tasks over `newsletter.editorial`: one step each, retried by Prefect, never by hand.
+
+Every task reads the settings itself, so no secret ever travels as a task parameter.
+Sending is safe to retry: the delivery ledger reaches each subscriber at most once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import wait
+from prefect.states import State
+
+from flows.settings import settings
+from newsletter import editorial
+from newsletter.delivery.send import SendReport
+from newsletter.editorial import Draft, Edits
+from newsletter.errors import ConfigError, SubscriberError
+from newsletter.models import FeedReport
+from newsletter.week import Week
+
+
+def worth_retrying(_task: Any, _run: Any, state: State[Any]) -> bool:
+    """A setting or an address is wrong: another try would fail the same way."""
+    try:
+        state.result()
+    except (ConfigError, SubscriberError):
+        return False
+    except Exception:  # anything else may pass: the network, a server, a lock
+        return True
+    return True
+
+
+RETRIED: dict[str, Any] = {"retries": 3, "retry_delay_seconds": [2, 5, 15],
+                           "retry_condition_fn": worth_retrying, "cache_policy": NO_CACHE}
+
+
+@task(name="ingest-feed", task_run_name="ingest {name}", **RETRIED)
+def ingest_feed(name: str, since: dt.date, until: dt.date) -> FeedReport:
+    return editorial.ingest_feed(settings(), name, since, until)
+
+
+@task(name="build-issue", cache_policy=NO_CACHE)
+def build(week_start: dt.date, edits: Edits) -> Draft:
+    return editorial.prepare(settings(), Week.containing(week_start), edits)
+
+
+@task(name="send-proof", **RETRIED)
+def send_proof(number: int, addresses: Sequence[str], backend: str | None) -> int:
+    return editorial.send_proofs(settings(), number, addresses, backend)
+
+
+@task(name="send-issue", **RETRIED)
+def send(number: int, backend: str | None) -> SendReport:
+    return editorial.deliver(settings(), number, backend)
+
+
+def ingest_all(since: dt.date, until: dt.date) -> dict[str, State[Any]]:
+    """Every configured feed as its own task, side by side; one failing leaves the rest alone."""
+    names = editorial.feed_names(settings())
+    futures = [ingest_feed.submit(name, since, until) for name in names]
+    wait(futures)
+    return {name: future.state for name, future in zip(names, futures, strict=True)}

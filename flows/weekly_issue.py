@@ -1,0 +1,105 @@
+"""weekly-issue: catch up, build, preview, proof, the editor's approval, send, report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from prefect import flow, get_run_logger
+from prefect.states import Cancelled, Completed, State
+
+from flows import publish
+from flows.approval import ask
+from flows.notify import tell_editors
+from flows.settings import editorial_config, settings, today
+from flows.tasks import build, ingest_all, send, send_proof
+from newsletter.config import EditorialConfig
+from newsletter.editorial import (
+    Draft,
+    Edits,
+    arxiv_ids,
+    audience,
+    check_candidates,
+    proof_recipients,
+    week_of,
+)
+from newsletter.errors import NewsletterError
+
+Backend = Literal["sendgrid", "smtp", "outbox"]
+
+
+@flow(name="weekly-issue", on_failure=[tell_editors], on_crashed=[tell_editors])
+def weekly_issue(
+    week: dt.date | None = None,
+    size: int | None = None,
+    include: tuple[str, ...] = (),
+    exclude: tuple[str, ...] = (),
+    test_to: tuple[str, ...] = (),
+    require_approval: bool = True,
+    dry_run: bool = False,
+    backend: Backend | None = None,
+) -> State[Any]:
+    """The week's issue to every active subscriber, once the editor approves it.
+
+    Args:
+        week: Any day of the week to send (default: the week that just ended).
+        size: Papers in the issue (default: newsletter.toml's [selection] size).
+        include: arXiv ids to put in whatever their score.
+        exclude: arXiv ids to leave out.
+        test_to: Addresses for the proof; the editors in newsletter.toml get it too.
+        require_approval: Pause for the editor's answer in the dashboard before sending.
+        dry_run: Build and preview only; no mail goes out, no proof either.
+        backend: sendgrid, smtp or outbox (default: sendgrid if a key is set, else smtp, else outbox).
+    """
+    config = editorial_config()
+    target = week_of(week, today(config.schedule.timezone))
+    ingest_all(target.start, target.end)  # catch up; a failing feed only leaves a gap
+    edits = Edits(arxiv_ids(include), arxiv_ids(exclude), size)
+    draft = build(target.start, edits)
+    check_candidates(draft, config.schedule.min_candidates)
+    publish.draft(draft)
+    if dry_run:
+        why = f"Dry run: it would go to {audience(settings(), draft.number)} subscribers."
+        publish.unsent(draft, why)
+        return Completed(message=why)
+    if not draft.locked:  # a send already started was approved then: only finish it
+        proof_to = proof_recipients(config, test_to)
+        if proof_to:
+            send_proof(draft.number, proof_to, backend)
+        if require_approval:
+            answer = approved(draft, edits, config, proof_to, backend)
+            if answer is None:
+                publish.unsent(draft, "The editor declined it.")
+                return Cancelled(message=f"issue {draft.number} declined by the editor: nothing was sent")
+            draft = answer
+    report = send(draft.number, backend)
+    publish.report(report)
+    return Completed(message=f"issue {report.issue_number}: sent {report.sent}, failed {report.failed}, skipped {report.skipped}")
+
+
+def approved(draft: Draft, edits: Edits, config: EditorialConfig, proof_to: tuple[str, ...],
+             backend: str | None) -> Draft | None:
+    """Ask until the editor approves (the draft to send) or declines (None).
+
+    Papers to add or remove rebuild the issue and publish a new preview; without approval
+    the new proof goes out and the editor is asked again.
+    """
+    note = ""
+    while True:
+        answer = ask(draft, config.approval, note)
+        if answer.edits:
+            try:
+                revised = edits.revised(answer.add, answer.remove)
+                draft = build(draft.week_start, revised)
+            except NewsletterError as exc:  # a mistyped id must not lose the week: ask again
+                note = f"Not applied: {exc}"
+                get_run_logger().warning(note)
+                continue
+            edits, note = revised, ""
+            publish.draft(draft)
+        if answer.approve:
+            return draft
+        if not answer.edits:
+            return None
+        if proof_to:
+            send_proof(draft.number, proof_to, backend)

@@ -1,0 +1,172 @@
+"""Flow tests against a real Prefect API on 127.0.0.1, started once per session, lazily.
+
+Only tests that ask for `prefect_api` (directly, or through `served`) start it: Prefect's
+test harness, an API server subprocess with a throwaway SQLite database (about 15 s).
+`served` runs `python flows/serve.py` against it, on a temporary store and outbox.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+# Before Prefect is imported anywhere: no telemetry, and a Prefect home of our own.
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="newsletter-prefect-")
+atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], ignore_errors=True)
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = Path(__file__).with_name("newsletter.toml")
+READERS = ("ada@example.org", "grace@example.org", "alan@example.org")
+LEFT = "left@example.org"
+
+
+@dataclass
+class Workspace:
+    """A store with three active readers (and one who left), an outbox, a working folder."""
+
+    root: Path
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.root / 'store.db'}"
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+    def env(self, config: Path = CONFIG) -> dict[str, str]:
+        return {"NEWSLETTER_DATABASE_URL": self.database_url, "NEWSLETTER_OUTBOX": str(self.outbox),
+                "NEWSLETTER_CONFIG": str(config), "SENDGRID_API_KEY": "", "SMTP_URL": ""}
+
+    def mails(self, issue: int) -> list[Path]:
+        return sorted((self.outbox / f"issue-{issue}").glob("*.eml"))
+
+    def notice(self, editor: str = "editor@example.org") -> Path:
+        return self.outbox / "proofs" / "issue-0" / f"{editor}.eml"
+
+
+def make_workspace(root: Path) -> Workspace:
+    from newsletter.store import Store
+    from newsletter.subscribers import add, unsubscribe
+
+    space = Workspace(root)
+    with Store(space.database_url) as store:
+        for email in (*READERS, LEFT):
+            add(store, email)
+        unsubscribe(store, LEFT)
+    return space
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[str]:
+    """The API URL of Prefect's test harness, also set for this process."""
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield str(PREFECT_API_URL.value())
+
+
+def runs_of_task(flow_run_id: Any) -> dict[str, int]:
+    """A flow run's task runs: name → how many times each ran."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        found = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    return {run.name: run.run_count for run in found}
+
+
+@dataclass
+class Served:
+    """`python flows/serve.py` running against the harness, on its own workspace."""
+
+    space: Workspace
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def run(self, deployment: str, **parameters: Any) -> UUID:
+        """What the dashboard's Run button does: a flow run of the deployment, to be picked up."""
+        from prefect.deployments import run_deployment
+
+        return run_deployment(deployment, parameters=parameters, timeout=0).id
+
+    def wait(self, run_id: UUID, until: Callable[[Any], bool] | None = None, timeout: float = 120) -> Any:
+        """The flow run once `until(state)` holds (default: a final state)."""
+        from prefect import get_client
+
+        done = until or (lambda state: state.is_final())
+        deadline = time.monotonic() + timeout
+        with get_client(sync_client=True) as client:
+            while True:
+                flow_run = client.read_flow_run(run_id)
+                if flow_run.state and done(flow_run.state):
+                    return flow_run
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise AssertionError(f"run {run_id} is {flow_run.state!r}; serve log:\n{self.tail()}")
+                time.sleep(0.25)
+
+    def tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+@pytest.fixture(scope="session")
+def served(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    space = make_workspace(tmp_path_factory.mktemp("served"))
+    log = space.root / "serve.log"
+    env = {**os.environ, **space.env(), "PREFECT_API_URL": prefect_api, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    with open(log, "wb") as sink:
+        process = subprocess.Popen([sys.executable, str(ROOT / "flows" / "serve.py")], cwd=space.root,
+                                   env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+    serving = Served(space, process, log)
+    try:
+        _wait_for_deployments(serving, ("weekly-issue/weekly-issue", "daily-ingest/daily-ingest"))
+        yield serving
+    finally:
+        _stop(process)
+
+
+def _wait_for_deployments(serving: Served, names: tuple[str, ...], timeout: float = 60) -> None:
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        for name in names:
+            while True:
+                try:
+                    client.read_deployment_by_name(name)
+                    break
+                except ObjectNotFound:
+                    if serving.process.poll() is not None or time.monotonic() > deadline:
+                        raise AssertionError(f"{name} was not deployed; serve log:\n{serving.tail()}") from None
+                    time.sleep(0.25)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """The serve process and the flow-run processes it started (its own process group)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            pass
+    with contextlib.suppress(ProcessLookupError):  # whatever of the group is still there
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(5)
