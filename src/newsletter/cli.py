@@ -26,9 +26,7 @@ from newsletter.build import (
 )
 from newsletter.cli_base import Context, err, out
 from newsletter.config import Settings, load_editorial, resolve_location
-from newsletter.delivery import sender_for
-from newsletter.delivery.message import Envelope
-from newsletter.delivery.outbox import OutboxBackend
+from newsletter.delivery import sending
 from newsletter.delivery.send import send_issue
 from newsletter.errors import ConfigError, IngestError, NewsletterError
 from newsletter.ingest import ingest as run_ingest
@@ -199,11 +197,10 @@ def demo(obj: Context, database_url: str) -> None:
         for email, name in DEMO_READERS:
             add_subscriber(store, email, name=name, source="demo")
         unsubscribe(store, DEMO_READERS[-1][0])  # to show that leavers get nothing
-        sender, token = sender_for(obj.settings, "outbox")
         stored = store.get_issue(built.issue.number)
         assert stored is not None
-        envelope = Envelope.for_issue(stored.number, stored.title, stored.html, stored.text, sender)
-        report = send_issue(store, envelope, OutboxBackend(outbox), token)
+        with sending(obj.settings, stored, "outbox") as (envelope, opened, token):
+            report = send_issue(store, envelope, opened, token)
     out.print(summary(report))
     out.print(f"messages: {(outbox / f'issue-{stored.number}').resolve()}/*.eml")
 

@@ -10,7 +10,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from newsletter.cli_base import Context, out
-from newsletter.delivery import BACKENDS, default_backend, open_backend, sender_for
+from newsletter.delivery import BACKENDS, default_backend, sender_for, sending
 from newsletter.delivery.message import Envelope
 from newsletter.delivery.send import SendReport, load_issue, proof, send_issue
 from newsletter.errors import SendError
@@ -37,23 +37,19 @@ def send(obj: Context, week_day: dt.datetime | None, number: int | None, backend
     Example: newsletter send --week 2024-11-25 --backend sendgrid --test-to editor@example.org
     """
     name = backend or default_backend(obj.settings)
-    sender, token = sender_for(obj.settings, name)
+    sender_for(obj.settings, name)  # refuse at once, before any lookup, if settings are missing
     with obj.store() as store:
         stored = _find_issue(store, week_day, number)
-        envelope = Envelope.for_issue(stored.number, stored.title, stored.html, stored.text, sender)
-        sending = open_backend(obj.settings, name)
-        try:
+        with sending(obj.settings, stored, name) as (envelope, opened, token):
             if test_to:
-                proof(envelope, sending, test_to, token)
+                proof(envelope, opened, test_to, token)
                 out.print(f"proof of issue {stored.number} sent to {', '.join(test_to)} via {name}")
             elif dry_run:
-                _dry_run(store, envelope, name, sending.batch_size)
+                _dry_run(store, envelope, name, opened.batch_size)
             else:
                 with _progress(store.audience(stored.number)) as advance:
-                    report = send_issue(store, envelope, sending, token, limit=limit, on_progress=advance)
+                    report = send_issue(store, envelope, opened, token, limit=limit, on_progress=advance)
                 out.print(summary(report))
-        finally:
-            sending.close()
 
 
 def _find_issue(store: Store, week_day: dt.datetime | None, number: int | None) -> StoredIssue:

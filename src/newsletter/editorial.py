@@ -18,8 +18,7 @@ from newsletter import feeds
 from newsletter.arxiv_ids import arxiv_id_from
 from newsletter.build import Overrides, build_issue, read_overrides, write_files
 from newsletter.config import EditorialConfig, Settings, load_editorial
-from newsletter.delivery import default_backend, open_backend, sender_for
-from newsletter.delivery.message import Envelope
+from newsletter.delivery import sending
 from newsletter.delivery.send import SendReport, load_issue, proof, send_issue
 from newsletter.errors import ConfigError, IngestError, NewsletterError
 from newsletter.fetch import Fetcher
@@ -167,30 +166,18 @@ def proof_recipients(editorial: EditorialConfig, test_to: Iterable[str]) -> tupl
 
 def send_proofs(settings: Settings, number: int, addresses: Sequence[str], backend: str | None = None) -> int:
     """The proof of issue `number` to these addresses only; the ledger records nothing."""
-    name = backend or default_backend(settings)
-    sender, token = sender_for(settings, name)
     with open_store(settings) as store:
         stored = load_issue(store, number)
-    envelope = Envelope.for_issue(stored.number, stored.title, stored.html, stored.text, sender)
-    sending = open_backend(settings, name)
-    try:
-        return proof(envelope, sending, addresses, token)
-    finally:
-        sending.close()
+    with sending(settings, stored, backend) as (envelope, opened, token):
+        return proof(envelope, opened, addresses, token)
 
 
 def deliver(settings: Settings, number: int, backend: str | None = None) -> SendReport:
     """Send issue `number` to every active subscriber it has not reached: at most once each."""
-    name = backend or default_backend(settings)
-    sender, token = sender_for(settings, name)
-    with open_store(settings) as store:
-        stored = load_issue(store, number)
-        envelope = Envelope.for_issue(stored.number, stored.title, stored.html, stored.text, sender)
-        sending = open_backend(settings, name)
-        try:
-            return send_issue(store, envelope, sending, token)
-        finally:
-            sending.close()
+    with open_store(settings) as store, sending(settings, load_issue(store, number), backend) as (
+        envelope, opened, token
+    ):
+        return send_issue(store, envelope, opened, token)
 
 
 def audience(settings: Settings, number: int) -> int:

@@ -7,13 +7,17 @@ signs unsubscribe links; the outbox works without them, so a demo never needs se
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from newsletter.config import Settings
 from newsletter.delivery.backends import Backend
-from newsletter.delivery.message import Sender, Signer
+from newsletter.delivery.message import Envelope, Sender, Signer
 from newsletter.delivery.outbox import OutboxBackend
 from newsletter.delivery.sendgrid import SendGridBackend
 from newsletter.delivery.smtp import SMTPBackend, SMTPTarget
 from newsletter.errors import ConfigError
+from newsletter.store import StoredIssue
 from newsletter.subscribers import make_token
 
 BACKENDS = ("sendgrid", "smtp", "outbox")
@@ -62,3 +66,17 @@ def sender_for(settings: Settings, backend: str) -> tuple[Sender, Signer]:
     from_address, base_url, secret = (v or d for v, d in zip(values, OUTBOX_DEFAULTS, strict=True))
     sender = Sender.parse(from_address, base_url, secret, settings.unsubscribe_mailto)
     return sender, lambda subscriber_id: make_token(subscriber_id, secret)
+
+
+@contextmanager
+def sending(settings: Settings, issue: StoredIssue, backend: str | None = None
+            ) -> Iterator[tuple[Envelope, Backend, Signer]]:
+    """The issue as it goes out, an open backend (closed afterwards) and the link signer."""
+    name = backend or default_backend(settings)
+    sender, token = sender_for(settings, name)
+    envelope = Envelope.for_issue(issue.number, issue.title, issue.html, issue.text, sender)
+    opened = open_backend(settings, name)
+    try:
+        yield envelope, opened, token
+    finally:
+        opened.close()
