@@ -1,0 +1,45 @@
+"""prefect.yaml (work-pool deployments) stays in step with newsletter.toml and the flows."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from newsletter.config import load_editorial
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _spec() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+
+
+def _deployments() -> dict[str, dict[str, Any]]:
+    return {d["name"]: d for d in _spec()["deployments"]}
+
+
+def test_the_prefect_version_is_the_pinned_one() -> None:
+    pinned = importlib.metadata.version("prefect")
+    assert _spec()["prefect-version"] == pinned
+    assert f'"prefect=={pinned}"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_the_work_pool_schedules_repeat_newsletter_toml() -> None:
+    when = load_editorial(ROOT / "newsletter.toml").schedule
+    found = _deployments()
+    weekly, daily = found["weekly-issue"]["schedules"], found["daily-ingest"]["schedules"]
+    assert [(s["cron"], s["timezone"]) for s in weekly] == [(when.weekly, when.timezone)]
+    assert [(s["cron"], s["timezone"]) for s in daily] == [(when.daily_ingest, "UTC")]
+
+
+def test_every_entrypoint_names_a_flow_and_a_queue_of_its_own() -> None:
+    found = _deployments()
+    for name, deployment in found.items():
+        path, _, attribute = deployment["entrypoint"].partition(":")
+        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        assert getattr(module, attribute).name == name
+        assert deployment["work_pool"]["work_queue_name"] == name
