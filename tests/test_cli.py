@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
@@ -66,6 +68,18 @@ def test_ingest_twice_changes_nothing(tmp_path: Path) -> None:
     assert _newsletter(tmp_path, *args).returncode == 0
     again = _newsletter(tmp_path, *args)
     assert "hf-daily: fetched 325, new 0, updated 0, unchanged 325" in again.stdout
+
+
+def test_ingests_at_the_same_moment_share_one_sqlite_file(tmp_path: Path) -> None:
+    """A daily ingest and a weekly catch-up may start together: each waits its turn, none fails."""
+    config = str(DEMO_DIR / "newsletter.toml")
+    args = ("--config", config, "ingest", "--since", "2024-11-20", "--until", "2024-12-12")
+    with ThreadPoolExecutor(3) as pool:
+        runs = list(pool.map(lambda _: _newsletter(tmp_path, *args), range(3)))
+    assert [run.returncode for run in runs] == [0, 0, 0], [run.stderr for run in runs]
+    new = [int(n) for run in runs for n in re.findall(r"new (\d+),", run.stdout)]
+    assert sum(new) == 417  # each paper counted new once, by whichever run stored it first
+    assert all("417 papers in" in run.stdout for run in runs)
 
 
 def test_ingest_fails_with_a_reason_when_no_feed_works(tmp_path: Path) -> None:

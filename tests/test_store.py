@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -101,6 +103,25 @@ def test_merge_order_does_not_matter(tmp_path: Path) -> None:
                 store.merge([item])
             dumps.add(repr(_dump(store, times=False)))
     assert len(dumps) == 1
+
+
+def test_processes_opening_and_merging_at_once_lose_nothing(any_store_url: str) -> None:
+    """Four writers at once on a new store: one migrates, and every feed's signals survive."""
+    start = threading.Barrier(4)
+
+    def writer(k: int) -> None:
+        start.wait()
+        with Store(any_store_url) as store:  # an engine of its own, as another process has
+            for first in range(0, 200, 50):
+                store.merge([listing(f"2411.{n:05d}", feed=f"feed-{k}", upvotes=k)
+                             for n in range(first, first + 50)])
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(writer, range(4)))
+    with Store(any_store_url) as store:
+        assert store.count_papers() == 200
+        assert {store.get_paper(f"2411.{n:05d}").feeds for n in (0, 99, 199)} == {  # type: ignore[union-attr]
+            ("feed-0", "feed-1", "feed-2", "feed-3")}
 
 
 def test_the_hugging_face_listing_date_decides_the_week(any_store: Store) -> None:

@@ -29,8 +29,8 @@ from newsletter.store.issues import DRAFT
 from newsletter.subscribers import normalise_email
 from newsletter.week import Week
 
-# Feeds are fetched in parallel threads, but a paper's merge reads then writes its row, and
-# opening a store runs Alembic, whose context is module-global: both take turns.
+# Feeds are fetched in parallel threads, but opening a store runs Alembic, whose context is
+# module-global, so the threads take turns with the store (other processes: see write_turn).
 _STORE_TURN = threading.Lock()
 
 

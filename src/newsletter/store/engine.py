@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from newsletter.errors import StoreError
+
+BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another before giving up
 
 
 def connect(url: str) -> Engine:
@@ -39,18 +43,54 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to `revision`, keeping the data (Alembic)."""
     try:
         with engine.begin() as conn:
+            write_turn(conn, MIGRATION_LOCK)
             command.upgrade(_alembic_config(conn), revision)
     except SQLAlchemyError as exc:
         where = safe_url(str(engine.url.render_as_string(hide_password=False)))
         raise StoreError(f"cannot migrate {where}: {type(exc).__name__}: {exc}") from exc
 
 
+# One advisory lock id per kind of read-then-write, so PostgreSQL serializes only those.
+MIGRATION_LOCK = 0x6E65_7701
+MERGE_LOCK = 0x6E65_7702
+
+
+def write_turn(conn: Connection, lock: int) -> None:
+    """Make this transaction, from here to its end, the only one of its kind in any process.
+
+    For read-then-write steps that another process may run at the same moment: two ingests
+    (or a daily ingest and a weekly catch-up) opening a new store, or merging the same papers.
+    Must come first in its transaction.
+    """
+    if conn.dialect.name == "sqlite":
+        # pysqlite starts no transaction before a SELECT or DDL: take the write lock now,
+        # waiting up to busy_timeout for another writer
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({int(lock)})")
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA journal_mode=WAL")  # readers (web, flows) don't block the writer
-    cur.execute("PRAGMA busy_timeout=10000")
+    if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        _switch_to_wal(cur)  # readers (web, flows) don't block the writer
     cur.close()
+
+
+def _switch_to_wal(cur: Any) -> None:
+    """WAL is kept in the file, so only a new store switches; SQLite does not wait on the
+    busy timeout for this, so when another process holds the new file, wait here."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _alembic_config(conn: Connection) -> Config:

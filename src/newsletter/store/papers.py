@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
 from newsletter.models import AnnounceType, Listing, Paper, Signal
+from newsletter.store.engine import MERGE_LOCK, write_turn
 from newsletter.store.merge import merge_listing
 from newsletter.store.schema import feed_state, papers, signals
 
@@ -46,6 +47,7 @@ class PaperQueries:
         counts = MergeCounts()
         for chunk in chunks(listings, BATCH):
             with self.engine.begin() as conn:
+                write_turn(conn, MERGE_LOCK)  # another process may be merging the same papers
                 self._merge_chunk(conn, chunk, counts)
         return counts
 
@@ -126,6 +128,7 @@ class PaperQueries:
     def save_feed_state(self, location: str, state: FeedState) -> None:
         values = {"etag": state.etag, "last_modified": state.last_modified, "fetched_at": self.clock()}
         with self.engine.begin() as conn:
+            write_turn(conn, MERGE_LOCK)  # update-else-insert: one process at a time
             done = conn.execute(
                 update(feed_state).where(feed_state.c.location == location).values(**values)
             )
