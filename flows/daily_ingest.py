@@ -13,7 +13,8 @@ from flows.tasks import ingest_all
 from newsletter.errors import IngestError
 
 
-@flow(name="daily-ingest", on_failure=[tell_editors], on_crashed=[tell_editors])
+@flow(name="daily-ingest", on_failure=[tell_editors], on_crashed=[tell_editors],
+      on_cancellation=[tell_editors])
 def daily_ingest(days: int = 2) -> str:
     """Ingest the last `days` days (today included): overlapping runs change nothing, and
     a day a feed skipped (weekends, holidays, an outage) is caught the next morning."""

@@ -1,4 +1,4 @@
-"""Failure hooks: a failed or crashed run tells the editors by email, through the run's backend."""
+"""Run hooks: a failed, crashed or cancelled run tells the editors by email, through the run's backend."""
 
 from __future__ import annotations
 
@@ -29,18 +29,26 @@ def noted(exc: E) -> E:
     return exc
 
 
+CANCELLED_HINT = ("start the run again when ready: a weekly-issue run for the same week finishes "
+                  "what this one left and reaches nobody twice")
+
+
 def tell_editors(flow: Any, flow_run: FlowRun, state: State[Any]) -> None:
-    """on_failure / on_crashed: which run, what went wrong, what to do, where to look."""
+    """on_failure / on_crashed / on_cancellation: which run, what went wrong, what to do, where to look."""
     cause = _NOTED.pop(flow_run.id, None) or _cause(state)
-    lines = [f"The {flow.name} run '{flow_run.name}' ended {state.name}.", "", cause or state.message or ""]
+    cancelled = state.is_cancelling() or state.is_cancelled()
+    ended = "cancelled" if cancelled else state.name.lower()
+    lines = [f"The {flow.name} run '{flow_run.name}' ended {ended}.", "", cause or state.message or ""]
     if isinstance(cause, NewsletterError) and cause.hint:
         lines.append(f"What to do: {cause.hint}")
+    elif cancelled:
+        lines.append(f"What to do: {CANCELLED_HINT}")
     if flow_run.parameters:
         lines += ["", f"Parameters: {flow_run.parameters}"]
     ui = PREFECT_UI_URL.value()
     if ui:
         lines += ["", f"Run: {ui}/runs/flow-run/{flow_run.id}"]
-    subject = f"{flow.name} {state.name.lower()}: {str(cause or state.message or '')[:120]}"
+    subject = f"{flow.name} {ended}: {str(cause or state.message or '')[:120]}"
     backend = (flow_run.parameters or {}).get("backend")
     try:
         sent_to = notify_editors(settings(), subject, "\n".join(str(x) for x in lines), backend=backend)

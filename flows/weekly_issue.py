@@ -28,7 +28,8 @@ from newsletter.errors import NewsletterError
 Backend = Literal["sendgrid", "smtp", "outbox"]
 
 
-@flow(name="weekly-issue", on_failure=[tell_editors], on_crashed=[tell_editors])
+@flow(name="weekly-issue", on_failure=[tell_editors], on_crashed=[tell_editors],
+      on_cancellation=[tell_editors])
 def weekly_issue(
     week: dt.date | None = None,
     size: int | None = None,

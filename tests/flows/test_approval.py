@@ -72,3 +72,24 @@ def _draft(served: Served) -> tuple[int, list[str]]:
         issue = store.issue_for_week(WEEK)
     assert issue is not None
     return issue.number, [p["arxiv_id"] for s in issue.data["sections"] for p in s["papers"]]
+
+
+def test_cancelling_a_paused_run_sends_nothing_and_tells_the_editors(served: Served) -> None:
+    """The dashboard's Cancel on a run waiting for approval: it ends Cancelled, no subscriber
+    gets the issue, and the editors learn it by email with what to do."""
+    from prefect import get_client
+    from prefect.states import Cancelling
+
+    week = dt.date(2024, 12, 9)
+    run = served.run("weekly-issue/weekly-issue", week=week.isoformat())
+    served.wait(run, until=paused)
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(run, Cancelling())
+    assert served.wait(run).state.is_cancelled(), served.tail()
+    with Store(served.space.database_url) as store:
+        issue = store.issue_for_week(week)
+    assert issue is not None and not served.space.mails(issue.number)
+    message = message_from_bytes(served.space.notice().read_bytes(), policy=policy.default)
+    body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert str(message["Subject"]).startswith("[newsletter] weekly-issue cancelled")
+    assert "What to do: start the run again when ready" in body and str(run) in body, body
