@@ -139,6 +139,17 @@ def test_the_weeks_file_adds_to_the_command_line(tmp_path: Path) -> None:
         read_overrides(tmp_path, WEEK)
 
 
+def test_feed_and_promo_names_must_be_unique(tmp_path: Path) -> None:
+    """A name used twice in newsletter.toml is a config error naming it."""
+    path = tmp_path / "newsletter.toml"
+    path.write_text('[[feeds]]\nname = "a"\nkind = "rss"\nurl = "x.xml"\n' * 2)
+    with pytest.raises(ConfigError, match="feed names must be unique, repeated: a"):
+        load_editorial(path)
+    path.write_text('[[promos]]\nname = "ebook"\nposition = "end"\ntext = "t"\n' * 2)
+    with pytest.raises(ConfigError, match="promo names must be unique, repeated: ebook"):
+        load_editorial(path)
+
+
 def test_a_week_without_candidates_is_an_error(store: Store, editorial: EditorialConfig) -> None:
     """No candidates is a clear error, never an empty email."""
     with pytest.raises(NoCandidatesError, match="no candidate papers for the week 2024-01-01"):

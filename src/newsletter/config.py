@@ -244,6 +244,12 @@ class ApprovalConfig(BaseModel):
     poll_seconds: int = Field(default=10, ge=1, le=600)  # how often a paused run checks for the answer
 
 
+def _names_unique(what: str, names: list[str]) -> None:
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"{what} names must be unique, repeated: {', '.join(dupes)}")
+
+
 class EditorialConfig(BaseModel):
     """The editor's settings (`newsletter.toml`)."""
 
@@ -261,19 +267,13 @@ class EditorialConfig(BaseModel):
     @field_validator("promos")
     @classmethod
     def _unique_promos(cls, promos: list[PromoConfig]) -> list[PromoConfig]:
-        names = [p.name for p in promos]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"promo names must be unique, repeated: {', '.join(dupes)}")
+        _names_unique("promo", [p.name for p in promos])
         return promos
 
     @field_validator("feeds")
     @classmethod
     def _unique_names(cls, feeds: list[FeedConfig]) -> list[FeedConfig]:
-        names = [f.name for f in feeds]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"feed names must be unique, repeated: {', '.join(dupes)}")
+        _names_unique("feed", [f.name for f in feeds])
         return feeds
 
     def feed_specs(self) -> list[FeedSpec]:
