@@ -39,10 +39,8 @@ def feeds(states: dict[str, State[Any]]) -> None:
     rows = []
     for name, state in states.items():
         got = state.result(raise_on_failure=False) if state.is_completed() else None
-        if isinstance(got, FeedReport):
-            rows.append({"feed": name, "fetched": got.fetched, "new": got.new, "updated": got.updated,
-                         "unchanged": got.unchanged, "skipped": got.skipped, "error": ""})
-        else:
-            rows.append({"feed": name, "fetched": 0, "new": 0, "updated": 0, "unchanged": 0,
-                         "skipped": 0, "error": state.message or state.name})
+        if not isinstance(got, FeedReport):  # the task failed: a row of zeros and why
+            got = FeedReport(name, error=state.message or state.name)
+        rows.append({"feed": name, "fetched": got.fetched, "new": got.new, "updated": got.updated,
+                     "unchanged": got.unchanged, "skipped": got.skipped, "error": got.error or ""})
     create_table_artifact(rows, key="ingest-report", description="What each feed gave in this run")
