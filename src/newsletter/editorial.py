@@ -29,8 +29,8 @@ from newsletter.store.issues import DRAFT
 from newsletter.subscribers import normalise_email
 from newsletter.week import Week
 
-# Feeds are fetched in parallel threads, but opening a store runs Alembic, whose context is
-# module-global, so the threads take turns with the store (other processes: see write_turn).
+# Feeds are ingested in parallel threads, but opening a store runs Alembic, whose context
+# is module-global: threads open their stores one at a time.
 _STORE_TURN = threading.Lock()
 
 
@@ -117,8 +117,7 @@ def ingest_feed(settings: Settings, name: str, since: dt.date, until: dt.date) -
     with open_store(settings) as store:
         known = store.feed_states(loc for loc, _ in plan)
         read = read_feed(spec, plan, known, fetcher(settings), _parse)
-        with _STORE_TURN:
-            report = store_feed(store, read)
+        report = store_feed(store, read)  # merges take the store's write turn, thread or process
     if report.error:
         raise IngestError(f"feed {name}: {report.error}")
     return report
