@@ -17,6 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from newsletter.errors import StoreError
 
 BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another before giving up
+# One advisory lock id per kind of read-then-write, so PostgreSQL serializes only those.
+MIGRATION_LOCK = 0x6E65_7701
+MERGE_LOCK = 0x6E65_7702
 
 
 def connect(url: str) -> Engine:
@@ -48,11 +51,6 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     except SQLAlchemyError as exc:
         where = safe_url(str(engine.url.render_as_string(hide_password=False)))
         raise StoreError(f"cannot migrate {where}: {type(exc).__name__}: {exc}") from exc
-
-
-# One advisory lock id per kind of read-then-write, so PostgreSQL serializes only those.
-MIGRATION_LOCK = 0x6E65_7701
-MERGE_LOCK = 0x6E65_7702
 
 
 def write_turn(conn: Connection, lock: int) -> None:
