@@ -12,9 +12,10 @@ the issue of the week of 2024-11-25 sent through the outbox:
 - prefect: a weekly-issue run (require_approval off) started with run_deployment, the call
   the dashboard's Run button makes, served by `flows/serve.py` (started before, not timed),
   until it is Completed. Its pickup (the runner polls every PREFECT_RUNNER_POLL_FREQUENCY
-  seconds, 1 here) is shown apart.
+  seconds) is shown apart, twice: with Prefect's default poll interval (10 s, what a user
+  gets) and with 1 s.
 
-Target: Prefect adds at most 50% to the CLI's time, or at most 3 seconds.
+Target: Prefect adds at most 50% to the CLI's time, or at most 3 seconds (with a 1 s poll).
 """
 
 from __future__ import annotations
@@ -81,11 +82,15 @@ def cli_round(root: Path, env: dict[str, str]) -> tuple[float, float]:
 
 
 @contextlib.contextmanager
-def serving(root: Path, env: dict[str, str], api: str) -> Iterator[None]:
+def serving(root: Path, env: dict[str, str], api: str, poll: str | None) -> Iterator[None]:
+    """serve.py on `root`; `poll` seconds between the runners' looks for runs (None: Prefect's default)."""
     from prefect import get_client
     from prefect.exceptions import ObjectNotFound
 
-    full = {**os.environ, **env, "PREFECT_API_URL": api, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    full = {**os.environ, **env, "PREFECT_API_URL": api}
+    full.pop("PREFECT_RUNNER_POLL_FREQUENCY", None)
+    if poll:
+        full["PREFECT_RUNNER_POLL_FREQUENCY"] = poll
     with open(root / "serve.log", "wb") as log:
         process = subprocess.Popen([sys.executable, str(ROOT / "flows" / "serve.py")], cwd=root, env=full,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -99,7 +104,7 @@ def serving(root: Path, env: dict[str, str], api: str) -> Iterator[None]:
                     if process.poll() is not None:
                         raise SystemExit(f"flows/serve.py stopped; see {root / 'serve.log'}") from None
                     time.sleep(0.2)
-        time.sleep(2)  # the runners' first poll
+        time.sleep(2)  # the runners' first look
         yield
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -137,39 +142,48 @@ def prefect_api() -> Iterator[str]:
         yield str(PREFECT_API_URL.value())
 
 
+POLLS = {"default (10 s)": None, "1 s": "1"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--subscribers", type=int, default=0, help="readers beyond the demo's three")
     args = parser.parse_args()
     cli: list[tuple[float, float]] = []
-    flows: list[tuple[float, float, float]] = []
+    flows: dict[str, list[tuple[float, float, float]]] = {label: [] for label in POLLS}
     with prefect_api() as api, tempfile.TemporaryDirectory(prefix="bench-flow-") as tmp:
         for n in range(args.rounds):
-            cli_root, flow_root = Path(tmp) / f"cli{n}", Path(tmp) / f"flow{n}"
+            cli_root = Path(tmp) / f"cli{n}"
             cli.append(cli_round(cli_root, workspace(cli_root, args.subscribers)))
-            with serving(flow_root, workspace(flow_root, args.subscribers), api):
-                flows.append(prefect_round())
-            print(f"round {n + 1}: cli {cli[-1][0]:.2f} s (with ingest {cli[-1][1]:.2f} s); "
-                  f"prefect {flows[-1][0]:.2f} s (pickup {flows[-1][1]:.2f} s, run {flows[-1][2]:.2f} s)", flush=True)
+            line = f"round {n + 1}: cli {cli[-1][0]:.2f} s (with ingest {cli[-1][1]:.2f} s)"
+            for i, (label, poll) in enumerate(POLLS.items()):
+                flow_root = Path(tmp) / f"flow{n}-{i}"
+                with serving(flow_root, workspace(flow_root, args.subscribers), api, poll):
+                    flows[label].append(prefect_round())
+                line += f"; prefect, poll {label}: {flows[label][-1][0]:.2f} s (pickup {flows[label][-1][1]:.2f} s)"
+            print(line, flush=True)
     report(cli, flows, args.subscribers + 3)
 
 
-def report(cli: list[tuple[float, float]], flows: list[tuple[float, float, float]], readers: int) -> None:
+def report(cli: list[tuple[float, float]], flows: dict[str, list[tuple[float, float, float]]], readers: int) -> None:
     def median(values: list[tuple[float, ...]], i: int) -> float:
         return statistics.median(v[i] for v in values)
 
     build_send, with_ingest = median(cli, 0), median(cli, 1)  # type: ignore[arg-type]
-    total, pickup, run = median(flows, 0), median(flows, 1), median(flows, 2)  # type: ignore[arg-type]
-    print(f"\nmedians, {len(flows)} rounds, {readers} active readers, issue of the week of {WEEK}:")
+    print(f"\nmedians, {len(cli)} rounds, {readers} active readers, issue of the week of {WEEK}:")
     print(f"  cli build + send                {build_send:6.2f} s")
     print(f"  cli ingest + build + send       {with_ingest:6.2f} s   (the flow's work)")
-    print(f"  prefect, Run click → Completed  {total:6.2f} s   (pickup {pickup:.2f} s, run {run:.2f} s)")
+    for label, found in flows.items():
+        total, pickup, run = median(found, 0), median(found, 1), median(found, 2)  # type: ignore[arg-type]
+        added = total - with_ingest
+        print(f"  prefect, Run click → Completed  {total:6.2f} s   (runner poll {label}: pickup {pickup:.2f} s, "
+              f"run {run:.2f} s); {added:+.2f} s ({added / with_ingest:+.0%}) over the same work")
+    total = median(flows["1 s"], 0)  # type: ignore[arg-type]
     added = total - with_ingest
     ok = added <= 3 or total <= 1.5 * with_ingest
-    print(f"  Prefect adds {added:+.2f} s ({added / with_ingest:+.0%}) over the same work: "
-          f"target ≤ +50% or ≤ +3 s: {'met' if ok else 'NOT met'}")
-    print(f"  (against build + send alone: {total - build_send:+.2f} s, {(total - build_send) / build_send:+.0%})")
+    print(f"  target with a 1 s poll, ≤ +50% or ≤ +3 s: {'met' if ok else 'NOT met'}; with the default poll "
+          "a click waits up to 10 s more for the runner's next look (PREFECT_RUNNER_POLL_FREQUENCY)")
 
 
 if __name__ == "__main__":

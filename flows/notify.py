@@ -37,6 +37,9 @@ def tell_editors(flow: Any, flow_run: FlowRun, state: State[Any]) -> None:
     """on_failure / on_crashed / on_cancellation: which run, what went wrong, what to do, where to look."""
     cause = _NOTED.pop(flow_run.id, None) or _cause(state)
     cancelled = state.is_cancelling() or state.is_cancelled()
+    if cancelled and _completed_before(flow_run.id):
+        get_logger("newsletter.flows").info("run %s had completed when it was cancelled: no notice", flow_run.name)
+        return
     ended = "cancelled" if cancelled else state.name.lower()
     lines = [f"The {flow.name} run '{flow_run.name}' ended {ended}.", "", cause or state.message or ""]
     if isinstance(cause, NewsletterError) and cause.hint:
@@ -56,6 +59,18 @@ def tell_editors(flow: Any, flow_run: FlowRun, state: State[Any]) -> None:
         get_logger("newsletter.flows").exception("could not notify the editors")
         return
     get_logger("newsletter.flows").info("editors notified: %s", ", ".join(sent_to) or "none configured")
+
+
+def _completed_before(run_id: UUID) -> bool:
+    """Stopping serve.py (or a worker) just after a run completed still "cancels" it and calls
+    this hook while the run's process exits: the editors must not hear of a cancelled send."""
+    from prefect import get_client
+
+    try:
+        with get_client(sync_client=True) as client:
+            return any(seen.is_completed() for seen in client.read_flow_run_states(run_id))
+    except Exception:  # the API unreachable: better a needless notice than a missing one
+        return False
 
 
 def _cause(state: State[Any]) -> BaseException | None:

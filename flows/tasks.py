@@ -19,16 +19,18 @@ from flows.settings import settings
 from newsletter import editorial
 from newsletter.delivery.send import SendReport
 from newsletter.editorial import Draft, Edits
-from newsletter.errors import ConfigError, SubscriberError
+from newsletter.errors import ConfigError, IngestError, SubscriberError
 from newsletter.models import FeedReport
 from newsletter.week import Week
 
 
 def worth_retrying(_task: Any, _run: Any, state: State[Any]) -> bool:
-    """A setting or an address is wrong: another try would fail the same way."""
+    """Retry only what the library has not: a wrong setting or address would fail the same
+    way, and a feed has already had its retries, within NEWSLETTER_HTTP_RETRY_BUDGET (a
+    task retry on top would multiply them)."""
     try:
         state.result()
-    except (ConfigError, SubscriberError):
+    except (ConfigError, SubscriberError, IngestError):
         return False
     except Exception:  # anything else may pass: the network, a server, a lock
         return True

@@ -349,3 +349,33 @@ def test_from_settings(feed_server: FeedServer) -> None:
     with Fetcher.from_settings(settings, min_interval={}) as fetch:
         fetch.get(url)
     assert "editor@example.org" in feed_server.hits("/rss")[0].headers["user-agent"]
+
+
+# -- the retry budget: a dead host costs one bounded wait --------------------------------
+
+
+def test_a_host_that_never_answers_costs_at_most_the_retry_budget(feed_server: FeedServer) -> None:
+    """However long the timeout and many the retries, a get gives up within its budget."""
+    url = feed_server.route("/hang", Reply(body=RSS, delay=30.0))
+    started = time.monotonic()
+    error = failure(fetcher(timeout=20.0, retries=50, retry_budget=1.0), url)
+    assert time.monotonic() - started < 2.0  # ~1 s; without the budget 51 × 20 s
+    assert error.gave_up and str(error).startswith("timed out after ")
+
+
+def test_a_retry_after_beyond_the_budget_gives_up_at_once(feed_server: FeedServer) -> None:
+    url = feed_server.route("/busy", Reply(429, headers={"Retry-After": "120"}))
+    clock = FakeClock()
+    error = failure(fetcher(retry_budget=45.0, max_backoff=300.0, clock=clock, sleep=clock.sleep), url)
+    assert clock.sleeps == [] and len(feed_server.hits("/busy")) == 1
+    assert error.gave_up and error.status == 429 and "rate limiting" in error.hint
+
+
+def test_failures_that_retrying_cannot_mend_are_not_marked_gave_up(feed_server: FeedServer) -> None:
+    url = feed_server.route("/gone", Reply(404, b"gone", "text/plain"))
+    assert not failure(fetcher(), url).gave_up
+
+
+def test_the_budget_comes_from_the_settings() -> None:
+    fetch = Fetcher.from_settings(Settings(http_retry_budget=7.5))
+    assert fetch._budget == 7.5

@@ -33,6 +33,7 @@ from newsletter.ingest import ingest as run_ingest
 from newsletter.models import FeedReport, FeedSpec, SourceKind
 from newsletter.sections import DEFAULT_SECTIONS, Section
 from newsletter.sections import classify as classify_paper
+from newsletter.starter import init_folder
 from newsletter.subscribers import add as add_subscriber
 from newsletter.subscribers import unsubscribe
 from newsletter.topics import llm_relevance, paper_kind
@@ -78,8 +79,8 @@ def ingest(
 
 
 def _ingest_and_report(obj: Context, specs: list[FeedSpec], since: dt.date, until: dt.date) -> None:
-    with obj.store() as store, _feed_progress(len(specs)) as advance:
-        reports = run_ingest(specs, store, since=since, until=until, fetcher=obj.fetcher(), on_feed=advance)
+    with obj.store() as store, obj.fetcher() as fetch, _feed_progress(len(specs)) as advance:
+        reports = run_ingest(specs, store, since=since, until=until, fetcher=fetch, on_feed=advance)
         total = store.count_papers()
     worked = [r for r in reports if r.ok]
     out.print(f"{len(worked)} of {len(reports)} feeds ingested; {total} papers in {store.safe_url}")
@@ -220,6 +221,24 @@ def _reset_demo(database_url: str, outbox: Path) -> None:
         for leftover in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
             leftover.unlink(missing_ok=True)
     shutil.rmtree(outbox, ignore_errors=True)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default=".")
+@click.option("--templates", is_flag=True, help="Also copy the email and web templates, to edit them.")
+@click.option("--force", is_flag=True, help="Overwrite files that are already there.")
+def init(folder: Path, templates: bool, force: bool) -> None:
+    """Start a folder to run the newsletter from: newsletter.toml and .env.
+
+    The settings are the project's defaults (the real feeds, the reference issue's texts
+    and promos) and a fresh NEWSLETTER_SECRET. Run the other commands from that folder.
+
+    Example: newsletter init ~/newsletter --templates
+    """
+    for path in init_folder(folder, force=force, templates=templates):
+        out.print(f"wrote {path}")
+    out.print("next: edit newsletter.toml and .env, then `newsletter ingest`, "
+              "`newsletter build --week YYYY-MM-DD` and `newsletter send` (or try `newsletter demo`)")
 
 
 def select_feeds(settings: Settings, names: Sequence[str], sources: Sequence[str]) -> list[FeedSpec]:

@@ -29,11 +29,4 @@ class Context:
         return Store(self.settings.database_url)
 
     def fetcher(self) -> Fetcher:
-        s = self.settings
-        return Fetcher(
-            timeout=s.http_timeout,
-            max_bytes=s.max_feed_bytes,
-            user_agent=s.user_agent,
-            retries=s.http_retries,
-            min_interval={"export.arxiv.org": s.arxiv_delay},
-        )
+        return Fetcher.from_settings(self.settings)

@@ -24,8 +24,20 @@ from newsletter.errors import ConfigError
 from newsletter.models import FeedSpec, Promo, SourceKind
 
 DEFAULT_DATABASE_URL = "sqlite:///data/newsletter.db"
-# templates/ sits at the project root, beside src/; an installed copy can point elsewhere.
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def shipped(inside: str, top_level: str) -> Path:
+    """A file the wheel carries inside the package, at `inside`; a source checkout (the
+    editable install) keeps it at the project's top level, at `top_level`, where the editor
+    edits it. pyproject.toml's force-include maps one onto the other."""
+    packaged = _PACKAGE / inside
+    return packaged if packaged.exists() else _PACKAGE.parents[1] / top_level
+
+
+TEMPLATES_DIR = shipped("templates", "templates")
+STARTER_CONFIG = shipped("starter/newsletter.toml", "newsletter.toml")
+STARTER_ENV = shipped("starter/env.example", ".env.example")
 
 
 class Settings(BaseSettings):
@@ -45,6 +57,8 @@ class Settings(BaseSettings):
     http_timeout: float = Field(default=30.0, gt=0)
     max_feed_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     http_retries: int = Field(default=4, ge=0)
+    # Seconds one request may spend on all its tries and waits: a dead feed fails within this.
+    http_retry_budget: float = Field(default=45.0, gt=0)
     arxiv_delay: float = Field(default=3.0, ge=0)
     templates: Path = TEMPLATES_DIR
 

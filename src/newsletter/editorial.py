@@ -114,9 +114,9 @@ def ingest_feed(settings: Settings, name: str, since: dt.date, until: dt.date) -
     """Ingest one configured feed; raises IngestError if it gave nothing, so it can be retried."""
     spec = _feed(load_editorial(settings.config), name)
     plan = feeds.requests_for(spec, since, until)
-    with open_store(settings) as store:
+    with open_store(settings) as store, Fetcher.from_settings(settings) as fetch:
         known = store.feed_states(loc for loc, _ in plan)
-        read = read_feed(spec, plan, known, fetcher(settings), _parse)
+        read = read_feed(spec, plan, known, fetch, _parse)
         report = store_feed(store, read)  # merges take the store's write turn, thread or process
     if report.error:
         raise IngestError(f"feed {name}: {report.error}")
@@ -187,12 +187,6 @@ def audience(settings: Settings, number: int) -> int:
 def open_store(settings: Settings) -> Store:
     with _STORE_TURN:
         return Store(settings.database_url)
-
-
-def fetcher(settings: Settings) -> Fetcher:
-    s = settings
-    return Fetcher(timeout=s.http_timeout, max_bytes=s.max_feed_bytes, user_agent=s.user_agent,
-                   retries=s.http_retries, min_interval={"export.arxiv.org": s.arxiv_delay})
 
 
 def _feed(editorial: EditorialConfig, name: str) -> FeedSpec:

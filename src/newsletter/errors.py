@@ -22,16 +22,27 @@ class ConfigError(NewsletterError):
 
 
 class FeedError(NewsletterError):
-    """A feed could not be fetched or read at all."""
+    """A feed could not be fetched or read at all.
+
+    `gave_up` marks a server that kept failing (unreachable, timing out, 5xx, 429) through
+    every retry: the rest of this run leaves that host alone.
+    """
 
     hint = "check the feed URL, or run again later if the server is busy"
 
     def __init__(
-        self, message: str, *, url: str, status: int | None = None, hint: str | None = None
+        self,
+        message: str,
+        *,
+        url: str,
+        status: int | None = None,
+        hint: str | None = None,
+        gave_up: bool = False,
     ) -> None:
         super().__init__(message, hint=hint)
         self.url = url
         self.status = status
+        self.gave_up = gave_up
 
 
 class StoreError(NewsletterError):

@@ -117,7 +117,9 @@ class Fetcher:
     """Gets feed documents: timeouts, a size cap, retries with backoff, per-host pacing.
 
     `retries` counts the extra tries after the first, so `retries=0` tries once.
-    `min_interval` maps a host name to the least number of seconds between the
+    `retry_budget` bounds the seconds one `get` spends on all its tries and waits: a dead
+    host costs at most that, however long the timeout (each try's timeout shrinks to what
+    is left). `min_interval` maps a host name to the least number of seconds between the
     starts of two requests to it.
     """
 
@@ -129,6 +131,7 @@ class Fetcher:
         max_bytes: int = 50 * MiB,
         user_agent: str = DEFAULT_USER_AGENT,
         retries: int = 4,
+        retry_budget: float = 45.0,
         backoff: float = 1.0,
         max_backoff: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
@@ -142,10 +145,12 @@ class Fetcher:
         self._max_bytes = max_bytes
         self._user_agent = user_agent
         self._attempts = max(0, retries) + 1
+        self._budget = retry_budget
         self._backoff = backoff
         self._max_backoff = max_backoff
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self._clock = clock
         self._pacer = _Pacer(min_interval, clock, sleep)
 
     @classmethod
@@ -156,6 +161,7 @@ class Fetcher:
             "max_bytes": settings.max_feed_bytes,
             "user_agent": settings.user_agent,
             "retries": settings.http_retries,
+            "retry_budget": settings.http_retry_budget,
             "min_interval": {"export.arxiv.org": settings.arxiv_delay},
         }
         return cls(**(options | overrides))
@@ -190,14 +196,17 @@ class Fetcher:
         except httpx.InvalidURL as exc:
             raise FeedError(f"invalid URL: {exc}", url=url, hint=_HINT_URL) from None
         headers = self._headers(conditional)
+        deadline: float | None = None  # set by the first try, after any pacing wait
         for attempt in range(1, self._attempts + 1):
             self._pacer.wait(host)
+            deadline = deadline if deadline is not None else self._clock() + self._budget
             try:
-                return self._attempt(url, headers, conditional)
+                return self._attempt(url, headers, conditional, deadline - self._clock())
             except _Retry as failure:
-                if attempt == self._attempts:
-                    raise self._gave_up(url, failure) from None
-                self._sleep(self._delay(attempt, failure.retry_after))
+                delay = self._delay(attempt, failure.retry_after)
+                if attempt == self._attempts or self._clock() + delay >= deadline:
+                    raise self._gave_up(url, failure, attempt) from None
+                self._sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def _headers(self, conditional: Conditional | None) -> dict[str, str]:
@@ -209,15 +218,16 @@ class Fetcher:
         return headers
 
     def _attempt(
-        self, url: str, headers: dict[str, str], conditional: Conditional | None
+        self, url: str, headers: dict[str, str], conditional: Conditional | None, left: float
     ) -> Fetched:
+        timeout = max(0.1, min(self._timeout, left))
         try:
             with self._client.stream(
-                "GET", url, headers=headers, timeout=self._timeout, follow_redirects=True
+                "GET", url, headers=headers, timeout=timeout, follow_redirects=True
             ) as response:
-                return self._handle(url, response, conditional)
+                return self._handle(url, response, conditional, timeout)
         except httpx.TimeoutException:
-            raise _Retry(f"timed out after {self._timeout:g} s") from None
+            raise _Retry(f"timed out after {timeout:g} s") from None
         except httpx.ConnectError as exc:
             refused = "refused" in str(exc).lower()
             raise _Retry("connection refused" if refused else f"cannot connect: {exc}") from None
@@ -229,7 +239,7 @@ class Fetcher:
             raise FeedError(_one_line(exc), url=url) from None
 
     def _handle(
-        self, url: str, response: httpx.Response, conditional: Conditional | None
+        self, url: str, response: httpx.Response, conditional: Conditional | None, timeout: float
     ) -> Fetched:
         status = response.status_code
         if status == 304:
@@ -249,7 +259,7 @@ class Fetcher:
         if not 200 <= status < 300:
             hint = _HINT_URL if status in (400, 404, 410) else None
             raise FeedError(_status_line(response), url=url, status=status, hint=hint)
-        content = self._read_capped(url, response)
+        content = self._read_capped(url, response, timeout)
         content_type = response.headers.get("content-type")
         _check_is_feed(url, status, content_type, content)
         return Fetched(
@@ -261,12 +271,12 @@ class Fetcher:
             last_modified=response.headers.get("last-modified"),
         )
 
-    def _read_capped(self, url: str, response: httpx.Response) -> bytes:
+    def _read_capped(self, url: str, response: httpx.Response, timeout: float) -> bytes:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self._max_bytes:
             raise self._too_large(url, response.status_code)
         # A slow drip of bytes never trips the per-read timeout, so bound the whole body too.
-        deadline = time.monotonic() + self._timeout
+        deadline = time.monotonic() + timeout
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():  # decoded bytes: the cap is on what we keep
@@ -274,7 +284,7 @@ class Fetcher:
             if size > self._max_bytes:
                 raise self._too_large(url, response.status_code)
             if time.monotonic() > deadline:
-                raise _Retry(f"timed out after {self._timeout:g} s")
+                raise _Retry(f"timed out after {timeout:g} s")
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -284,11 +294,12 @@ class Fetcher:
         ceiling = min(self._max_backoff, self._backoff * 2 ** (attempt - 1))
         return self._rng.uniform(0.0, ceiling)  # "full jitter": spreads out retry storms
 
-    def _gave_up(self, url: str, failure: _Retry) -> FeedError:
-        tries = f" ({self._attempts} tries)" if self._attempts > 1 else ""
+    def _gave_up(self, url: str, failure: _Retry, tries: int) -> FeedError:
+        counted = f" ({tries} tries)" if tries > 1 else ""
         hints = {429: _HINT_RATE, None: _HINT_SLOW}
         hint = hints.get(failure.status)
-        return FeedError(failure.message + tries, url=url, status=failure.status, hint=hint)
+        return FeedError(failure.message + counted, url=url, status=failure.status, hint=hint,
+                         gave_up=True)
 
     def _too_large(self, url: str, status: int | None) -> FeedError:
         message = f"feed is larger than the {_size(self._max_bytes)} cap"

@@ -45,6 +45,7 @@ class FeedRead:
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    not_made: int = 0  # requests left out after the server gave up
     states: dict[str, FeedState] = field(default_factory=dict)
 
 
@@ -88,17 +89,17 @@ def _store_read(store: Store, spec: FeedSpec, job: Future[FeedRead]) -> FeedRepo
 def store_feed(store: Store, read: FeedRead) -> FeedReport:
     """Merge one feed's listings, then remember its validators (so a crash refetches)."""
     name = read.spec.name
+    left_out = [f"{read.not_made} later requests not made: the server is not answering"] if read.not_made else []
     report = FeedReport(
         feed=name,
         fetched=len(read.listings),
         skipped=read.skipped,
-        problems=read.problems + read.failures,
+        problems=read.problems + read.failures + left_out,
         not_modified=read.documents == 0 and read.not_modified > 0,
     )
     if read.failures and read.documents == 0 and read.not_modified == 0:
-        report.error = read.failures[0] if len(read.failures) == 1 else (
-            f"{read.failures[0]} (and {len(read.failures) - 1} more failed requests)"
-        )
+        more = f" (and {len(read.failures) - 1} more failed requests)" if len(read.failures) > 1 else ""
+        report.error = "; ".join([read.failures[0] + more, *left_out])
         return report
     counts = store.merge(read.listings)
     report.new, report.updated = counts.new[name], counts.updated[name]
@@ -118,9 +119,13 @@ def read_feed(
     fetcher: Fetcher,
     parse: ParseFn,
 ) -> FeedRead:
-    """Fetch and parse every document of one feed; failures are collected, not raised."""
+    """Fetch and parse every document of one feed; failures are collected, not raised.
+
+    A server that kept failing through every retry is not asked again in this run: a
+    dead feed costs one request's retry budget, not one per day of the range.
+    """
     read = FeedRead(spec)
-    for location, day in plan:
+    for done, (location, day) in enumerate(plan):
         try:
             if spec.kind is SourceKind.ARXIV_API:
                 _read_api_pages(read, location, fetcher, parse)
@@ -130,6 +135,9 @@ def read_feed(
             if day is not None and exc.status == 404 and "://" not in location:
                 continue  # a local dated list that does not exist: no list that day
             read.failures.append(_failure(exc, day))
+            if exc.gave_up:
+                read.not_made = len(plan) - done - 1
+                break
     return read
 
 
