@@ -22,13 +22,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsletter.sections import DEFAULT_SECTIONS, classify
-from newsletter.topics import llm_relevance, paper_kind
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for tests.corpus, which joins title and abstract to the labels
+from newsletter.selection.sections import DEFAULT_SECTIONS, classify
+from newsletter.selection.topics import llm_relevance, paper_kind
 
-from tests.corpus import labels  # noqa: E402
+sys.path.insert(0, str(ROOT))  # for tests.support.corpus, which joins title and abstract to the labels
+
+from tests.support.corpus import labels  # noqa: E402
 
 HOLDOUT = "2024-12-09"
 DEFAULT_LABELS = ROOT / "tests" / "fixtures" / "labels_2024-11.jsonl"

@@ -36,14 +36,15 @@ from pathlib import Path
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import ROOT
+
 sys.path.insert(0, str(ROOT))
 
-from newsletter.cli import DEMO_DIR, DEMO_RANGE, DEMO_READERS  # noqa: E402
 from newsletter.config import load_settings  # noqa: E402
-from newsletter.editorial import ingest_feed  # noqa: E402
+from newsletter.demo import DEMO_DIR, DEMO_RANGE, DEMO_READERS  # noqa: E402
 from newsletter.store import Store  # noqa: E402
-from newsletter.subscribers import add, unsubscribe  # noqa: E402
+from newsletter.subscribers.service import add, unsubscribe  # noqa: E402
+from newsletter.weekly.steps import ingest_feed, upgrade_store  # noqa: E402
 
 WEEK = dt.date(2024, 11, 25)
 CONFIG = DEMO_DIR / "newsletter.toml"
@@ -56,6 +57,7 @@ def workspace(root: Path, extra: int) -> dict[str, str]:
     env = {"NEWSLETTER_DATABASE_URL": f"sqlite:///{root / 'store.db'}", "NEWSLETTER_OUTBOX": str(root / "outbox"),
            "NEWSLETTER_CONFIG": str(CONFIG), "SENDGRID_API_KEY": "", "SMTP_URL": ""}
     settings = load_settings(database_url=env["NEWSLETTER_DATABASE_URL"], config=CONFIG)
+    upgrade_store(settings)
     for name in ("hf-daily", "arxiv-cs-cl"):
         ingest_feed(settings, name, *DEMO_RANGE)
     with Store(settings.database_url) as store:

@@ -20,9 +20,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from newsletter.fetch import Fetcher
-from newsletter.ingest import ingest
-from newsletter.models import FeedSpec, SourceKind
+from newsletter.domain.papers import FeedSpec, SourceKind
+from newsletter.feeds.fetch import Fetcher
+from newsletter.feeds.ingest import ingest
 from newsletter.store import Store
 
 WORDS = (
@@ -85,6 +85,7 @@ def main() -> None:
             for n in range(args.feeds)
         ]
         with Store(f"sqlite:///{root / 'bench.db'}") as store:
+            store.migrate()  # opening a store changes nothing: migrating is a step
             day = dt.date(2024, 11, 25)
             start = time.perf_counter()
             reports = ingest(

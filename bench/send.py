@@ -18,19 +18,19 @@ import sys
 import tempfile
 import time
 from multiprocessing.connection import Connection
-from pathlib import Path
 
 from sqlalchemy import insert
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the test server lives in tests/
 
+from newsletter.delivery.backends.sendgrid import SendGridBackend  # noqa: E402
+from newsletter.delivery.links import make_token  # noqa: E402
 from newsletter.delivery.message import Envelope, Sender  # noqa: E402
 from newsletter.delivery.send import send_issue  # noqa: E402
-from newsletter.delivery.sendgrid import SendGridBackend  # noqa: E402
+from newsletter.domain.issue import IssueRecord  # noqa: E402
 from newsletter.store import Store  # noqa: E402
 from newsletter.store.schema import subscribers  # noqa: E402
-from newsletter.subscribers import make_token  # noqa: E402
 
 NOW = dt.datetime(2024, 12, 2, tzinfo=dt.UTC)
 SECRET = "bench-secret"
@@ -38,7 +38,7 @@ SECRET = "bench-secret"
 
 def serve(conn: Connection) -> None:
     """The server process: report the URL, serve until asked, then report what it took."""
-    from tests.sendgrid_server import SendGridServer
+    from tests.support.sendgrid_server import SendGridServer
 
     with SendGridServer(validate="sample", keep_bodies=False) as server:
         conn.send(server.url)
@@ -64,8 +64,10 @@ def fill(store: Store, count: int) -> float:
 def issue(store: Store) -> Envelope:
     html = (ROOT / "tests" / "golden" / "2024-11-25" / "issue.html").read_text(encoding="utf-8")
     text = (ROOT / "tests" / "golden" / "2024-11-25" / "issue.txt").read_text(encoding="utf-8")
-    store.save_draft(number=1, week_start=dt.date(2024, 11, 25), title="Bench issue", data={},
-                     html=html, text=text, markdown="")
+    week = dt.date(2024, 11, 25)
+    record = IssueRecord(number=1, title="Bench issue", subtitle="", week_start=week, week_end=week + dt.timedelta(days=6),
+                         intro=(), sections=(), promos=(), candidates=())
+    store.save_draft(number=1, week_start=week, title="Bench issue", record=record, html=html, text=text, markdown="")
     sender = Sender.parse("Bench <bench@news.example>", "https://news.example", SECRET)
     return Envelope.for_issue(1, "Bench issue", html, text, sender)
 
@@ -80,6 +82,7 @@ def main() -> None:
     server.start()
     url = ours.recv()
     with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/bench.db") as store:
+        store.migrate()  # opening a store changes nothing: migrating is a step
         filled = fill(store, args.subscribers)
         envelope = issue(store)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

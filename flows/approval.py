@@ -12,9 +12,9 @@ from prefect.input import RunInput
 from pydantic import Field
 
 from flows.notify import noted
-from newsletter import editorial
-from newsletter.config import ApprovalConfig
-from newsletter.editorial import Draft, NotApprovedError
+from newsletter.config.editor import ApprovalConfig
+from newsletter.weekly.reports import approval_question
+from newsletter.weekly.steps import Draft, NotApprovedError
 
 
 class Approval(RunInput):
@@ -31,7 +31,7 @@ class Approval(RunInput):
 
 def ask(draft: Draft, config: ApprovalConfig, note: str = "") -> Approval:
     """Pause until the editor answers; NotApprovedError when the time is up."""
-    form = Approval.with_initial_data(description=editorial.approval_question(draft, note))
+    form = Approval.with_initial_data(description=approval_question(draft, note))
     try:
         return pause_flow_run(wait_for_input=form, timeout=max(1, round(config.timeout_hours * 3600)),
                               poll_interval=config.poll_seconds)

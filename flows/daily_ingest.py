@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger
 from flows import publish
 from flows.notify import tell_editors
 from flows.settings import today
-from flows.tasks import ingest_all
+from flows.tasks import ingest_all, upgrade_store
 from newsletter.errors import IngestError
 
 
@@ -20,6 +20,7 @@ def daily_ingest(days: int = 2) -> str:
     a day a feed skipped (weekends, holidays, an outage) is caught the next morning."""
     until = today()
     since = until - dt.timedelta(days=max(1, days) - 1)
+    upgrade_store()
     states = ingest_all(since, until)
     publish.feeds(states)
     failed = [f"{name} ({state.message})" for name, state in states.items() if not state.is_completed()]

@@ -13,7 +13,7 @@ from prefect.states import State
 
 from flows.settings import settings
 from newsletter.errors import NewsletterError
-from newsletter.notify import notify_editors
+from newsletter.weekly.notices import notify_editors
 
 E = TypeVar("E", bound=BaseException)
 # Causes the final state cannot carry: a run failed for an expired pause ends in the

@@ -7,18 +7,18 @@ from typing import Any
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.states import State
 
-from newsletter import editorial
 from newsletter.delivery.send import SendReport
-from newsletter.editorial import Draft
-from newsletter.models import FeedReport
+from newsletter.domain.papers import FeedReport
+from newsletter.weekly import reports
+from newsletter.weekly.steps import Draft
 
 
 def draft(d: Draft) -> None:
     key = f"issue-{d.number}"
-    create_markdown_artifact(editorial.preview_markdown(d), key=f"{key}-preview",
+    create_markdown_artifact(reports.preview_markdown(d), key=f"{key}-preview",
                              description=f"Issue {d.number}: {d.title}")
     if d.candidates:
-        create_table_artifact(list(d.candidates), key=f"{key}-candidates",
+        create_table_artifact([c.row() for c in d.candidates], key=f"{key}-candidates",
                               description=f"Issue {d.number}: the week's candidates, best first")
     if d.html_path:
         create_link_artifact(d.html_path.as_uri(), link_text=f"issue {d.number} as emailed (HTML)",
@@ -26,12 +26,12 @@ def draft(d: Draft) -> None:
 
 
 def report(r: SendReport) -> None:
-    create_markdown_artifact(editorial.report_markdown(r), key=f"issue-{r.issue_number}-send-report",
+    create_markdown_artifact(reports.report_markdown(r), key=f"issue-{r.issue_number}-send-report",
                              description=f"Issue {r.issue_number}: sent {r.sent}, failed {r.failed}")
 
 
 def unsent(d: Draft, why: str) -> None:
-    create_markdown_artifact(editorial.unsent_markdown(d, why), key=f"issue-{d.number}-send-report",
+    create_markdown_artifact(reports.unsent_markdown(d, why), key=f"issue-{d.number}-send-report",
                              description=f"Issue {d.number}: not sent")
 
 

@@ -30,12 +30,12 @@ from prefect.runner import Runner  # noqa: E402
 from prefect.schedules import Cron  # noqa: E402
 
 from flows.daily_ingest import daily_ingest  # noqa: E402
-from flows.settings import editorial_config  # noqa: E402
+from flows.settings import editor_config  # noqa: E402
 from flows.weekly_issue import weekly_issue  # noqa: E402
 
 
 def deployments() -> list[RunnerDeployment]:
-    when = editorial_config().schedule
+    when = editor_config().schedule
     return [
         weekly_issue.to_deployment(
             name="weekly-issue", schedule=Cron(when.weekly, timezone=when.timezone), tags=["newsletter"],

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
-from newsletter.config import EditorialConfig, Settings, load_editorial, load_settings
+from newsletter.config import EditorConfig, Settings, load_editor_config, load_settings
 
 SECRET_BLOCK_ENV = "NEWSLETTER_SENDGRID_SECRET_BLOCK"
 
@@ -29,8 +29,8 @@ def settings() -> Settings:
     return found
 
 
-def editorial_config() -> EditorialConfig:
-    return load_editorial(load_settings().config)
+def editor_config() -> EditorConfig:
+    return load_editor_config(load_settings().config)
 
 
 def today(zone: str = "UTC") -> dt.date:

@@ -1,4 +1,4 @@
-"""Thin tasks over `newsletter.editorial`: one step each, retried by Prefect, never by hand.
+"""Thin tasks over `newsletter.weekly.steps`: one step each, retried by Prefect, never by hand.
 
 Every task reads the settings itself, so no secret ever travels as a task parameter.
 Sending is safe to retry: the delivery ledger reaches each subscriber at most once.
@@ -16,12 +16,12 @@ from prefect.futures import wait
 from prefect.states import State
 
 from flows.settings import settings
-from newsletter import editorial
 from newsletter.delivery.send import SendReport
-from newsletter.editorial import Draft, Edits
+from newsletter.domain.papers import FeedReport
+from newsletter.domain.week import Week
 from newsletter.errors import ConfigError, IngestError, SubscriberError
-from newsletter.models import FeedReport
-from newsletter.week import Week
+from newsletter.weekly import steps
+from newsletter.weekly.steps import Draft, Edits
 
 
 def worth_retrying(_task: Any, _run: Any, state: State[Any]) -> bool:
@@ -41,29 +41,35 @@ RETRIED: dict[str, Any] = {"retries": 3, "retry_delay_seconds": [2, 5, 15],
                            "retry_condition_fn": worth_retrying, "cache_policy": NO_CACHE}
 
 
+@task(name="upgrade-store", task_run_name="upgrade-store", **RETRIED)
+def upgrade_store() -> str:
+    """The store's schema brought up to date once, before any step opens it."""
+    return steps.upgrade_store(settings())
+
+
 @task(name="ingest-feed", task_run_name="ingest {name}", **RETRIED)
 def ingest_feed(name: str, since: dt.date, until: dt.date) -> FeedReport:
-    return editorial.ingest_feed(settings(), name, since, until)
+    return steps.ingest_feed(settings(), name, since, until)
 
 
 @task(name="build-issue", cache_policy=NO_CACHE)
 def build(week_start: dt.date, edits: Edits) -> Draft:
-    return editorial.prepare(settings(), Week.containing(week_start), edits)
+    return steps.prepare(settings(), Week.containing(week_start), edits)
 
 
 @task(name="send-proof", **RETRIED)
 def send_proof(number: int, addresses: Sequence[str], backend: str | None) -> int:
-    return editorial.send_proofs(settings(), number, addresses, backend)
+    return steps.send_proofs(settings(), number, addresses, backend)
 
 
 @task(name="send-issue", **RETRIED)
 def send(number: int, backend: str | None) -> SendReport:
-    return editorial.deliver(settings(), number, backend)
+    return steps.deliver(settings(), number, backend)
 
 
 def ingest_all(since: dt.date, until: dt.date) -> dict[str, State[Any]]:
     """Every configured feed as its own task, side by side; one failing leaves the rest alone."""
-    names = editorial.feed_names(settings())
+    names = steps.feed_names(settings())
     futures = [ingest_feed.submit(name, since, until) for name in names]
     wait(futures)
     return {name: future.state for name, future in zip(names, futures, strict=True)}

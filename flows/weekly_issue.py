@@ -11,10 +11,11 @@ from prefect.states import Cancelled, Completed, State
 from flows import publish
 from flows.approval import ask
 from flows.notify import tell_editors
-from flows.settings import editorial_config, settings, today
-from flows.tasks import build, ingest_all, send, send_proof
-from newsletter.config import EditorialConfig
-from newsletter.editorial import (
+from flows.settings import editor_config, settings, today
+from flows.tasks import build, ingest_all, send, send_proof, upgrade_store
+from newsletter.config import EditorConfig
+from newsletter.errors import NewsletterError
+from newsletter.weekly.steps import (
     Draft,
     Edits,
     arxiv_ids,
@@ -23,7 +24,6 @@ from newsletter.editorial import (
     proof_recipients,
     week_of,
 )
-from newsletter.errors import NewsletterError
 
 Backend = Literal["sendgrid", "smtp", "outbox"]
 
@@ -52,8 +52,9 @@ def weekly_issue(
         dry_run: Build and preview only; no mail goes out, no proof either.
         backend: sendgrid, smtp or outbox (default: sendgrid if a key is set, else smtp, else outbox).
     """
-    config = editorial_config()
+    config = editor_config()
     target = week_of(week, today(config.schedule.timezone))
+    upgrade_store()
     ingest_all(target.start, target.end)  # catch up; a failing feed only leaves a gap
     edits = Edits(arxiv_ids(include), arxiv_ids(exclude), size)
     draft = build(target.start, edits)
@@ -78,7 +79,7 @@ def weekly_issue(
     return Completed(message=f"issue {report.issue_number}: sent {report.sent}, failed {report.failed}, skipped {report.skipped}")
 
 
-def approved(draft: Draft, edits: Edits, config: EditorialConfig, proof_to: tuple[str, ...],
+def approved(draft: Draft, edits: Edits, config: EditorConfig, proof_to: tuple[str, ...],
              backend: str | None) -> Draft | None:
     """Ask until the editor approves (the draft to send) or declines (None).
 

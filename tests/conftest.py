@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.httpserver import FeedServer
-from tests.stores import any_store, any_store_url  # noqa: F401  (fixtures for every test module)
+from tests.support.httpserver import FeedServer
+from tests.support.stores import any_store, any_store_url  # noqa: F401  (fixtures for every test module)
 
 if TYPE_CHECKING:  # imported in the fixtures: jsonschema, aiosmtpd load only when used
-    from tests.sendgrid_server import SendGridServer
-    from tests.smtp_server import SMTPServer
+    from tests.support.sendgrid_server import SendGridServer
+    from tests.support.smtp_server import SMTPServer
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 def sendgrid_server(request: pytest.FixtureRequest) -> Iterator[SendGridServer]:
     """A SendGrid-compatible server on 127.0.0.1 (tests/sendgrid_server.py); options through
     indirect parametrization: `@pytest.mark.parametrize("sendgrid_server", [{...}], indirect=True)`."""
-    from tests.sendgrid_server import SendGridServer
+    from tests.support.sendgrid_server import SendGridServer
 
     with SendGridServer(**getattr(request, "param", {})) as server:
         yield server
@@ -49,7 +49,7 @@ def sendgrid_server(request: pytest.FixtureRequest) -> Iterator[SendGridServer]:
 def smtp_server(request: pytest.FixtureRequest) -> Iterator[SMTPServer]:
     """An SMTP server on 127.0.0.1 (tests/smtp_server.py); options (auth=, starttls=) through
     indirect parametrization, as for `sendgrid_server`."""
-    from tests.smtp_server import SMTPServer
+    from tests.support.smtp_server import SMTPServer
 
     with SMTPServer(**getattr(request, "param", {})) as server:
         yield server

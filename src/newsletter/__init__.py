@@ -1,1 +1,40 @@
-"""Weekly newsletter of the most important LLM papers."""
+"""newsletter: the weekly "Important LLM papers" newsletter, from feeds to subscribers.
+
+The data path: `feeds` → `store` (papers) → `selection` → `issue` → `render` → `delivery`
+→ `store` (the ledger). `app` builds the side-effecting parts from the settings; `cli`,
+`web` and the Prefect flows (outside this package) are thin shells over it.
+
+The names below are the public entry points; they are imported on first use, so
+`import newsletter` stays cheap for the command line.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_PUBLIC = {
+    "Settings": "newsletter.config",
+    "load_settings": "newsletter.config",
+    "EditorConfig": "newsletter.config",
+    "load_editor_config": "newsletter.config",
+    "Store": "newsletter.store",
+    "Fetcher": "newsletter.feeds.fetch",
+    "ingest": "newsletter.feeds.ingest",
+    "build_issue": "newsletter.issue.build",
+    "build_week": "newsletter.issue.build",
+    "send_issue": "newsletter.delivery.send",
+    "create_app": "newsletter.web.app",
+    "run_demo": "newsletter.demo",
+    "NewsletterError": "newsletter.errors",
+}
+
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'newsletter' has no attribute {name!r}")
+    return getattr(importlib.import_module(_PUBLIC[name]), name)

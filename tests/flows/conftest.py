@@ -30,47 +30,8 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="newsletter-prefect-")
 atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], ignore_errors=True)
 
-ROOT = Path(__file__).resolve().parents[2]
-CONFIG = Path(__file__).with_name("newsletter.toml")
-READERS = ("ada@example.org", "grace@example.org", "alan@example.org")
-LEFT = "left@example.org"
-
-
-@dataclass
-class Workspace:
-    """A store with three active readers (and one who left), an outbox, a working folder."""
-
-    root: Path
-
-    @property
-    def database_url(self) -> str:
-        return f"sqlite:///{self.root / 'store.db'}"
-
-    @property
-    def outbox(self) -> Path:
-        return self.root / "outbox"
-
-    def env(self, config: Path = CONFIG) -> dict[str, str]:
-        return {"NEWSLETTER_DATABASE_URL": self.database_url, "NEWSLETTER_OUTBOX": str(self.outbox),
-                "NEWSLETTER_CONFIG": str(config), "SENDGRID_API_KEY": "", "SMTP_URL": ""}
-
-    def mails(self, issue: int) -> list[Path]:
-        return sorted((self.outbox / f"issue-{issue}").glob("*.eml"))
-
-    def notice(self, editor: str = "editor@example.org") -> Path:
-        return self.outbox / "proofs" / "issue-0" / f"{editor}.eml"
-
-
-def make_workspace(root: Path) -> Workspace:
-    from newsletter.store import Store
-    from newsletter.subscribers import add, unsubscribe
-
-    space = Workspace(root)
-    with Store(space.database_url) as store:
-        for email in (*READERS, LEFT):
-            add(store, email)
-        unsubscribe(store, LEFT)
-    return space
+from tests.support.paths import ROOT  # noqa: E402  (after the Prefect settings above)
+from tests.support.workspace import Workspace, make_workspace  # noqa: E402
 
 
 @pytest.fixture(scope="session")

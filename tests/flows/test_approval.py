@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from newsletter.store import Store
 from tests.flows.conftest import Served, runs_of_task
+from tests.support.stores import migrated
 
 pytestmark = pytest.mark.flow
 
@@ -68,10 +68,10 @@ def test_no_sends_nothing_and_yes_with_a_paper_removed_sends_the_issue_without_i
 
 
 def _draft(served: Served) -> tuple[int, list[str]]:
-    with Store(served.space.database_url) as store:
+    with migrated(served.space.database_url) as store:
         issue = store.issue_for_week(WEEK)
     assert issue is not None
-    return issue.number, [p["arxiv_id"] for s in issue.data["sections"] for p in s["papers"]]
+    return issue.number, [p.arxiv_id for _, p in issue.record.picks]
 
 
 def test_cancelling_a_paused_run_sends_nothing_and_tells_the_editors(served: Served) -> None:
@@ -86,7 +86,7 @@ def test_cancelling_a_paused_run_sends_nothing_and_tells_the_editors(served: Ser
     with get_client(sync_client=True) as client:
         client.set_flow_run_state(run, Cancelling())
     assert served.wait(run).state.is_cancelled(), served.tail()
-    with Store(served.space.database_url) as store:
+    with migrated(served.space.database_url) as store:
         issue = store.issue_for_week(week)
     assert issue is not None and not served.space.mails(issue.number)
     message = message_from_bytes(served.space.notice().read_bytes(), policy=policy.default)

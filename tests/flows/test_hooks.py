@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.flows.conftest import CONFIG, Workspace, make_workspace, runs_of_task
+from tests.flows.conftest import runs_of_task
+from tests.support.workspace import CONFIG, Workspace, make_workspace
 
 pytestmark = pytest.mark.flow
 
@@ -85,7 +86,7 @@ def test_one_failing_feed_leaves_the_others_ingested(space: Workspace, tmp_path:
     summary: Any = state.result()
     assert summary.startswith("2 of 4 feeds ingested") and "broken" in summary
     assert "dead (" in summary and "4 later requests not made" in summary
-    assert runs_of_task(state.state_details.flow_run_id) == {"ingest hf-daily": 1, "ingest arxiv-cs-cl": 1,
+    assert runs_of_task(state.state_details.flow_run_id) == {"upgrade-store": 1, "ingest hf-daily": 1, "ingest arxiv-cs-cl": 1,
                                                             "ingest broken": 1, "ingest dead": 1}
 
 
@@ -100,11 +101,10 @@ def test_a_dry_run_previews_and_sends_nothing(space: Workspace) -> None:
 def test_a_run_cancelled_after_it_completed_tells_nobody(space: Workspace) -> None:
     """Stopping serve.py just after a send still calls on_cancellation while the run's process
     exits: a run whose history holds Completed sends no "cancelled" notice."""
-    from prefect import get_client
-    from prefect.states import Cancelling, Completed, Running
-
     from flows.notify import tell_editors
     from flows.weekly_issue import weekly_issue
+    from prefect import get_client
+    from prefect.states import Cancelling, Completed, Running
 
     with get_client(sync_client=True) as client:
         run = client.create_flow_run(weekly_issue, parameters={})

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from newsletter.config import load_editorial
-
-ROOT = Path(__file__).resolve().parents[2]
+from newsletter.config import load_editor_config
+from tests.support.paths import ROOT
 
 
 def _spec() -> dict[str, Any]:
@@ -29,7 +27,7 @@ def test_the_prefect_version_is_the_pinned_one() -> None:
 
 
 def test_the_work_pool_schedules_repeat_newsletter_toml() -> None:
-    when = load_editorial(ROOT / "newsletter.toml").schedule
+    when = load_editor_config(ROOT / "newsletter.toml").schedule
     found = _deployments()
     weekly, daily = found["weekly-issue"]["schedules"], found["daily-ingest"]["schedules"]
     assert [(s["cron"], s["timezone"]) for s in weekly] == [(when.weekly, when.timezone)]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.flows.conftest import READERS, make_workspace
-from tests.sendgrid_server import API_KEY, SendGridServer
+from tests.support.sendgrid_server import API_KEY, SendGridServer
+from tests.support.workspace import READERS, make_workspace
 
 pytestmark = pytest.mark.flow
 

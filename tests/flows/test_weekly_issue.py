@@ -11,8 +11,9 @@ from uuid import UUID
 
 import pytest
 
-from newsletter.store import Store
-from tests.flows.conftest import READERS, Served
+from tests.flows.conftest import Served
+from tests.support.stores import migrated
+from tests.support.workspace import READERS
 
 pytestmark = pytest.mark.flow
 
@@ -50,16 +51,16 @@ def first_run(served: Served) -> UUID:
 
 def test_a_run_builds_previews_proofs_and_sends_to_every_active_subscriber(served: Served, first_run: UUID) -> None:
     """The run completes; its artifacts hold the issue; one message per active subscriber."""
-    with Store(served.space.database_url) as store:
+    with migrated(served.space.database_url) as store:
         issue = store.issue_for_week(dt.date.fromisoformat(WEEK))
     assert issue is not None and issue.status == "sent"
     n = issue.number
     found = artifacts(first_run)
     assert {f"issue-{n}-preview", f"issue-{n}-candidates", f"issue-{n}-html", f"issue-{n}-send-report"} <= set(found)
-    first_paper = issue.data["sections"][0]["papers"][0]
-    assert issue.title in found[f"issue-{n}-preview"].data and first_paper["title"] in found[f"issue-{n}-preview"].data
+    first_paper = issue.record.sections[0].papers[0]
+    assert issue.title in found[f"issue-{n}-preview"].data and first_paper.title in found[f"issue-{n}-preview"].data
     rows = json.loads(found[f"issue-{n}-candidates"].data)
-    assert len(rows) == len(issue.data["candidates"]) >= 5
+    assert len(rows) == len(issue.record.candidates) >= 5
     assert {"score", "section", "why"} <= set(rows[0]) and rows[0]["why"]
     link = found[f"issue-{n}-html"].data  # a link artifact is "[text](url)"
     html = served.space.root / "out" / WEEK / "issue.html"
@@ -74,7 +75,7 @@ def test_a_run_builds_previews_proofs_and_sends_to_every_active_subscriber(serve
 
 def test_the_same_week_again_delivers_nothing(served: Served, first_run: UUID) -> None:
     """A second run finds the issue sent: no rebuild, no proof, no approval, no message twice."""
-    with Store(served.space.database_url) as store:
+    with migrated(served.space.database_url) as store:
         issue = store.issue_for_week(dt.date.fromisoformat(WEEK))
     assert issue is not None
     before = {m.name: m.stat().st_mtime_ns for m in served.space.mails(issue.number)}

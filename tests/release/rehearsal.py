@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
 
 
 def free_port() -> int:

@@ -35,8 +35,6 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 
-from tests.browser import Browser, chromium_available
-from tests.httpserver import FeedServer, Reply
 from tests.release.rehearsal import (
     ROOT,
     Api,
@@ -50,8 +48,10 @@ from tests.release.rehearsal import (
     wait_healthy,
     when,
 )
-from tests.sendgrid_server import API_KEY, SendGridServer
-from tests.stores import POSTGRES_URL, empty_postgres
+from tests.support.browser import Browser, chromium_available
+from tests.support.httpserver import FeedServer, Reply
+from tests.support.sendgrid_server import API_KEY, SendGridServer
+from tests.support.stores import POSTGRES_URL, empty_postgres
 
 pytestmark = pytest.mark.release
 

@@ -14,12 +14,18 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import NamedTuple
 
+from newsletter.domain.delivery import Recipient
 from newsletter.errors import ConfigError
-from newsletter.render import UNSUBSCRIBE_PLACEHOLDER, VIEW_PLACEHOLDER
-from newsletter.store import Recipient
+from newsletter.render.placeholders import (
+    NAME_PLACEHOLDER,
+    UNSUBSCRIBE_PLACEHOLDER,
+    VIEW_PLACEHOLDER,
+)
 
-NAME_PLACEHOLDER = "%%name%%"
-ONE_CLICK = "List-Unsubscribe=One-Click"
+# RFC 8058 one-click unsubscribe: the field and value a mail provider posts to the link in
+# List-Unsubscribe, announced by the List-Unsubscribe-Post header.
+ONE_CLICK_FIELD, ONE_CLICK_VALUE = "List-Unsubscribe", "One-Click"
+LIST_UNSUBSCRIBE_POST = f"{ONE_CLICK_FIELD}={ONE_CLICK_VALUE}"
 # CRLF line ends as SMTP wants them; lines up to RFC 5322's 998 characters, so that a long
 # List-Unsubscribe stays plain instead of being folded into encoded words clients ignore.
 WIRE = email.policy.SMTP.clone(max_line_length=998)
@@ -87,7 +93,7 @@ class Personal(NamedTuple):
 
     def headers(self) -> dict[str, str]:
         """RFC 8058 one-click unsubscribe, as Gmail and Yahoo require of bulk senders."""
-        return {"List-Unsubscribe": self.list_unsubscribe, "List-Unsubscribe-Post": ONE_CLICK}
+        return {"List-Unsubscribe": self.list_unsubscribe, "List-Unsubscribe-Post": LIST_UNSUBSCRIBE_POST}
 
 
 Signer = Callable[[int], str]

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from newsletter.delivery.backends import Backend, Outcome
 from newsletter.delivery.message import Envelope, Personal, Signer, personal
+from newsletter.domain.delivery import Batch, DeliveryStatus, Recipient, Settlement
 from newsletter.errors import SendError, UnsettledError
-from newsletter.store import Batch, Recipient, Store, StoredIssue
-from newsletter.store.deliveries import CLOSED, FAILED, QUEUED, SENT, Settlement
+from newsletter.store import Store, StoredIssue
 
 MAX_REQUEUES = 5
 
@@ -117,7 +117,7 @@ def send_issue(
         finally:
             store.settle(answers + _drain(waiting, report))
     store.finish_issue(number)
-    report.left = store.delivery_counts(number).get("queued", 0)
+    report.left = store.delivery_counts(number).get(DeliveryStatus.QUEUED, 0)
     report.seconds = clock() - start
     return report
 
@@ -179,15 +179,15 @@ def _account(batch: Batch, outcome: Outcome, report: SendReport) -> Settlement:
     """Count the batch's answer; the settlement is written with the next claim."""
     if outcome.accepted:
         report.sent += len(batch.recipients)
-        return Settlement(batch.batch_id, SENT, outcome.provider_id)
+        return Settlement(batch.batch_id, DeliveryStatus.SENT, outcome.provider_id)
     if outcome.refused:
         report.failed += len(batch.recipients)
-        return Settlement(batch.batch_id, FAILED, error=outcome.refused)
+        return Settlement(batch.batch_id, DeliveryStatus.FAILED, error=outcome.refused)
     if outcome.requeue:
-        return Settlement(batch.batch_id, QUEUED, error=outcome.requeue)
+        return Settlement(batch.batch_id, DeliveryStatus.QUEUED, error=outcome.requeue)
     report.sent += len(outcome.sent)  # per-message: each delivery is settled already
     report.failed += len(outcome.failed)
-    return Settlement(batch.batch_id, CLOSED)
+    return Settlement(batch.batch_id, None)
 
 
 def recover(store: Store, backend: Backend, number: int, report: SendReport) -> None:

@@ -1,39 +1,42 @@
 """The store: owns the database, its migrations and every query.
 
 SQLite is the embedded default; PostgreSQL works by URL. Papers are keyed by their arXiv
-id without version; what each feed said about a paper is kept as a signal.
+id without version; what each feed said about a paper is kept as a signal. One module per
+table group: papers (and merge), issues, deliveries, subscribers, webhook_events, archive.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from newsletter.store.deliveries import Batch, DeliveryQueries, Recipient
+from newsletter.store.archive import ArchiveEntry, ArchiveQueries
+from newsletter.store.deliveries import DeliveryQueries
 from newsletter.store.engine import connect, migrate, safe_url
-from newsletter.store.events import EventQueries
 from newsletter.store.issues import IssueQueries, StoredIssue
 from newsletter.store.papers import Clock, FeedState, MergeCounts, PaperQueries
 from newsletter.store.subscribers import SubscriberQueries
+from newsletter.store.webhook_events import SeenEvent, WebhookEventQueries
 
-__all__ = ["Batch", "FeedState", "MergeCounts", "Recipient", "Store", "StoredIssue", "utcnow"]
+__all__ = ["ArchiveEntry", "FeedState", "MergeCounts", "SeenEvent", "Store", "StoredIssue", "utcnow"]
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Store(PaperQueries, IssueQueries, DeliveryQueries, SubscriberQueries, EventQueries):
-    """One database. Create it with a SQLAlchemy URL; the schema is migrated on open."""
+class Store(PaperQueries, IssueQueries, DeliveryQueries, SubscriberQueries, WebhookEventQueries, ArchiveQueries):
+    """One database, by SQLAlchemy URL. Opening it changes nothing: `migrate()` is the
+    explicit step that creates or upgrades the schema (`newsletter db upgrade`, or the
+    start of a command, the web app or a flow)."""
 
-    def __init__(self, url: str, *, clock: Clock = utcnow, migrate: bool = True) -> None:
+    def __init__(self, url: str, *, clock: Clock = utcnow) -> None:
         self.url = url
         self.clock = clock
         self.engine = connect(url)
-        if migrate:
-            self.migrate()
 
-    def migrate(self, revision: str = "head") -> None:
-        migrate(self.engine, revision)
+    def migrate(self, revision: str = "head") -> str:
+        """Bring the schema up to `revision`, keeping the data; the revision it is at now."""
+        return migrate(self.engine, revision)
 
     @property
     def safe_url(self) -> str:

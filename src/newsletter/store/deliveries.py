@@ -1,45 +1,26 @@
-"""The delivery ledger: one row per (issue, subscriber), and the provider batches.
+"""Queries on the delivery ledger: one row per (issue, subscriber), and the provider batches.
 
-A delivery moves queued → in_flight (claimed into a batch) → sent | failed, or skipped
-when its subscriber stopped being active before their turn. A batch is `pending` from the
-moment its deliveries are claimed until the provider's answer is recorded: a pending
-batch found at start-up is one whose outcome a crash left unknown.
+The statuses are in domain/delivery.py. A pending batch found at start-up is one whose
+outcome a crash left unknown.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, exists, func, insert, literal, select, update
+from sqlalchemy import Connection, Engine, and_, case, exists, func, insert, literal, select, update
 
-from newsletter.store.issues import DRAFT
+from newsletter.domain.delivery import Batch, BatchStatus, DeliveryStatus, Recipient, Settlement
+from newsletter.domain.issue import IssueStatus
+from newsletter.domain.subscriber import Status
 from newsletter.store.schema import deliveries, issues, send_batches, subscribers
 
-QUEUED, IN_FLIGHT, SENT, FAILED, SKIPPED = "queued", "in_flight", "sent", "failed", "skipped"
-UNKNOWN = "unknown"  # a crash hid the outcome and the provider could not take it back
-PENDING, ACCEPTED, CANCELLED, REJECTED = "pending", "accepted", "cancelled", "rejected"
-SENDING = "sending"
-
-
-class Recipient(NamedTuple):
-    """Made a million times per send: a tuple is several times cheaper than a frozen dataclass."""
-
-    subscriber_id: int
-    email: str
-    name: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Batch:
-    batch_id: str
-    issue_number: int
-    backend: str
-    status: str
-    send_at: int | None
-    recipients: tuple[Recipient, ...] = ()
+QUEUED, IN_FLIGHT = DeliveryStatus.QUEUED, DeliveryStatus.IN_FLIGHT
+# What a SendGrid event can say about one delivery: the column that keeps its first time.
+DELIVERY_EVENT_COLUMNS = frozenset({"delivered_at", "opened_at", "clicked_at", "bounced_at", "complained_at"})
+ACTIVE = Status.ACTIVE
 
 
 class DeliveryQueries:
@@ -58,14 +39,14 @@ class DeliveryQueries:
             and_(deliveries.c.issue_number == issue_number, deliveries.c.subscriber_id == subscribers.c.id)
         )
         rows = select(
-            literal(issue_number), subscribers.c.id, literal(QUEUED), literal(0), literal(self.clock())
-        ).where(subscribers.c.status == "active", ~already)
+            literal(issue_number), subscribers.c.id, literal(QUEUED.value), literal(0), literal(self.clock())
+        ).where(subscribers.c.status == ACTIVE, ~already)
         columns = ["issue_number", "subscriber_id", "status", "attempts", "updated_at"]
         with self.engine.begin() as conn:
             done = conn.execute(insert(deliveries).from_select(columns, rows))
             conn.execute(
-                update(issues).where(issues.c.number == issue_number, issues.c.status == DRAFT)
-                .values(status=SENDING, updated_at=self.clock())
+                update(issues).where(issues.c.number == issue_number, issues.c.status == IssueStatus.DRAFT)
+                .values(status=IssueStatus.SENDING, updated_at=self.clock())
             )
         return int(done.rowcount or 0)
 
@@ -92,13 +73,13 @@ class DeliveryQueries:
                 .order_by(deliveries.c.subscriber_id)
                 .limit(size)
             ).all()
-            gone = [r.id for r in rows if r.status != "active"]
-            taken = [Recipient(r.id, r.email, r.name) for r in rows if r.status == "active"]
+            gone = [r.id for r in rows if r.status != ACTIVE]
+            taken = [Recipient(r.id, r.email, r.name) for r in rows if r.status == ACTIVE]
             if gone:
-                conn.execute(_set(issue_number, gone, status=SKIPPED, updated_at=now))
+                conn.execute(_set(issue_number, gone, status=DeliveryStatus.SKIPPED, updated_at=now))
             if taken:
                 conn.execute(insert(send_batches).values(
-                    batch_id=batch_id, issue_number=issue_number, backend=backend, status=PENDING,
+                    batch_id=batch_id, issue_number=issue_number, backend=backend, status=BatchStatus.PENDING,
                     send_at=send_at, created_at=now, updated_at=now))
                 # Every queued row in this id range is one we just read (the skipped ones are
                 # no longer queued): a range beats a thousand-item IN list.
@@ -109,24 +90,24 @@ class DeliveryQueries:
                     .values(status=IN_FLIGHT, batch_id=batch_id, attempts=deliveries.c.attempts + 1,
                             updated_at=now)
                 )
-        batch = Batch(batch_id, issue_number, backend, PENDING, send_at, tuple(taken))
+        batch = Batch(batch_id, issue_number, backend, BatchStatus.PENDING, send_at, tuple(taken))
         return batch, len(gone), (rows[-1].id if rows else None)
 
     def batch_sent(self, batch_id: str, provider_id: str | None) -> None:
         """The provider accepted the batch: its deliveries are sent."""
-        self.settle([Settlement(batch_id, SENT, provider_id)])
+        self.settle([Settlement(batch_id, DeliveryStatus.SENT, provider_id)])
 
     def batch_failed(self, batch_id: str, error: str) -> None:
         """The provider refused the batch for good (e.g. 400): its deliveries failed."""
-        self.settle([Settlement(batch_id, FAILED, error=error)])
+        self.settle([Settlement(batch_id, DeliveryStatus.FAILED, error=error)])
 
     def batch_requeued(self, batch_id: str, reason: str) -> None:
         """The batch surely did not go out (refused before acceptance, or cancelled)."""
-        self.settle([Settlement(batch_id, QUEUED, error=reason)])
+        self.settle([Settlement(batch_id, DeliveryStatus.QUEUED, error=reason)])
 
     def batch_unknown(self, batch_id: str, reason: str) -> None:
         """Nobody can tell whether the batch went out: never resend it, say so instead."""
-        self.settle([Settlement(batch_id, UNKNOWN, error=reason)])
+        self.settle([Settlement(batch_id, DeliveryStatus.UNKNOWN, error=reason)])
 
     def settle(self, settlements: Sequence[Settlement]) -> None:
         with self.engine.begin() as conn:
@@ -138,7 +119,7 @@ class DeliveryQueries:
             and_(deliveries.c.issue_number == issue_number, deliveries.c.subscriber_id == subscribers.c.id)
         )
         newcomers = select(func.count()).select_from(subscribers).where(
-            subscribers.c.status == "active", ~already)
+            subscribers.c.status == ACTIVE, ~already)
         queued = select(func.count()).select_from(deliveries).where(
             deliveries.c.issue_number == issue_number, deliveries.c.status == QUEUED)
         with self.engine.connect() as conn:
@@ -150,7 +131,7 @@ class DeliveryQueries:
             select(subscribers.c.id, subscribers.c.email, subscribers.c.name)
             .outerjoin(deliveries, and_(deliveries.c.subscriber_id == subscribers.c.id,
                                         deliveries.c.issue_number == issue_number))
-            .where(subscribers.c.status == "active",
+            .where(subscribers.c.status == ACTIVE,
                    (deliveries.c.status == QUEUED) | (deliveries.c.status.is_(None)))
             .order_by(subscribers.c.id)
             .limit(limit)
@@ -160,21 +141,21 @@ class DeliveryQueries:
 
     def delivery_sent(self, issue_number: int, subscriber_id: int, provider_id: str | None) -> None:
         with self.engine.begin() as conn:
-            conn.execute(_set(issue_number, [subscriber_id], status=SENT, provider_id=provider_id,
+            conn.execute(_set(issue_number, [subscriber_id], status=DeliveryStatus.SENT, provider_id=provider_id,
                               error=None, updated_at=self.clock()))
 
     def delivery_failed(self, issue_number: int, subscriber_id: int, error: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(_set(issue_number, [subscriber_id], status=FAILED, error=error,
+            conn.execute(_set(issue_number, [subscriber_id], status=DeliveryStatus.FAILED, error=error,
                               updated_at=self.clock()))
 
     def close_batch(self, batch_id: str) -> None:
         """Per-message backends settle each delivery; the batch itself then just ends."""
-        self.settle([Settlement(batch_id, CLOSED)])
+        self.settle([Settlement(batch_id, None)])
 
     def pending_batches(self, issue_number: int | None = None) -> list[Batch]:
         """Batches whose outcome is unknown (a crash came between claim and answer)."""
-        query = select(send_batches).where(send_batches.c.status == PENDING)
+        query = select(send_batches).where(send_batches.c.status == BatchStatus.PENDING)
         if issue_number is not None:
             query = query.where(send_batches.c.issue_number == issue_number)
         with self.engine.connect() as conn:
@@ -187,17 +168,18 @@ class DeliveryQueries:
                     .order_by(subscribers.c.id)
                 ).all()
                 recipients = tuple(Recipient(r.id, r.email, r.name) for r in rows)
-                found.append(Batch(b.batch_id, b.issue_number, b.backend, b.status, b.send_at, recipients))
+                found.append(Batch(b.batch_id, b.issue_number, b.backend, BatchStatus(b.status), b.send_at,
+                                   recipients))
         return found
 
-    def delivery_counts(self, issue_number: int) -> dict[str, int]:
+    def delivery_counts(self, issue_number: int) -> dict[DeliveryStatus, int]:
         query = (
             select(deliveries.c.status, func.count())
             .where(deliveries.c.issue_number == issue_number)
             .group_by(deliveries.c.status)
         )
         with self.engine.connect() as conn:
-            return {status: int(n) for status, n in conn.execute(query).all()}
+            return {DeliveryStatus(status): int(n) for status, n in conn.execute(query).all()}
 
     def finish_issue(self, issue_number: int) -> bool:
         """Mark the issue sent once nothing is queued or in flight; True if it is done."""
@@ -206,36 +188,48 @@ class DeliveryQueries:
             return False
         with self.engine.begin() as conn:
             conn.execute(
-                update(issues).where(issues.c.number == issue_number, issues.c.status != "sent")
-                .values(status="sent", sent_at=self.clock(), updated_at=self.clock())
+                update(issues).where(issues.c.number == issue_number, issues.c.status != IssueStatus.SENT)
+                .values(status=IssueStatus.SENT, sent_at=self.clock(), updated_at=self.clock())
             )
         return True
 
+    def record_delivery_event(self, issue_number: int, subscriber_id: int, column: str, at: dt.datetime) -> bool:
+        """Keep the earliest time of `column` on the delivery row; False if there is no such row.
 
+        Events arrive out of order and more than once: taking the earliest makes any order
+        and any repetition end in the same row.
+        """
+        if column not in DELIVERY_EVENT_COLUMNS:
+            raise ValueError(f"not a delivery event column: {column}")
+        target = deliveries.c[column]
+        when = literal(at, type_=target.type)  # the column's type: stored as UTC on every backend
+        earliest = case((target.is_(None), when), (target > when, when), else_=target)
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(deliveries)
+                .where(deliveries.c.issue_number == issue_number, deliveries.c.subscriber_id == subscriber_id)
+                .values({column: earliest})
+            )
+        return bool(done.rowcount)
 
-class Settlement(NamedTuple):
-    """A batch's answer: `status` is what its in-flight deliveries become (CLOSED: nothing,
-    they were settled one by one)."""
-
-    batch_id: str
-    status: str
-    provider_id: str | None = None
-    error: str | None = None
-
-
-CLOSED = "closed"
-_BATCH_STATUS = {SENT: ACCEPTED, CLOSED: ACCEPTED, FAILED: REJECTED, QUEUED: CANCELLED, UNKNOWN: UNKNOWN}
+    def delivery_events(self, issue_number: int, subscriber_id: int) -> dict[str, dt.datetime | None]:
+        """The event times of one delivery (empty if there is no such delivery)."""
+        columns = [deliveries.c[name] for name in sorted(DELIVERY_EVENT_COLUMNS)]
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*columns).where(
+                deliveries.c.issue_number == issue_number, deliveries.c.subscriber_id == subscriber_id)).first()
+        return dict(row._mapping) if row else {}
 
 
 def _settle_in(conn: Connection, settlements: Sequence[Settlement], now: dt.datetime) -> None:
     for s in settlements:
         conn.execute(update(send_batches).where(send_batches.c.batch_id == s.batch_id).values(
-            status=_BATCH_STATUS[s.status], updated_at=now, message_id=s.provider_id, error=s.error))
-        if s.status != CLOSED:
+            status=s.batch_status, updated_at=now, message_id=s.provider_id, error=s.error))
+        if s.deliveries is not None:
             conn.execute(
                 update(deliveries)
                 .where(deliveries.c.batch_id == s.batch_id, deliveries.c.status == IN_FLIGHT)
-                .values(status=s.status, updated_at=now, provider_id=s.provider_id, error=s.error)
+                .values(status=s.deliveries, updated_at=now, provider_id=s.provider_id, error=s.error)
             )
 
 

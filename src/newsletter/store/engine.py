@@ -10,6 +10,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,12 +43,14 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to `revision`, keeping the data (Alembic)."""
+def migrate(engine: Engine, revision: str = "head") -> str:
+    """Bring the schema up to `revision`, keeping the data (Alembic); the revision now."""
     try:
         with engine.begin() as conn:
             write_turn(conn, MIGRATION_LOCK)
             command.upgrade(_alembic_config(conn), revision)
+            current = MigrationContext.configure(conn).get_current_revision()
+        return current or "base"
     except SQLAlchemyError as exc:
         where = safe_url(str(engine.url.render_as_string(hide_password=False)))
         raise StoreError(f"cannot migrate {where}: {type(exc).__name__}: {exc}") from exc

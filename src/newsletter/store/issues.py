@@ -9,10 +9,9 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, func, insert, select, update
 
+from newsletter.domain.issue import IssueRecord, IssueStatus
 from newsletter.errors import StoreError
 from newsletter.store.schema import issues
-
-DRAFT, SENT = "draft", "sent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,8 +19,8 @@ class StoredIssue:
     number: int
     week_start: dt.date
     title: str
-    status: str
-    data: dict[str, Any]
+    status: IssueStatus
+    record: IssueRecord
     html: str
     text: str
     markdown: str
@@ -53,21 +52,21 @@ class IssueQueries:
         number: int,
         week_start: dt.date,
         title: str,
-        data: dict[str, Any],
+        record: IssueRecord,
         html: str,
         text: str,
         markdown: str,
     ) -> None:
         """Create or replace the week's draft; a sent issue is never rewritten."""
         now = self.clock()
-        values = {"title": title, "data": data, "html": html, "text": text,
+        values = {"title": title, "data": record.to_json(), "html": html, "text": text,
                   "markdown": markdown, "updated_at": now}
         with self.engine.begin() as conn:
             row = conn.execute(select(issues).where(issues.c.week_start == week_start)).first()
             if row is None:
                 conn.execute(insert(issues).values(
-                    number=number, week_start=week_start, status=DRAFT, created_at=now, **values))
-            elif row.status != DRAFT:
+                    number=number, week_start=week_start, status=IssueStatus.DRAFT, created_at=now, **values))
+            elif row.status != IssueStatus.DRAFT:
                 raise StoreError(
                     f"issue {row.number} for the week of {week_start} was already {row.status}",
                     hint="a sent issue stays as it went out; build another week",
@@ -87,4 +86,8 @@ class IssueQueries:
 
 
 def _stored(row: Row[Any]) -> StoredIssue:
-    return StoredIssue(**{c.name: getattr(row, c.name) for c in issues.columns})
+    return StoredIssue(
+        number=row.number, week_start=row.week_start, title=row.title, status=IssueStatus(row.status),
+        record=IssueRecord.from_json(row.data), html=row.html, text=row.text, markdown=row.markdown,
+        created_at=row.created_at, updated_at=row.updated_at, sent_at=row.sent_at,
+    )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from newsletter.models import AnnounceType, Listing, Paper, Signal
+from newsletter.domain.papers import AnnounceType, Listing, Paper, Signal
 
 
 def merge_listing(old: Paper | None, item: Listing) -> Paper:

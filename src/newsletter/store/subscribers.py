@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from newsletter.domain.subscriber import Status, Subscriber, SubscriberData
 from newsletter.errors import SubscriberError
 from newsletter.store.schema import deliveries, subscribers
-from newsletter.subscribers import Status, Subscriber, SubscriberData
 
 __all__ = ["Changes", "SubscriberQueries"]
 

@@ -1,0 +1,79 @@
+"""What every `newsletter` command shares: the consoles, the context built once per run,
+and the one progress bar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from newsletter import app
+from newsletter.config import Settings, load_settings
+from newsletter.feeds.fetch import Fetcher
+from newsletter.store import Store
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Context:
+    """What every command needs, built once from the environment and the options."""
+
+    def __init__(self, config: Path | None, today: Callable[[], dt.date] = dt.date.today) -> None:
+        overrides: dict[str, Any] = {"config": config} if config else {}
+        self.settings: Settings = load_settings(**overrides)
+        self.today = today
+        self._upgraded = False
+
+    def store(self) -> Store:
+        """The store. A command that uses it starts by bringing its schema up to date (the
+        explicit migration step; `newsletter db upgrade` does only that)."""
+        if not self._upgraded:
+            app.migrate(self.settings)
+            self._upgraded = True
+        return app.open_store(self.settings)
+
+    def fetcher(self) -> Fetcher:
+        return app.fetcher(self.settings)
+
+
+class Bar:
+    """A progress bar under the command's output; silent when the output is not a terminal."""
+
+    def __init__(self, progress: Progress | None = None, task: TaskID | None = None) -> None:
+        self._progress, self._task = progress, task
+        self.console = progress.console if progress else out  # prints above the bar
+
+    def advance(self, steps: float = 1) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.advance(self._task, steps)
+
+    def show(self, completed: float, note: str = "") -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, completed=completed, note=note)
+
+
+@contextmanager
+def progress(label: str, total: float | None, *, in_bytes: bool = False) -> Iterator[Bar]:
+    """A bar (transient: gone when done) when run in a terminal; else lines only."""
+    if not out.is_terminal:
+        yield Bar()
+        return
+    counted: ProgressColumn = DownloadColumn() if in_bytes else MofNCompleteColumn()
+    columns = (TextColumn(label), BarColumn(), counted, TextColumn("{task.fields[note]}"), TimeElapsedColumn())
+    with Progress(*columns, console=out, transient=True) as shown:
+        yield Bar(shown, shown.add_task(label, total=total, note=""))

@@ -1,0 +1,181 @@
+"""`newsletter ingest`, `build` and `classify`: papers in, the week's issue out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from newsletter.cli.base import Bar, Context, out, progress
+from newsletter.config import Settings, load_editor_config, resolve_location
+from newsletter.domain.papers import FeedReport, FeedSpec, SourceKind
+from newsletter.domain.week import Week
+from newsletter.errors import ConfigError, IngestError
+from newsletter.feeds.ingest import ingest as run_ingest
+from newsletter.issue.build import Built, Overrides, build_week, section_taxonomy
+from newsletter.selection.sections import DEFAULT_SECTIONS, Section
+from newsletter.selection.sections import classify as classify_paper
+from newsletter.selection.topics import llm_relevance, paper_kind
+
+
+@click.command()
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First listing date (default: 6 days ago).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last listing date (default: today).")
+@click.option("--feed", "feed_names", multiple=True, metavar="NAME", help="Only this configured feed (repeatable).")
+@click.option("--source", "sources", multiple=True, metavar="KIND=URL", help="Add an ad-hoc source (repeatable).")
+@click.pass_obj
+def ingest(obj: Context, since: dt.datetime | None, until: dt.datetime | None, feed_names: tuple[str, ...],
+           sources: tuple[str, ...]) -> None:
+    """Pull papers from the configured feeds into the paper store.
+
+    Prints one line per feed and exits non-zero only if no feed worked.
+
+    Example: newsletter ingest --since 2024-11-25 --until 2024-12-01 --source rss=https://example.org/feed.xml
+    """
+    last = until.date() if until else obj.today()
+    first = since.date() if since else last - dt.timedelta(days=6)
+    if first > last:
+        raise click.BadParameter(f"--since {first} is after --until {last}")
+    specs = select_feeds(obj.settings, feed_names, sources)
+    with obj.store() as store, obj.fetcher() as fetch, progress("feeds", len(specs)) as bar:
+        reports = run_ingest(specs, store, since=first, until=last, fetcher=fetch,
+                             on_feed=lambda report: show_feed(report, bar))
+        total = store.count_papers()
+    ingested(reports, total, store.safe_url)
+
+
+def ingested(reports: Sequence[FeedReport], papers: int, where: str) -> None:
+    worked = [r for r in reports if r.ok]
+    out.print(f"{len(worked)} of {len(reports)} feeds ingested; {papers} papers in {where}")
+    if not worked:
+        raise IngestError("no feed could be ingested")
+
+
+@click.command()
+@click.option("--week", "week_day", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Any date inside the week (weeks run Monday to Sunday).")
+@click.option("--size", type=click.IntRange(1, 100), help="Papers in the issue (default from config: 12).")
+@click.option("--include", multiple=True, metavar="ID", help="Force this arXiv id in (repeatable).")
+@click.option("--exclude", multiple=True, metavar="ID", help="Keep this arXiv id out (repeatable).")
+@click.option("--skip-promo", multiple=True, metavar="NAME", help="Leave this promo block out (repeatable).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for the files (default: out/<monday>).")
+@click.pass_obj
+def build(obj: Context, week_day: dt.datetime, size: int | None, include: tuple[str, ...],
+          exclude: tuple[str, ...], skip_promo: tuple[str, ...], out_dir: Path | None) -> None:
+    """Build the week's issue from the store and save it as a numbered draft.
+
+    Writes issue.html (CSS inlined), issue.txt, issue.md and issue.json, and prints the
+    picks with their section, score and why. The week's file <overrides_dir>/<monday>.toml
+    may also hold include, exclude, skip_promos and size.
+
+    Example: newsletter build --week 2024-11-25 --size 6 --exclude 2411.17116
+    """
+    week = Week.containing(week_day.date())
+    settings = obj.settings
+    with obj.store() as store:
+        built, files = build_week(store, load_editor_config(settings.config), week, templates=settings.templates,
+                                  config_dir=settings.config.parent, extra=Overrides(include, exclude, skip_promo, size),
+                                  out=out_dir or Path("out") / week.start.isoformat())
+    print_picks(built)
+    out.print(f"issue {built.issue.number} (draft): {files['html']} (also .txt, .md, .json)")
+
+
+def print_picks(built: Built) -> None:
+    table = Table("#", "section", "title", "score", "why", show_lines=False, expand=False)
+    for section in built.issue.sections:
+        for paper in section.papers:
+            table.add_row(paper.number, section.name, paper.title, f"{paper.score:.2f}", paper.why)
+    # Piped or logged output gets room for the "why" column instead of rich's default 80.
+    wide = out if out.is_terminal else Console(highlight=False, width=160, file=out.file)
+    wide.print(table)
+
+
+@click.command()
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.pass_obj
+def classify(obj: Context, file: TextIO) -> None:
+    """Put papers into sections: reads JSON lines, writes one JSON line per paper.
+
+    Each input line holds arxiv_id, title and abstract; each output line holds arxiv_id,
+    section, scores (every section), matched (the phrases that fired), is_llm and kind.
+
+    Example: newsletter classify papers.jsonl > sections.jsonl
+    """
+    sections = _taxonomy(obj)
+    for number, line in enumerate(file, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            title, abstract = str(row["title"]), row.get("abstract")
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ConfigError(f"{file.name}:{number}: not a paper line ({exc})",
+                              hint='each line must be {"arxiv_id": …, "title": …, "abstract": …}') from None
+        placed = classify_paper(title, abstract, sections)
+        kind, _ = paper_kind(title, abstract)
+        record = {"arxiv_id": row.get("arxiv_id"), "section": placed.section, "scores": placed.scores,
+                  "matched": placed.matched, "is_llm": llm_relevance(title, abstract).is_llm, "kind": kind.value}
+        click.echo(json.dumps(record, ensure_ascii=False))
+
+
+def _taxonomy(obj: Context) -> tuple[Section, ...]:
+    path = obj.settings.config
+    return section_taxonomy(load_editor_config(path)) if path.exists() else DEFAULT_SECTIONS
+
+
+def select_feeds(settings: Settings, names: Sequence[str], sources: Sequence[str]) -> list[FeedSpec]:
+    """The configured feeds (all, or those named) plus ad-hoc `KIND=URL` sources."""
+    configured: list[FeedSpec] = []
+    if settings.config.exists() or not sources:
+        configured = load_editor_config(settings.config).feed_specs()
+    by_name = {spec.name: spec for spec in configured}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        known = ", ".join(by_name) or "none"
+        raise ConfigError(f"no feed named {', '.join(unknown)} in {settings.config} (known: {known})")
+    chosen = [by_name[n] for n in names] if names else configured
+    specs = chosen + [_adhoc(text) for text in sources]
+    if not specs:
+        raise ConfigError(f"no feeds configured in {settings.config}", hint="add [[feeds]] entries or pass --source KIND=URL")
+    return specs
+
+
+def _adhoc(text: str) -> FeedSpec:
+    kind, sep, url = text.partition("=")
+    kinds = ", ".join(k.value for k in SourceKind)
+    if not sep or not url:
+        raise click.BadParameter(f"{text!r} is not KIND=URL (kinds: {kinds})", param_hint="--source")
+    try:
+        source_kind = SourceKind(kind.strip())
+    except ValueError:
+        raise click.BadParameter(f"unknown kind {kind!r} (kinds: {kinds})", param_hint="--source") from None
+    location = resolve_location(url.strip(), Path.cwd())
+    return FeedSpec(name=f"{source_kind.value}:{url.strip()}", kind=source_kind, url=location)
+
+
+def feed_line(report: FeedReport) -> str:
+    if report.error:
+        return f"[red]✗[/] {report.feed}: failed: {report.error}"
+    if report.not_modified:
+        return f"[green]✓[/] {report.feed}: not modified since the last run"
+    return (
+        f"[green]✓[/] {report.feed}: fetched {report.fetched}, new {report.new}, "
+        f"updated {report.updated}, unchanged {report.unchanged}, skipped {report.skipped}"
+    )
+
+
+def show_feed(report: FeedReport, bar: Bar) -> None:
+    """A line per finished feed (and its first problems), above the bar."""
+    bar.console.print(feed_line(report), markup=True)
+    for problem in report.problems[:5]:
+        bar.console.print(f"    {problem}", markup=False)
+    if len(report.problems) > 5:
+        bar.console.print(f"    … and {len(report.problems) - 5} more", markup=False)
+    bar.advance()

@@ -1,0 +1,78 @@
+"""`newsletter init`, `demo` and `db`: first steps, the offline demo, the store's schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from newsletter import app
+from newsletter.cli.base import Context, out, progress
+from newsletter.cli.papers import ingested, print_picks, show_feed
+from newsletter.cli.send import summary
+from newsletter.config.starter import init_folder
+from newsletter.demo import DEMO_DATABASE, run_demo
+
+
+@click.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default=".")
+@click.option("--templates", is_flag=True, help="Also copy the email and web templates, to edit them.")
+@click.option("--force", is_flag=True, help="Overwrite files that are already there.")
+def init(folder: Path, templates: bool, force: bool) -> None:
+    """Start a folder to run the newsletter from: newsletter.toml and .env.
+
+    The settings are the project's defaults (the real feeds, the reference issue's texts
+    and promos) and a fresh NEWSLETTER_SECRET. Run the other commands from that folder.
+
+    Example: newsletter init ~/newsletter --templates
+    """
+    for path in init_folder(folder, force=force, templates=templates):
+        out.print(f"wrote {path}")
+    out.print("next: edit newsletter.toml and .env, then `newsletter ingest`, "
+              "`newsletter build --week YYYY-MM-DD` and `newsletter send` (or try `newsletter demo`)")
+
+
+@click.command()
+@click.option("--db", "database_url", default=DEMO_DATABASE, show_default=True,
+              help="Store for the demo, kept apart from the real one.")
+@click.pass_obj
+def demo(obj: Context, database_url: str) -> None:
+    """Run the main job on the bundled demo data: no network, no API keys.
+
+    Starts a fresh demo store, ingests the recorded Hugging Face lists of 2024-11-20 …
+    2024-12-12 and an arXiv RSS document, builds the issue of the week of 2024-11-25 into
+    out/demo/, and sends it through the outbox to a few demo subscribers.
+
+    Example: newsletter demo
+    """
+    with progress("feeds", None) as bar:
+        run = run_demo(obj.settings, database_url=database_url, on_feed=lambda report: show_feed(report, bar))
+    ingested(run.feeds, run.papers, run.store)
+    print_picks(run.built)
+    out.print(f"issue {run.built.issue.number} of the demo: open {run.files['html'].resolve()}")
+    out.print(summary(run.sent))
+    out.print(f"messages: {run.outbox.resolve()}/*.eml")
+
+
+@click.group()
+def db() -> None:
+    """The store's schema: `newsletter db upgrade` brings it up to date.
+
+    Example: newsletter db upgrade
+    """
+
+
+@db.command()
+@click.pass_obj
+def upgrade(obj: Context) -> None:
+    """Create or upgrade the store's tables to the newest schema, keeping the data.
+
+    Every command that uses the store does this first, and so do the web app and each flow
+    run; run it alone before a deploy, or to create an empty store.
+
+    Example: newsletter db upgrade
+    """
+    revision = app.migrate(obj.settings)
+    with app.open_store(obj.settings) as store:
+        where = store.safe_url
+    out.print(f"{where} is at schema revision {revision}")

@@ -1,0 +1,157 @@
+"""`newsletter subscribers …`: one short function per command; the rules are in subscribers/."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from newsletter.cli.base import Context, progress
+from newsletter.domain.subscriber import Status
+from newsletter.errors import SubscriberError
+from newsletter.subscribers import service as subs
+from newsletter.subscribers.export import export_csv
+from newsletter.subscribers.import_csv import BATCH_SIZE, import_csv
+
+STATUS = click.Choice([s.value for s in Status])
+
+
+@click.group()
+def subscribers() -> None:
+    """Manage the people who get the newsletter: add, import, list, export, unsubscribe, erase.
+
+    Example: newsletter subscribers import contacts.csv
+    """
+
+
+@subscribers.command()
+@click.argument("email")
+@click.option("--name", help="Their name (updates a stored subscriber's name).")
+@click.option("--source", default="cli", show_default=True, help="Where they came from.")
+@click.pass_obj
+def add(obj: Context, email: str, name: str | None, source: str) -> None:
+    """Add someone as an active subscriber: you adding them is their consent.
+
+    An address already stored keeps its status (an unsubscribed, bounced or complained
+    person is not re-activated); a given --name replaces theirs.
+
+    Example: newsletter subscribers add ada@example.org --name "Ada Lovelace"
+    """
+    with obj.store() as store:
+        click.echo(subs.add(store, email, name=name, source=source).message)
+
+
+@subscribers.command()
+@click.argument("email")
+@click.pass_obj
+def unsubscribe(obj: Context, email: str) -> None:
+    """Unsubscribe an address: it stays stored, and gets no more issues.
+
+    Example: newsletter subscribers unsubscribe ada@example.org
+    """
+    with obj.store() as store:
+        sub, changed = subs.unsubscribe(store, email)
+    click.echo(f"unsubscribed {sub.email}" if changed else f"{sub.email} is already {sub.status}")
+
+
+@subscribers.command()
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def remove(obj: Context, email: str, yes: bool) -> None:
+    """Erase a person and their delivery history from the store (for erasure requests).
+
+    To stop sending while keeping the record that they left, unsubscribe them instead.
+
+    Example: newsletter subscribers remove ada@example.org --yes
+    """
+    with obj.store() as store:
+        found = subs.get_by_email(store, email)
+        if found is None:
+            raise SubscriberError(f"no subscriber with the address {email.strip()}", email=email)
+        if not yes:
+            click.confirm(f"Erase {found.email} and their delivery history for good?", abort=True)
+        erased = subs.remove(store, found.email)
+    click.echo(f"removed {found.email} and {erased} delivery rows")
+
+
+@subscribers.command("list")
+@click.option("--status", type=STATUS, help="Only subscribers with this status.")
+@click.option("--search", metavar="TEXT", help="Part of the address or name, any case.")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="At most this many.")
+@click.pass_obj
+def list_(obj: Context, status: str | None, search: str | None, limit: int) -> None:
+    """List subscribers, oldest first: id, status, address, name, joined.
+
+    Example: newsletter subscribers list --status active --search example.org --limit 20
+    """
+    with obj.store() as store:
+        found = subs.list_subscribers(store, status=Status(status) if status else None, search=search, limit=limit)
+    for sub in found:
+        joined = f"{sub.confirmed_at:%Y-%m-%d}" if sub.confirmed_at else "-"
+        click.echo(f"{sub.id:>7}  {sub.status:<12}  {sub.email}  {sub.name or ''}  {joined}".rstrip())
+    click.echo(f"{len(found)} shown" + (" (--limit reached)" if len(found) == limit else ""), err=True)
+
+
+@subscribers.command()
+@click.option("--weeks", type=click.IntRange(1, 520), default=8, show_default=True, help="Weeks of history.")
+@click.pass_obj
+def stats(obj: Context, weeks: int) -> None:
+    """Counts by status, then joins and leaves per ISO week (UTC), newest last.
+
+    Example: newsletter subscribers stats --weeks 12
+    """
+    with obj.store() as store:
+        found = subs.stats(store, weeks=weeks)
+    by_status = ", ".join(f"{n} {status}" for status, n in found.counts.items())
+    click.echo(f"{found.total} subscribers: {by_status}")
+    for week in found.weeks:
+        click.echo(f"{week.label} (from {week.week.start}): +{week.joins} joined, -{week.leaves} left")
+
+
+@subscribers.command()
+@click.option("--status", type=STATUS, help="Only subscribers with this status.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not to stdout.")
+@click.pass_obj
+def export(obj: Context, status: str | None, out_file: Path | None) -> None:
+    """Write subscribers as CSV (UTF-8), streamed page by page, to stdout or --out.
+
+    Columns: id, email, name, status, source, created_at, updated_at, confirmed_at,
+    unsubscribed_at, attributes (JSON).
+
+    Example: newsletter subscribers export --status active --out subscribers.csv
+    """
+    chosen = Status(status) if status else None
+    with obj.store() as store:
+        if out_file is None:
+            count = export_csv(store, sys.stdout, status=chosen)
+        else:
+            with out_file.open("w", encoding="utf-8", newline="") as file:
+                count = export_csv(store, file, status=chosen)
+    click.echo(f"exported {count} subscribers" + (f" to {out_file}" if out_file else ""), err=True)
+
+
+@subscribers.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--resubscribe", is_flag=True, help="Re-activate people who unsubscribed, bounced or complained.")
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV for the rows not imported, with a reason column (default: FILE.rejects.csv).")
+@click.option("--source", help="Recorded for new subscribers (default: import:FILE).")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=BATCH_SIZE, show_default=True,
+              help="Rows per transaction.")
+@click.pass_obj
+def import_(obj: Context, file: Path, resubscribe: bool, rejects: Path | None,
+            source: str | None, batch_size: int) -> None:
+    """Import subscribers from a CSV file with a header row (any delimiter, UTF-8 or Latin-1).
+
+    New addresses become active; known ones get the file's name and extra columns; nobody
+    who unsubscribed, bounced or complained is re-activated without --resubscribe. Bad rows
+    go to the rejects CSV. Safe to rerun: rows already imported count as unchanged.
+
+    Example: newsletter subscribers import contacts.csv --source webinar --rejects bad.csv
+    """
+    with obj.store() as store, progress("importing", file.stat().st_size, in_bytes=True) as bar:
+        report = import_csv(store, file, source=source, resubscribe=resubscribe, rejects_path=rejects,
+                            batch_size=batch_size, on_batch=lambda step: bar.show(step.bytes_read, f"{step.rows} rows"))
+    click.echo(report.summary)

@@ -1,0 +1,98 @@
+"""Machine settings and secrets, from the environment and `.env`; where shipped files are.
+
+This is the only module that reads the environment; everything else takes arguments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from newsletter.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///data/newsletter.db"
+_PACKAGE = Path(__file__).resolve().parents[1]  # src/newsletter
+
+
+def shipped(inside: str, top_level: str) -> Path:
+    """A file the wheel carries inside the package, at `inside`; a source checkout (the
+    editable install) keeps it at the project's top level, at `top_level`, where the editor
+    edits it. pyproject.toml's force-include maps one onto the other."""
+    packaged = _PACKAGE / inside
+    return packaged if packaged.exists() else _PACKAGE.parents[1] / top_level
+
+
+TEMPLATES_DIR = shipped("templates", "templates")
+STARTER_CONFIG = shipped("starter/newsletter.toml", "newsletter.toml")
+STARTER_ENV = shipped("starter/env.example", ".env.example")
+
+
+class Settings(BaseSettings):
+    """Machine and secret settings: `NEWSLETTER_*` variables, or a `.env` file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSLETTER_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    config: Path = Path("newsletter.toml")
+    contact_email: str = "newsletter@example.org"
+    http_timeout: float = Field(default=30.0, gt=0)
+    max_feed_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    http_retries: int = Field(default=4, ge=0)
+    # Seconds one request may spend on all its tries and waits: a dead feed fails within this.
+    http_retry_budget: float = Field(default=45.0, gt=0)
+    arxiv_delay: float = Field(default=3.0, ge=0)
+    templates: Path = TEMPLATES_DIR
+
+    # Delivery. Real sending refuses to start without from_address, base_url and secret.
+    from_address: str | None = Field(default=None, validation_alias=AliasChoices("NEWSLETTER_FROM"))
+    base_url: str | None = None
+    secret: SecretStr | None = None
+    outbox: Path = Path("data/outbox")
+    unsubscribe_mailto: str | None = None
+    sendgrid_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SENDGRID_API_KEY")
+    )
+    sendgrid_api_host: str = Field(
+        default="https://api.sendgrid.com", validation_alias=AliasChoices("SENDGRID_API_HOST")
+    )
+    smtp_url: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SMTP_URL"))
+    # Batches go out this many seconds after SendGrid accepts them, so that a batch whose
+    # answer a crash lost can still be cancelled (SendGrid allows it until 10 min before).
+    sendgrid_send_delay: int = Field(default=900, ge=660, le=72 * 3600)
+    sendgrid_batch_size: int = Field(default=1000, ge=1, le=1000)
+
+    # Web endpoints (`newsletter web`). The Event Webhook's verification key, base64 DER as
+    # SendGrid shows it; without it the webhook accepts nothing.
+    sendgrid_webhook_public_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("SENDGRID_WEBHOOK_PUBLIC_KEY")
+    )
+    webhook_max_age: int = Field(default=600, ge=30)  # seconds a signed post stays acceptable
+    confirm_max_age: int = Field(default=7 * 24 * 3600, ge=300)  # seconds a confirm link works
+    subscribe_limit: int = Field(default=5, ge=1)  # subscribe posts per client (and per address)
+    subscribe_window: int = Field(default=3600, ge=1)  # … in this many seconds
+
+    @property
+    def user_agent(self) -> str:
+        return f"newsletter/0.1 (+mailto:{self.contact_email})"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid setting: {first_error(exc)}") from exc
+
+
+def first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}" if where else err["msg"]

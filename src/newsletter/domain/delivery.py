@@ -1,0 +1,71 @@
+"""The delivery ledger's values: who gets an issue, batches of them, and their statuses. No I/O.
+
+A delivery moves queued → in_flight (claimed into a batch) → sent | failed, or skipped when
+its subscriber stopped being active before their turn, or unknown when a crash hid the
+outcome and the provider could not take the batch back. A batch is pending from its claim
+until the provider's answer is recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NamedTuple
+
+
+class DeliveryStatus(StrEnum):
+    QUEUED = "queued"
+    IN_FLIGHT = "in_flight"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    UNKNOWN = "unknown"  # a crash hid the outcome and the provider could not take it back
+
+
+class BatchStatus(StrEnum):
+    PENDING = "pending"  # claimed, no answer recorded yet: a crash left its outcome open
+    ACCEPTED = "accepted"
+    CANCELLED = "cancelled"  # surely not sent: its deliveries went back to the queue
+    REJECTED = "rejected"  # refused for good (a 400)
+    UNKNOWN = "unknown"
+
+
+class Recipient(NamedTuple):
+    """Made a million times per send: a tuple is several times cheaper than a frozen dataclass."""
+
+    subscriber_id: int
+    email: str
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    batch_id: str
+    issue_number: int
+    backend: str
+    status: BatchStatus
+    send_at: int | None
+    recipients: tuple[Recipient, ...] = ()
+
+
+class Settlement(NamedTuple):
+    """A batch's answer: what its in-flight deliveries become, or None when they were
+    settled one by one (per-message backends) and the batch only closes."""
+
+    batch_id: str
+    deliveries: DeliveryStatus | None
+    provider_id: str | None = None
+    error: str | None = None
+
+    @property
+    def batch_status(self) -> BatchStatus:
+        return _BATCH_STATUS[self.deliveries]
+
+
+_BATCH_STATUS = {
+    DeliveryStatus.SENT: BatchStatus.ACCEPTED,
+    None: BatchStatus.ACCEPTED,
+    DeliveryStatus.FAILED: BatchStatus.REJECTED,
+    DeliveryStatus.QUEUED: BatchStatus.CANCELLED,
+    DeliveryStatus.UNKNOWN: BatchStatus.UNKNOWN,
+}

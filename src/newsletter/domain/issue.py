@@ -1,0 +1,200 @@
+"""The issue as typed values: candidates and their score, the assembled issue, its stored
+record (what issue.json and the store hold), and the issue's status. No I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from newsletter.domain.papers import Paper
+
+
+class IssueStatus(StrEnum):
+    DRAFT = "draft"  # built; rebuilt freely
+    SENDING = "sending"  # its audience is fixed: never rebuilt, only sending is left
+    SENT = "sent"  # nothing queued or in flight any more
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A block of a paper's summary: lead-in text, optionally followed by bullet items."""
+
+    text: str
+    bullets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScorePart:
+    """One term of a paper's importance score, with what it is made of."""
+
+    name: str
+    value: float
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A paper of the week that is on topic, with its score and its section."""
+
+    paper: Paper
+    score: float
+    parts: tuple[ScorePart, ...]
+    section: str
+    section_scores: dict[str, float]
+    kind: str
+    forced: bool = False
+
+    @property
+    def why(self) -> str:
+        """The score broken down, e.g. "upvotes 0.98 (24 of the day's best 25) + kind 0.45 (…)"."""
+        terms = [f"{p.name} {p.value:.2f} ({p.detail})" for p in self.parts]
+        if self.forced:
+            terms.insert(0, "included by the editor")
+        return " + ".join(terms) or "no signal"
+
+
+@dataclass(frozen=True, slots=True)
+class Promo:
+    """An owner's block (e-book, mentoring, …) placed at a position in the issue."""
+
+    name: str
+    position: str  # top | after_intro | after_toc | after_section:N | end
+    title: str = ""
+    paragraphs: tuple[str, ...] = ()
+    links: tuple[tuple[str, str], ...] = ()  # (label, url)
+    image: str | None = None
+    image_alt: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuePaper:
+    number: str  # "1.1"
+    arxiv_id: str
+    title: str
+    url: str
+    pdf_url: str
+    hf_url: str | None
+    authors: tuple[str, ...]
+    summary: tuple[Paragraph, ...]
+    score: float
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssueSection:
+    number: int
+    name: str
+    papers: tuple[IssuePaper, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """A week's issue, ready to render."""
+
+    number: int
+    week_start: dt.date
+    week_end: dt.date
+    title: str
+    subtitle: str
+    intro: tuple[str, ...]
+    toc_heading: str
+    sections: tuple[IssueSection, ...]
+    promos: tuple[Promo, ...]
+    candidates: tuple[Candidate, ...]
+
+    def promos_at(self, position: str) -> tuple[Promo, ...]:
+        return tuple(p for p in self.promos if p.position == position)
+
+    @property
+    def papers(self) -> tuple[IssuePaper, ...]:
+        return tuple(p for s in self.sections for p in s.papers)
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PickRecord(_Record):
+    number: str  # "1.1"
+    arxiv_id: str
+    title: str
+    url: str
+    pdf_url: str
+    hf_url: str | None
+    authors: tuple[str, ...]
+    summary: tuple[Paragraph, ...]
+    score: float
+    why: str
+
+
+class SectionRecord(_Record):
+    number: int
+    name: str
+    papers: tuple[PickRecord, ...]
+
+
+class CandidateRecord(_Record):
+    """One ranked candidate as the editor sees it in the dashboard's table."""
+
+    arxiv_id: str
+    title: str
+    score: float
+    section: str
+    kind: str
+    upvotes: int | None
+    listed_on: dt.date | None
+    why: str
+
+
+class IssueRecord(_Record):
+    """A built issue as issue.json and the store keep it: the picks by section and every
+    ranked candidate. It travels typed from the build to the dashboard and the archive."""
+
+    number: int
+    title: str
+    subtitle: str
+    week_start: dt.date
+    week_end: dt.date
+    intro: tuple[str, ...]
+    sections: tuple[SectionRecord, ...]
+    promos: tuple[str, ...]
+    candidates: tuple[CandidateRecord, ...]
+
+    @classmethod
+    def of(cls, issue: Issue) -> IssueRecord:
+        return cls(
+            number=issue.number, title=issue.title, subtitle=issue.subtitle,
+            week_start=issue.week_start, week_end=issue.week_end, intro=issue.intro,
+            sections=tuple(
+                SectionRecord(number=s.number, name=s.name, papers=tuple(
+                    PickRecord(number=p.number, arxiv_id=p.arxiv_id, title=p.title, url=p.url,
+                               pdf_url=p.pdf_url, hf_url=p.hf_url, authors=p.authors, summary=p.summary,
+                               score=p.score, why=p.why)
+                    for p in s.papers))
+                for s in issue.sections),
+            promos=tuple(p.name for p in issue.promos),
+            candidates=tuple(
+                CandidateRecord(arxiv_id=c.paper.arxiv_id, title=c.paper.title, score=c.score,
+                                section=c.section, kind=c.kind, upvotes=c.paper.upvotes,
+                                listed_on=c.paper.listed_on, why=c.why)
+                for c in issue.candidates),
+        )
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> IssueRecord:
+        return cls.model_validate(data)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready data, in issue.json's layout."""
+        found: dict[str, Any] = self.model_dump(mode="json")
+        return found
+
+    @property
+    def picks(self) -> tuple[tuple[SectionRecord, PickRecord], ...]:
+        """Every pick with its section, in issue order."""
+        return tuple((s, p) for s in self.sections for p in s.papers)

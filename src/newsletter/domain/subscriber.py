@@ -1,0 +1,121 @@
+"""A subscriber as a typed value, and the rules about statuses that everything shares:
+who counts as gone, which reason to leave is stronger, what a status change stamps.
+Addresses are checked and normalised here too (offline, no DNS). No I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from email_validator import EmailNotValidError, validate_email
+
+from newsletter.errors import SubscriberError
+
+
+class Status(StrEnum):
+    PENDING = "pending"  # signed up on the web, not confirmed yet
+    ACTIVE = "active"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+
+
+# How strongly a status says "send nothing". A reason to leave only ever replaces a weaker
+# one: a bounce is not undone by an unsubscribe click, nor a spam complaint by a bounce.
+LEAVE_RANK = {Status.PENDING: 0, Status.ACTIVE: 0, Status.UNSUBSCRIBED: 1, Status.BOUNCED: 2,
+              Status.COMPLAINED: 3}
+# People who left the list: nothing but an explicit resubscription brings them back.
+GONE = frozenset(status for status, rank in LEAVE_RANK.items() if rank > 0)
+
+
+def stronger(leaving: Status, current: Status) -> bool:
+    """Whether leaving for `leaving` says more than `current` already does."""
+    return LEAVE_RANK[leaving] > LEAVE_RANK[current]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubscriberData:
+    """A subscriber's fields, before the store gives them an id."""
+
+    email: str
+    name: str | None
+    status: Status
+    source: str | None
+    attributes: dict[str, Any]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    confirmed_at: dt.datetime | None = None
+    unsubscribed_at: dt.datetime | None = None
+
+    @property
+    def email_key(self) -> str:
+        return self.email.lower()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Subscriber(SubscriberData):
+    """A stored subscriber."""
+
+    id: int
+
+
+S = TypeVar("S", bound=SubscriberData)
+
+
+def normalise_email(raw: str) -> str:
+    """The address in canonical form (domain lowercased, Unicode normalised), checked offline."""
+    text = raw.strip()
+    if not text:
+        raise SubscriberError("missing email address", email=raw)
+    try:
+        return _plain_address(text) or validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise SubscriberError(f"not a valid email address: {text!r}: {exc}", email=raw) from None
+
+
+# email-validator spends most of its time on the domain (IDNA/UTS-46 rules), and a list
+# holds few distinct domains: a plain ASCII address checks its domain once per domain.
+# A plain local part is one email-validator itself accepts unchanged (its DOT_ATOM_TEXT).
+_ATEXT = r"[A-Za-z0-9_!#$%&'*+\-/=?^`{|}~]+"
+_PLAIN = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9.-]+)")
+
+
+def _plain_address(text: str) -> str | None:
+    """`text` normalised if it is a plain ASCII address with a valid domain; None to check it fully."""
+    match = _PLAIN.fullmatch(text)
+    if match is None or len(text) > 200:  # long ones: leave the length rules to the full check
+        return None
+    domain = _checked_domain(match[2].lower())
+    return f"{match[1]}@{domain}" if domain else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked_domain(domain: str) -> str | None:
+    try:
+        return validate_email(f"x@{domain}", check_deliverability=False).domain
+    except EmailNotValidError:
+        return None  # the full check says why
+
+
+def clean_name(name: str | None) -> str | None:
+    """A display name on one line with single spaces, or None when there is none."""
+    cleaned = " ".join((name or "").split())
+    return cleaned or None
+
+
+def with_status(sub: S, status: Status, at: dt.datetime) -> S:
+    """`sub` moved to `status` at `at`: activation confirms, leaving stamps the first leave."""
+    if sub.status == status:
+        return sub
+    if status is Status.ACTIVE:
+        return dataclasses.replace(sub, status=status, confirmed_at=at, unsubscribed_at=None, updated_at=at)
+    if status in GONE:
+        left = sub.unsubscribed_at if sub.status in GONE else None
+        return dataclasses.replace(sub, status=status, unsubscribed_at=left or at, updated_at=at)
+    return dataclasses.replace(sub, status=status, updated_at=at)

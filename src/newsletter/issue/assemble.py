@@ -1,0 +1,88 @@
+"""Papers → Issue: the week's picks in numbered sections, with texts and promos (pure)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from string import Formatter
+from typing import Any
+
+from newsletter.domain.issue import Candidate, Issue, IssuePaper, IssueSection, Promo
+from newsletter.domain.week import Week
+from newsletter.errors import ConfigError
+from newsletter.issue.summarize import summarize
+from newsletter.selection.score import ranking_key
+
+
+def assemble(
+    *,
+    number: int,
+    week: Week,
+    picks: Sequence[Candidate],
+    candidates: Sequence[Candidate],
+    section_order: Sequence[str],
+    texts: Mapping[str, Any],
+    promos: Sequence[Promo],
+    last_listing: dt.date | None = None,
+) -> Issue:
+    """Number the sections in taxonomy order (empty ones left out) and papers by score."""
+    fields = {
+        "start": f"{week.start:%d/%m}",
+        "end": f"{min(last_listing or week.end, week.end):%d/%m}",
+        "week_name": week.name,
+        "count": len(picks),
+    }
+    sections: list[IssueSection] = []
+    for name in _ordered_names(picks, section_order):
+        papers = sorted((c for c in picks if c.section == name), key=ranking_key)
+        number_s = len(sections) + 1
+        sections.append(
+            IssueSection(
+                number=number_s,
+                name=name,
+                papers=tuple(_paper(c, f"{number_s}.{i}") for i, c in enumerate(papers, 1)),
+            )
+        )
+    return Issue(
+        number=number,
+        week_start=week.start,
+        week_end=week.end,
+        title=fill(texts["title"], fields),
+        subtitle=fill(texts["subtitle"], fields),
+        intro=tuple(fill(p, fields) for p in texts["intro"]),
+        toc_heading=fill(texts["toc_heading"], fields),
+        sections=tuple(sections),
+        promos=tuple(promos),
+        candidates=tuple(candidates),
+    )
+
+
+def fill(template: str, fields: Mapping[str, Any]) -> str:
+    """Fill `{placeholders}`; an unknown one is a config error naming the known ones."""
+    for _, name, _, _ in Formatter().parse(template):
+        if name is not None and name not in fields:
+            known = ", ".join("{" + k + "}" for k in fields)
+            raise ConfigError(f"unknown placeholder {{{name}}} in {template!r} (known: {known})")
+    return template.format_map(fields)
+
+
+def _ordered_names(picks: Sequence[Candidate], order: Sequence[str]) -> list[str]:
+    used = {c.section for c in picks}
+    rank = {name: i for i, name in enumerate(order)}
+    return sorted(used, key=lambda name: (rank.get(name, len(rank)), name))
+
+
+def _paper(c: Candidate, number: str) -> IssuePaper:
+    p = c.paper
+    return IssuePaper(
+        number=number,
+        arxiv_id=p.arxiv_id,
+        title=p.title,
+        url=p.abs_url,
+        pdf_url=p.pdf_url,
+        hf_url=p.hf_url,
+        authors=p.authors,
+        summary=tuple(summarize(p.abstract or None, title=p.title)),
+        score=c.score,
+        why=c.why,
+    )

@@ -1,0 +1,246 @@
+"""Selection: the week's candidates, the topic filter, and an importance score with its "why".
+
+The score adds up explainable parts, each weighted from `[selection.weights]`:
+
+- upvotes: Hugging Face upvotes relative to the busiest paper of the same day's list
+  (log scale, so 3 votes on a quiet day can still count);
+- comments: discussion beyond the automatic first comment;
+- feeds: how many configured feeds listed the paper, by their weights;
+- kind: surveys, benchmarks, scaling laws, replications and open releases matter more
+  to readers than one more method;
+- topic: how squarely the paper is about LLMs (the topic filter's score, capped).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from newsletter.domain.issue import Candidate, ScorePart
+from newsletter.domain.papers import Paper
+from newsletter.selection.sections import DEFAULT_SECTIONS, Classification, Section, classify
+from newsletter.selection.topics import PaperKind, TopicVerdict, llm_relevance, paper_kind
+
+# Below this many papers in a batch, starting processes costs more than it saves.
+PARALLEL_FROM = 1000
+# A topic score at which a paper is squarely about LLMs (the top third of real listings).
+TOPIC_FULL = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    upvotes: float = 1.0
+    comments: float = 0.15
+    feeds: float = 0.2
+    topic: float = 0.3
+    kinds: Mapping[str, float] = field(
+        default_factory=lambda: {
+            PaperKind.SURVEY: 0.45,
+            PaperKind.BENCHMARK: 0.3,
+            PaperKind.SCALING_LAW: 0.55,
+            PaperKind.REPLICATION: 0.45,
+            PaperKind.OPEN_RELEASE: 0.45,
+            PaperKind.METHOD: 0.0,
+        }
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    size: int = 12
+    per_section: int = 3
+    weights: Weights = field(default_factory=Weights)
+    feed_weights: Mapping[str, float] = field(default_factory=dict)
+    sections: Sequence[Section] = DEFAULT_SECTIONS
+
+
+def rank(papers: Sequence[Paper], rules: Rules, *, workers: int | None = None) -> list[Candidate]:
+    """Every on-topic paper as a scored candidate, best first; ties break by votes then id."""
+    with Analyser(rules.sections, workers) as analyser:
+        analyser.submit(papers)
+        return rank_analysed(analyser.results(), rules)
+
+
+def rank_analysed(found: Sequence[tuple[Paper, Analysis | None]], rules: Rules) -> list[Candidate]:
+    day_best = _busiest_by_day([paper for paper, _ in found])
+    ranked = [
+        _candidate(paper, analysis, rules, day_best, forced=False)
+        for paper, analysis in found
+        if analysis is not None and analysis.topic.is_llm
+    ]
+    ranked.sort(key=ranking_key)
+    return ranked
+
+
+def force(paper: Paper, rules: Rules, papers: Sequence[Paper]) -> Candidate:
+    """The editor's --include: scored as usual, but in regardless of topic."""
+    found = analyse(paper.title, paper.abstract, rules.sections, keep_off_topic=True)
+    assert found is not None
+    return _candidate(paper, found, rules, _busiest_by_day(papers), forced=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What reading a paper's text tells: topic, kind and section."""
+
+    topic: TopicVerdict
+    kind: PaperKind
+    kind_why: tuple[str, ...]
+    placed: Classification
+
+
+def analyse(
+    title: str, abstract: str, sections: Sequence[Section], *, keep_off_topic: bool = False
+) -> Analysis | None:
+    """The paper's analysis; None for an off-topic paper unless `keep_off_topic`."""
+    verdict = llm_relevance(title, abstract or None)
+    if not verdict.is_llm and not keep_off_topic:
+        return None
+    kind, why = paper_kind(title, abstract or None)
+    return Analysis(verdict, kind, why, classify(title, abstract or None, sections))
+
+
+class Analyser:
+    """Reads papers' texts, in worker processes for big batches.
+
+    Reading thousands of abstracts is the costly part of a build, so batches are handed
+    to `workers` processes (default: one per core) as they come, and the caller can load
+    the next batch meanwhile. Small batches are read in-process: starting workers would
+    cost more than it saves.
+    """
+
+    def __init__(self, sections: Sequence[Section], workers: int | None = None) -> None:
+        self.sections = tuple(sections)
+        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: list[tuple[Sequence[Paper], Future[list[Analysis | None]] | list[Analysis | None]]] = []
+
+    def submit(self, papers: Sequence[Paper]) -> None:
+        texts = [(p.title, p.abstract) for p in papers]
+        if self.workers <= 1 or len(texts) < PARALLEL_FROM:
+            self._pending.append((papers, _analyse_chunk(texts, self.sections)))
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers)
+        size = -(-len(texts) // self.workers)
+        for start in range(0, len(texts), size):
+            part = texts[start : start + size]
+            future = self._pool.submit(_analyse_chunk, part, self.sections)
+            self._pending.append((papers[start : start + size], future))
+
+    def results(self) -> list[tuple[Paper, Analysis | None]]:
+        """Every submitted paper with its analysis, in submission order."""
+        out: list[tuple[Paper, Analysis | None]] = []
+        for papers, done in self._pending:
+            found = done.result() if isinstance(done, Future) else done
+            out.extend(zip(papers, found, strict=True))
+        return out
+
+    def __enter__(self) -> Analyser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+def _analyse_chunk(
+    texts: Sequence[tuple[str, str]], sections: tuple[Section, ...]
+) -> list[Analysis | None]:
+    return [analyse(title, abstract, sections) for title, abstract in texts]
+
+
+def pick(
+    ranked: Sequence[Candidate],
+    rules: Rules,
+    *,
+    include: Sequence[Candidate] = (),
+    exclude: frozenset[str] = frozenset(),
+) -> list[Candidate]:
+    """The issue's papers: the editor's includes, then the best, at most `per_section` each."""
+    chosen: list[Candidate] = [c for c in include if c.paper.arxiv_id not in exclude]
+    taken = {c.paper.arxiv_id for c in chosen}
+    per_section: dict[str, int] = defaultdict(int)
+    for c in chosen:
+        per_section[c.section] += 1
+    for candidate in ranked:
+        if len(chosen) >= rules.size:
+            break
+        arxiv_id = candidate.paper.arxiv_id
+        if arxiv_id in taken or arxiv_id in exclude:
+            continue
+        if per_section[candidate.section] >= rules.per_section:
+            continue
+        chosen.append(candidate)
+        taken.add(arxiv_id)
+        per_section[candidate.section] += 1
+    return chosen
+
+
+def _candidate(
+    paper: Paper, found: Analysis, rules: Rules, day_best: Mapping[object, int], *, forced: bool
+) -> Candidate:
+    w = rules.weights
+    topic = found.topic.score
+    parts = [
+        _upvote_part(paper, day_best, w.upvotes),
+        _comment_part(paper, w.comments),
+        _feed_part(paper, rules.feed_weights, w.feeds),
+        ScorePart("kind", w.kinds.get(found.kind, 0.0), found.kind.value + _because(found.kind_why)),
+        ScorePart(
+            "topic",
+            round(w.topic * max(min(topic, TOPIC_FULL), 0.0) / TOPIC_FULL, 4),
+            f"LLM relevance {topic:g}",
+        ),
+    ]
+    return Candidate(
+        paper=paper,
+        score=round(sum(p.value for p in parts), 4),
+        parts=tuple(p for p in parts if p.value),
+        section=found.placed.section,
+        section_scores=found.placed.scores,
+        kind=found.kind.value,
+        forced=forced,
+    )
+
+
+def _upvote_part(paper: Paper, day_best: Mapping[object, int], weight: float) -> ScorePart:
+    votes = paper.upvotes or 0
+    best = day_best.get(paper.listed_on, 0)
+    if votes <= 0 or best <= 0:
+        return ScorePart("upvotes", 0.0, "no upvotes")
+    rel = math.log1p(votes) / math.log1p(best)
+    return ScorePart("upvotes", round(weight * rel, 4), f"{votes} of the day's best {best}")
+
+
+def _comment_part(paper: Paper, weight: float) -> ScorePart:
+    extra = max((paper.comments or 0) - 1, 0)  # the submitter's own post is always there
+    value = weight * min(extra, 4) / 4
+    return ScorePart("comments", round(value, 4), f"{paper.comments or 0} comments")
+
+
+def _feed_part(paper: Paper, feed_weights: Mapping[str, float], weight: float) -> ScorePart:
+    listed = sum(feed_weights.get(name, 1.0) for name in paper.feeds)
+    extra = max(listed - 1.0, 0.0)  # being listed at all is what makes a candidate
+    names = ", ".join(paper.feeds) or "no feed"
+    return ScorePart("feeds", round(weight * min(extra, 2.0) / 2.0, 4), f"listed by {names}")
+
+
+def _because(reasons: Sequence[str]) -> str:
+    return f": {', '.join(reasons[:2])}" if reasons else ""
+
+
+def _busiest_by_day(papers: Sequence[Paper]) -> dict[object, int]:
+    best: dict[object, int] = defaultdict(int)
+    for paper in papers:
+        best[paper.listed_on] = max(best[paper.listed_on], paper.upvotes or 0)
+    return dict(best)
+
+
+def ranking_key(c: Candidate) -> tuple[float, int, str]:
+    """Best first; ties break by upvotes, then by arXiv id, so the order is deterministic."""
+    return (-c.score, -(c.paper.upvotes or 0), c.paper.arxiv_id)

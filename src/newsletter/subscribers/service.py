@@ -1,0 +1,224 @@
+"""Subscribers: every rule for adding, signing up, confirming, leaving and erasing.
+
+The store keeps the rows (store/subscribers.py); this module decides, with the status rules
+of domain/subscriber.py. The store and the time come in as parameters (`now` defaults to
+the store's clock). CSV import and export live beside it (import_csv.py, export.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from newsletter.domain.subscriber import (
+    GONE,
+    Status,
+    Subscriber,
+    SubscriberData,
+    clean_name,
+    normalise_email,
+    stronger,
+    with_status,
+)
+from newsletter.domain.week import Week
+from newsletter.errors import SubscriberError
+
+if TYPE_CHECKING:
+    from newsletter.store.subscribers import SubscriberQueries
+
+__all__ = [
+    "Added", "Stats", "WeekCount", "add", "confirm", "get", "get_by_email", "leave", "list_subscribers",
+    "remove", "sign_up", "stats", "unsubscribe",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    """What `add` did to one address."""
+
+    subscriber: Subscriber
+    action: Literal["added", "updated", "unchanged"]
+    previous: Status | None = None  # the status before, for addresses already stored
+
+    @property
+    def message(self) -> str:
+        sub = self.subscriber
+        if self.action == "added":
+            return f"added {sub.email} (active)"
+        if sub.status in GONE:
+            named = "name updated; " if self.action == "updated" else ""
+            return f"{named}{sub.email} is {sub.status}: not re-activated (they have to subscribe again)"
+        if self.previous is Status.PENDING:
+            return f"{sub.email} confirmed: now active"
+        if self.action == "updated":
+            return f"updated {sub.email} ({sub.status})"
+        return f"{sub.email} is already {sub.status}"
+
+
+def add(
+    store: SubscriberQueries,
+    email: str,
+    *,
+    name: str | None = None,
+    source: str | None = None,
+    now: dt.datetime | None = None,
+) -> Added:
+    """Add `email` as active (the owner adding someone is consent); a stored one keeps its status.
+
+    An existing address gets the new name if one is given; a pending one becomes active.
+    """
+    address, name = normalise_email(email), clean_name(name)
+    now = store.clock() if now is None else now
+    found = store.subscriber_by_email(address.lower())
+    if found is None:
+        data = SubscriberData(email=address, name=name, status=Status.ACTIVE, source=source,
+                              attributes={}, created_at=now, updated_at=now, confirmed_at=now)
+        return Added(store.insert_subscriber(data), "added")
+    changed = found
+    if name and name != found.name:
+        changed = dataclasses.replace(changed, name=name, updated_at=now)
+    if found.status is Status.PENDING:
+        changed = with_status(changed, Status.ACTIVE, now)
+    if changed == found:
+        return Added(found, "unchanged", found.status)
+    store.update_subscriber(changed)
+    return Added(changed, "updated", found.status)
+
+
+def get(store: SubscriberQueries, subscriber_id: int) -> Subscriber | None:
+    return store.get_subscriber(subscriber_id)
+
+
+def get_by_email(store: SubscriberQueries, email: str) -> Subscriber | None:
+    """The subscriber with this address in any case; SubscriberError if it is not an address."""
+    return store.subscriber_by_email(normalise_email(email).lower())
+
+
+def _require(store: SubscriberQueries, email: str) -> Subscriber:
+    found = get_by_email(store, email)
+    if found is None:
+        raise SubscriberError(f"no subscriber with the address {email.strip()}", email=email)
+    return found
+
+
+def sign_up(
+    store: SubscriberQueries, email: str, *, name: str | None = None, source: str = "web",
+    now: dt.datetime | None = None,
+) -> Subscriber:
+    """Someone asked for the newsletter themselves: a new address is stored pending until its
+    owner confirms (double opt-in); a stored one is returned as it is."""
+    address, now = normalise_email(email), store.clock() if now is None else now
+    found = store.subscriber_by_email(address.lower())
+    if found is not None:
+        return found
+    data = SubscriberData(email=address, name=clean_name(name), status=Status.PENDING, source=source,
+                          attributes={}, created_at=now, updated_at=now)
+    try:
+        return store.insert_subscriber(data)
+    except SubscriberError:  # the same address signed up twice at once
+        again = store.subscriber_by_email(address.lower())
+        assert again is not None
+        return again
+
+
+def confirm(store: SubscriberQueries, subscriber_id: int, at: dt.datetime) -> Subscriber:
+    """The address's owner confirmed (or came back through their own link): active now."""
+    return _move(store, subscriber_id, Status.ACTIVE, at)
+
+
+def leave(store: SubscriberQueries, subscriber_id: int, status: Status, at: dt.datetime) -> Subscriber:
+    """The subscriber leaves for `status` (unsubscribed, bounced, complained) at `at`.
+
+    A stronger reason already recorded stays (a bounce is not turned into an unsubscribe),
+    and a leave dated before their last (re)subscription is ignored: late or retried
+    provider events cannot undo a resubscription.
+    """
+    found = _get(store, subscriber_id)
+    if found.confirmed_at is not None and at < found.confirmed_at:
+        return found
+    if not stronger(status, found.status):
+        return found
+    return _move(store, subscriber_id, status, at)
+
+
+def unsubscribe(
+    store: SubscriberQueries, email: str, *, now: dt.datetime | None = None
+) -> tuple[Subscriber, bool]:
+    """Unsubscribe `email`; returns the subscriber and whether anything changed."""
+    found = _require(store, email)
+    left = leave(store, found.id, Status.UNSUBSCRIBED, store.clock() if now is None else now)
+    return left, left != found
+
+
+def _move(store: SubscriberQueries, subscriber_id: int, status: Status, at: dt.datetime) -> Subscriber:
+    found = _get(store, subscriber_id)
+    changed = with_status(found, status, at)
+    if changed != found:
+        store.update_subscriber(changed)
+    return changed
+
+
+def _get(store: SubscriberQueries, subscriber_id: int) -> Subscriber:
+    found = store.get_subscriber(subscriber_id)
+    if found is None:
+        raise SubscriberError(f"no subscriber with id {subscriber_id}", email="")
+    return found
+
+
+def remove(store: SubscriberQueries, email: str) -> int:
+    """Erase the person and their delivery history; returns how many delivery rows went."""
+    found = _require(store, email)
+    erased = store.delete_subscriber(found.id)
+    return erased or 0
+
+
+def list_subscribers(
+    store: SubscriberQueries, *, status: Status | None = None, search: str | None = None, limit: int = 50
+) -> list[Subscriber]:
+    """Up to `limit` subscribers, oldest first; `search` matches the address or the name."""
+    return store.find_subscribers(status=status, search=(search or "").strip() or None, limit=limit)
+
+
+@dataclass(frozen=True, slots=True)
+class WeekCount:
+    """Joins and leaves in one ISO week (Monday to Sunday, UTC)."""
+
+    week: Week
+    joins: int
+    leaves: int
+
+    @property
+    def label(self) -> str:
+        year, number, _ = self.week.start.isocalendar()
+        return f"{year}-W{number:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    counts: dict[Status, int]
+    weeks: list[WeekCount]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def stats(store: SubscriberQueries, *, weeks: int = 8, now: dt.datetime | None = None) -> Stats:
+    """Counts by status, and joins and leaves in each of the last `weeks` ISO weeks.
+
+    A join is counted when a subscriber became active (confirmed_at: adding, importing,
+    confirming or resubscribing); a leave when they unsubscribed, bounced or complained.
+    """
+    now = store.clock() if now is None else now
+    found = store.count_subscribers_by_status()
+    counts = {status: found.get(status.value, 0) for status in Status}
+    current = Week.containing(now.astimezone(dt.UTC).date())
+    first = Week.containing(current.start - dt.timedelta(weeks=max(weeks, 1) - 1))
+    joined, left = store.subscriber_event_times(dt.datetime.combine(first.start, dt.time(), dt.UTC))
+    joins = Counter(Week.containing(t.date()) for t in joined)
+    leaves = Counter(Week.containing(t.date()) for t in left)
+    span = [Week.containing(first.start + dt.timedelta(weeks=n)) for n in range(max(weeks, 1))]
+    return Stats(counts, [WeekCount(week, joins[week], leaves[week]) for week in span])

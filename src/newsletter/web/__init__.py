@@ -1,0 +1,1 @@
+from newsletter.web.app import create_app  # noqa: F401

@@ -1,0 +1,126 @@
+"""The web endpoints (`newsletter web`): unsubscribe, subscribe and confirm, SendGrid's Event
+Webhook, and the issue archive, as one Starlette app.
+
+`create_app` takes its dependencies (store, delivery backend, clock, rate limiter) so tests
+run the real app against their own; by default everything comes from the Settings. The
+routes live in forms.py (the reader's forms), archive.py and webhook.py; headers, CSRF,
+rate limits and the webhook's signature check in security.py. Nothing here imports Prefect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from newsletter.app import default_backend, migrate, open_backend, open_store, sender_for
+from newsletter.config import Settings
+from newsletter.delivery.backends import Backend
+from newsletter.render.email import environment
+from newsletter.store import Store, utcnow
+from newsletter.web.archive import archive, feed, issue_page
+from newsletter.web.base import Clock, Deps, error_page
+from newsletter.web.forms import (
+    confirm,
+    confirm_page,
+    one_click,
+    resubscribe,
+    subscribe,
+    subscribe_form,
+    unsubscribe_page,
+)
+from newsletter.web.mail import Mailer
+from newsletter.web.security import Csrf, RateLimiter, SecurityHeaders, WebhookVerifier
+from newsletter.web.webhook import sendgrid_events
+
+__all__ = ["create_app"]
+
+STYLESHEET = Path("web") / "static" / "web.css"
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    backend: Backend | None = None,
+    clock: Clock = utcnow,
+    limiter: RateLimiter | None = None,
+) -> Starlette:
+    """The app. A store or backend passed in is the caller's to close; those made here close
+    when the server stops."""
+    owned: list[Callable[[], None]] = []
+    if store is None:
+        migrate(settings)  # the explicit step: the app starts on an up-to-date schema
+        store = open_store(settings)
+        owned.append(store.close)
+    if backend is None:
+        backend = open_backend(settings, default_backend(settings))
+        owned.append(backend.close)
+    sender, _ = sender_for(settings, backend.name)  # real backends insist on real settings
+    templates = environment(settings.templates)
+    key = settings.sendgrid_webhook_public_key
+    deps = Deps(
+        settings=settings,
+        store=store,
+        sender=sender,
+        mailer=Mailer(backend, sender, templates),
+        clock=clock,
+        limiter=limiter or RateLimiter(settings.subscribe_limit, settings.subscribe_window),
+        csrf=Csrf(sender.secret, secure=sender.base_url.startswith("https://")),
+        templates=templates,
+        webhook=WebhookVerifier(key, settings.webhook_max_age) if key else None,
+    )
+    css = (settings.templates / STYLESHEET).read_bytes()
+
+    async def stylesheet(request: Request) -> Response:
+        return Response(css, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        for close in owned:
+            close()
+
+    app = Starlette(
+        routes=[*ROUTES, Route("/static/web.css", stylesheet, methods=["GET"])],
+        middleware=[Middleware(SecurityHeaders, hsts=sender.base_url.startswith("https://"))],
+        exception_handlers={HTTPException: http_error},
+        lifespan=lifespan,
+    )
+    app.state.deps = deps
+    return app
+
+
+ROUTES = [
+    Route("/", archive, methods=["GET"]),
+    Route("/issues/{number:int}", issue_page, methods=["GET"]),
+    Route("/feed.xml", feed, methods=["GET"]),
+    Route("/subscribe", subscribe_form, methods=["GET"]),
+    Route("/subscribe", subscribe, methods=["POST"]),
+    Route("/confirm/{token}", confirm_page, methods=["GET"]),
+    Route("/confirm/{token}", confirm, methods=["POST"]),
+    Route("/u/{token}", unsubscribe_page, methods=["GET"]),
+    Route("/u/{token}", one_click, methods=["POST"]),
+    Route("/u/{token}/resubscribe", resubscribe, methods=["POST"]),
+    Route("/webhooks/sendgrid", sendgrid_events, methods=["POST"]),
+]
+
+_TITLES = {404: "Not found", 405: "Method not allowed", 413: "Too large"}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (unknown path, wrong method, body too large) as our pages."""
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if request.url.path.startswith("/webhooks/"):
+        return JSONResponse({"error": exc.detail}, exc.status_code, headers=headers)
+    response = error_page(request, exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail))
+    response.headers.update(headers)
+    return response

@@ -1,0 +1,97 @@
+"""The public archive: the list of sent issues, each issue as it was mailed, an Atom feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+
+from markupsafe import escape
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from newsletter.domain.issue import IssueRecord
+from newsletter.render.placeholders import (
+    NAME_PLACEHOLDER,
+    UNSUBSCRIBE_PLACEHOLDER,
+    VIEW_PLACEHOLDER,
+)
+from newsletter.store.archive import ArchiveEntry
+from newsletter.web.base import deps, error_page, page
+from newsletter.web.security import ISSUE_CSP
+
+PUBLIC = "public, max-age=300"  # the same for everyone; a new issue shows within minutes
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+async def archive(request: Request) -> Response:
+    """GET /: sent issues, newest first."""
+    entries = await run_in_threadpool(deps(request).store.sent_issues)
+    return page(request, "archive.html.j2", {"issues": entries}, headers={"Cache-Control": PUBLIC})
+
+
+async def issue_page(request: Request) -> Response:
+    """GET /issues/{number}: the issue as mailed, without anyone's personal links."""
+    d, number = deps(request), request.path_params["number"]
+    html = await run_in_threadpool(d.store.published_issue_html, number)
+    if html is None:
+        return error_page(request, 404, "No such issue", "There is no published issue with that number.")
+    body = web_view(html, view_url=d.url(f"/issues/{number}"), neutral_url=d.url("/subscribe"))
+    return HTMLResponse(body, headers={"Content-Security-Policy": ISSUE_CSP, "Cache-Control": PUBLIC})
+
+
+def web_view(html: str, *, view_url: str, neutral_url: str) -> str:
+    """The stored email with its placeholders filled for everyone: the page's own address,
+    a neutral link where the reader's unsubscribe link was, and no name."""
+    return (html.replace(VIEW_PLACEHOLDER, str(escape(view_url)))
+            .replace(UNSUBSCRIBE_PLACEHOLDER, str(escape(neutral_url)))
+            .replace(NAME_PLACEHOLDER, ""))
+
+
+async def feed(request: Request) -> Response:
+    """GET /feed.xml: the newsletter itself as an Atom feed."""
+    d = deps(request)
+    entries = await run_in_threadpool(d.store.sent_issues)
+    xml = atom_feed(entries, base_url=d.sender.base_url, title=d.sender.from_name or "Newsletter", now=d.clock())
+    return Response(xml, media_type="application/atom+xml; charset=utf-8", headers={"Cache-Control": PUBLIC})
+
+
+def atom_feed(entries: Sequence[ArchiveEntry], *, base_url: str, title: str, now: dt.datetime) -> bytes:
+    """An Atom 1.0 document (RFC 4287); ElementTree escapes every text."""
+    root = ET.Element("feed", xmlns=ATOM)
+    _text(root, "id", f"{base_url}/")
+    _text(root, "title", title)
+    _text(root, "updated", _stamp(max((_when(e) for e in entries), default=now)))
+    ET.SubElement(root, "link", rel="self", href=f"{base_url}/feed.xml")
+    ET.SubElement(root, "link", rel="alternate", type="text/html", href=f"{base_url}/")
+    _text(ET.SubElement(root, "author"), "name", title)
+    for entry in entries:
+        url = f"{base_url}/issues/{entry.number}"
+        item = ET.SubElement(root, "entry")
+        _text(item, "id", url)
+        _text(item, "title", entry.title)
+        ET.SubElement(item, "link", rel="alternate", type="text/html", href=url)
+        _text(item, "published", _stamp(_when(entry)))
+        _text(item, "updated", _stamp(_when(entry)))
+        _text(item, "summary", summary(entry.record), type="text")
+    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
+
+
+def summary(record: IssueRecord) -> str:
+    """The subtitle and the picks' titles, one a line."""
+    lines = [record.subtitle] if record.subtitle else []
+    lines += [f"{paper.number} {paper.title}".strip() for _, paper in record.picks]
+    return "\n".join(lines)
+
+
+def _when(entry: ArchiveEntry) -> dt.datetime:
+    return entry.sent_at or dt.datetime.combine(entry.week_start, dt.time(), dt.UTC)
+
+
+def _stamp(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> None:
+    ET.SubElement(parent, tag, attrs).text = text

@@ -1,0 +1,105 @@
+"""The `newsletter` command: help everywhere, one-line errors, the demo and ingest runs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from newsletter.cli import cli
+from newsletter.demo import DEMO_DIR
+from tests.support.paths import ROOT
+
+
+def all_commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        path = f"{prefix}{name}"
+        found.append((path, command))
+        if isinstance(command, click.Group):
+            found.extend(all_commands(command, path + " "))
+    return found
+
+
+@pytest.mark.parametrize("path,command", all_commands(cli), ids=lambda v: str(v))
+def test_every_command_has_help_and_is_in_the_readme(path: str, command: click.Command) -> None:
+    """Each command documents itself with an example and appears in the README."""
+    assert command.help and len(command.help.strip()) > 20, f"{path} has no help"
+    assert "Example:" in command.help, f"{path} help has no example"
+    assert f"newsletter {path}" in (ROOT / "README.md").read_text(encoding="utf-8")
+    result = CliRunner().invoke(cli, [*path.split(), "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_a_newsletter_error_is_one_line_and_a_hint(tmp_path: Path) -> None:
+    """A missing config prints `error: …` and `hint: …` on stderr and exits 1."""
+    run = _newsletter(tmp_path, "--config", str(tmp_path / "nope.toml"), "ingest")
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert lines[0].startswith("error: config file not found")
+    assert lines[1].startswith("hint: ")
+    assert "Traceback" not in run.stderr
+
+
+def test_the_demo_runs_the_whole_main_job_offline_and_again(tmp_path: Path) -> None:
+    """`newsletter demo` ingests, builds the week of 2024-11-25 and sends it to the outbox, twice."""
+    for _ in range(2):  # it starts over each time
+        run = _newsletter(tmp_path, "demo")
+        assert run.returncode == 0, run.stderr
+        assert "hf-daily: fetched 325, new 325" in run.stdout
+        assert "arxiv-cs-cl: fetched 139, new 92" in run.stdout
+        assert "out/demo/2024-11-25/issue.html" in run.stdout
+        assert "sent 3, failed 0" in run.stdout
+    messages = sorted((tmp_path / "out" / "demo" / "outbox" / "issue-1").glob("*.eml"))
+    assert len(messages) == 3
+    assert "Important LLMs Papers for the Week from 25/11 to 30/11" in messages[0].read_text()
+
+
+def test_ingest_twice_changes_nothing(tmp_path: Path) -> None:
+    """The second ingest of the same feeds counts every paper unchanged."""
+    config = str(DEMO_DIR / "newsletter.toml")
+    args = ("--config", config, "ingest", "--since", "2024-11-20", "--until", "2024-12-12")
+    assert _newsletter(tmp_path, *args).returncode == 0
+    again = _newsletter(tmp_path, *args)
+    assert "hf-daily: fetched 325, new 0, updated 0, unchanged 325" in again.stdout
+
+
+def test_ingests_at_the_same_moment_share_one_sqlite_file(tmp_path: Path) -> None:
+    """A daily ingest and a weekly catch-up may start together: each waits its turn, none fails."""
+    config = str(DEMO_DIR / "newsletter.toml")
+    args = ("--config", config, "ingest", "--since", "2024-11-20", "--until", "2024-12-12")
+    with ThreadPoolExecutor(3) as pool:
+        runs = list(pool.map(lambda _: _newsletter(tmp_path, *args), range(3)))
+    assert [run.returncode for run in runs] == [0, 0, 0], [run.stderr for run in runs]
+    new = [int(n) for run in runs for n in re.findall(r"new (\d+),", run.stdout)]
+    assert sum(new) == 417  # each paper counted new once, by whichever run stored it first
+    assert all("417 papers in" in run.stdout for run in runs)
+
+
+def test_ingest_fails_with_a_reason_when_no_feed_works(tmp_path: Path) -> None:
+    """With every source broken, each feed says why and the command exits non-zero."""
+    run = _newsletter(tmp_path, "ingest", "--source", f"rss={tmp_path / 'missing.xml'}")
+    assert run.returncode == 1
+    assert "failed:" in run.stdout
+    assert run.stderr.startswith("error: no feed could be ingested")
+
+
+def test_source_needs_kind_equals_url(tmp_path: Path) -> None:
+    """A malformed --source is a usage error naming the known kinds."""
+    run = _newsletter(tmp_path, "ingest", "--source", "atom:https://x")
+    assert run.returncode == 2
+    assert "arxiv-rss, arxiv-api, hf-daily, rss" in run.stderr
+
+
+def _newsletter(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "NEWSLETTER_DATABASE_URL": f"sqlite:///{cwd / 'n.db'}"}
+    return subprocess.run(
+        [sys.executable, "-m", "newsletter.cli", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+    )

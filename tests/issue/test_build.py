@@ -1,0 +1,240 @@
+"""Building the weekly issue: golden files for the demo week, and the properties of any issue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from newsletter.config import TEMPLATES_DIR, EditorConfig, load_editor_config
+from newsletter.demo import DEMO_DIR, DEMO_RANGE
+from newsletter.domain.papers import Listing
+from newsletter.domain.week import Week
+from newsletter.errors import ConfigError, StoreError
+from newsletter.feeds.fetch import Fetcher
+from newsletter.feeds.ingest import ingest
+from newsletter.issue.build import (
+    Built,
+    NoCandidatesError,
+    Overrides,
+    build_issue,
+    read_overrides,
+    write_files,
+)
+from newsletter.render.placeholders import UNSUBSCRIBE_PLACEHOLDER, VIEW_PLACEHOLDER
+from newsletter.store import Store
+from tests.support.paths import GOLDEN
+from tests.support.stores import migrated
+
+WEEK = Week.containing(dt.date(2024, 11, 25))
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled demo feeds, ingested once through the real pipeline."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    with migrated(f"sqlite:///{path}") as store:
+        specs = load_editor_config(DEMO_DIR / "newsletter.toml").feed_specs()
+        ingest(specs, store, since=DEMO_RANGE[0], until=DEMO_RANGE[1], fetcher=Fetcher())
+    return path
+
+
+@pytest.fixture
+def store(demo_db: Path, tmp_path: Path) -> Iterator[Store]:
+    copy = tmp_path / "store.db"
+    copy.write_bytes(demo_db.read_bytes())
+    with migrated(f"sqlite:///{copy}") as s:
+        yield s
+
+
+@pytest.fixture
+def editor() -> EditorConfig:
+    return load_editor_config(DEMO_DIR / "newsletter.toml")
+
+
+def build(store: Store, editor: EditorConfig, **overrides: object) -> Built:
+    return build_issue(store, editor, WEEK, templates=TEMPLATES_DIR, overrides=Overrides(**overrides))  # type: ignore[arg-type]
+
+
+def test_the_demo_week_matches_the_golden_files(
+    store: Store, editor: EditorConfig, tmp_path: Path, update_golden: bool
+) -> None:
+    """issue.html, .txt, .md and .json of 2024-11-25 are exactly the reviewed ones."""
+    files = write_files(build(store, editor), tmp_path / "out")
+    if update_golden:
+        GOLDEN.mkdir(parents=True, exist_ok=True)
+        for path in files.values():
+            (GOLDEN / path.name).write_bytes(path.read_bytes())
+    for path in files.values():
+        golden = GOLDEN / path.name
+        assert golden.exists(), f"no golden {golden}; run pytest --update-golden and review the diff"
+        assert path.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8"), (
+            f"{path.name} differs from {golden}; if the change is intended: pytest --update-golden"
+        )
+
+
+def test_every_pick_is_in_exactly_one_numbered_section(store: Store, editor: EditorConfig) -> None:
+    """Sections are numbered 1., 2., …; papers 1.1., 1.2., …; none empty; default size 12."""
+    issue = build(store, editor).issue
+    ids = [p.arxiv_id for p in issue.papers]
+    assert len(ids) == len(set(ids)) == 12
+    order = [s.name for s in editor_sections()]
+    assert [s.name for s in issue.sections] == sorted((s.name for s in issue.sections), key=order.index)
+    for n, section in enumerate(issue.sections, 1):
+        assert section.number == n and section.papers
+        assert [p.number for p in section.papers] == [f"{n}.{i}" for i in range(1, len(section.papers) + 1)]
+        assert len(section.papers) <= editor.selection.per_section
+
+
+def test_title_and_intro_name_the_week_as_the_editor_does(store: Store, editor: EditorConfig) -> None:
+    """The title runs to the week's last listing day; the intro says "Fourth Week of November 2024"."""
+    built = build(store, editor)
+    assert built.issue.title == "Important LLMs Papers for the Week from 25/11 to 30/11"
+    assert "published during the Fourth Week of November 2024." in built.issue.intro[1]
+
+
+def test_promos_sit_where_configured_and_can_be_skipped(store: Store, editor: EditorConfig) -> None:
+    """The e-book after the table of contents, mentoring at the end; skip_promos drops one."""
+    text = build(store, editor).rendered.text
+    toc, ebook = text.index("Table of Contents:"), text.index("My New E-Book")
+    first_section = text.index("\n1. ", ebook)
+    mentoring = text.index("Are you looking to start a career")
+    assert toc < ebook < first_section < mentoring
+    assert "https://lnkd.in/dXeg3KPW" in text[mentoring:]
+    skipped = build(store, editor, skip_promos=("ebook",)).rendered
+    assert "My New E-Book" not in skipped.text + skipped.html + skipped.markdown
+
+
+def test_the_editor_can_force_papers_in_and_out(store: Store, editor: EditorConfig) -> None:
+    """--include brings in even an off-topic paper; --exclude keeps a top pick out."""
+    first = build(store, editor).issue
+    top = first.papers[0].arxiv_id
+    off_topic = "2411.15138"  # Material Anything: 3D material generation
+    issue = build(store, editor, include=(off_topic,), exclude=(top,)).issue
+    ids = [p.arxiv_id for p in issue.papers]
+    assert off_topic in ids and top not in ids
+    forced = next(p for p in issue.papers if p.arxiv_id == off_topic)
+    assert forced.why.startswith("included by the editor")
+
+
+def test_including_an_unknown_paper_is_a_clear_error(store: Store, editor: EditorConfig) -> None:
+    """An id the store does not have says so and how to fetch it."""
+    with pytest.raises(ConfigError, match="2499.99999: it is not in the store"):
+        build(store, editor, include=("2499.99999",))
+
+
+def test_the_weeks_file_adds_to_the_command_line(tmp_path: Path) -> None:
+    """overrides/<monday>.toml holds include, exclude, skip_promos, size."""
+    (tmp_path / "2024-11-25.toml").write_text(
+        'include = ["2411.1"]\nexclude = ["2411.2"]\nskip_promos = ["ebook"]\nsize = 6\n'
+    )
+    merged = read_overrides(tmp_path, WEEK).merged(Overrides(include=("2411.3",), size=None))
+    assert merged == Overrides(("2411.1", "2411.3"), ("2411.2",), ("ebook",), 6)
+    (tmp_path / "2024-11-25.toml").write_text("inclde = []\n")
+    with pytest.raises(ConfigError, match="unknown keys inclde"):
+        read_overrides(tmp_path, WEEK)
+
+
+def test_feed_and_promo_names_must_be_unique(tmp_path: Path) -> None:
+    """A name used twice in newsletter.toml is a config error naming it."""
+    path = tmp_path / "newsletter.toml"
+    path.write_text('[[feeds]]\nname = "a"\nkind = "rss"\nurl = "x.xml"\n' * 2)
+    with pytest.raises(ConfigError, match="feed names must be unique, repeated: a"):
+        load_editor_config(path)
+    path.write_text('[[promos]]\nname = "ebook"\nposition = "end"\ntext = "t"\n' * 2)
+    with pytest.raises(ConfigError, match="promo names must be unique, repeated: ebook"):
+        load_editor_config(path)
+
+
+def test_a_week_without_candidates_is_an_error(store: Store, editor: EditorConfig) -> None:
+    """No candidates is a clear error, never an empty email."""
+    with pytest.raises(NoCandidatesError, match="no candidate papers for the week 2024-01-01"):
+        build_issue(store, editor, Week.containing(dt.date(2024, 1, 3)), templates=TEMPLATES_DIR)
+
+
+def test_drafts_are_numbered_and_a_rebuild_keeps_the_number(store: Store, editor: EditorConfig) -> None:
+    """The same week keeps its number; the next week gets the next one; a sent issue is frozen."""
+    assert build(store, editor).issue.number == 1
+    assert build(store, editor, size=6).issue.number == 1
+    nxt = build_issue(store, editor, Week.containing(dt.date(2024, 12, 2)), templates=TEMPLATES_DIR)
+    assert nxt.issue.number == 2
+    stored = store.issue_for_week(WEEK.start)
+    assert stored is not None and stored.status == "draft" and len(stored.record.sections) >= 1
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE issues SET status = 'sent' WHERE number = 1")
+    with pytest.raises(StoreError, match="already sent"):
+        build(store, editor)
+
+
+def test_titles_are_escaped_and_nothing_says_none(store: Store, editor: EditorConfig) -> None:
+    """A title with <script> shows as text in HTML and Markdown; a paper without abstract still reads well."""
+    store.merge([
+        Listing(arxiv_id="2411.99998", title='Scaling LLMs <script>alert("x")</script> & friends',
+                abstract="We study large language models. <b>Bold</b> claims follow.", feed="hf-daily",
+                listed_on=dt.date(2024, 11, 26), upvotes=99, on_hugging_face=True),
+        Listing(arxiv_id="2411.99999", title="A Large Language Model With No Abstract", feed="hf-daily",
+                listed_on=dt.date(2024, 11, 26), upvotes=98, on_hugging_face=True),
+    ])
+    r = build(store, editor, include=("2411.99998", "2411.99999")).rendered
+    assert "<script>" not in r.html and "&lt;script&gt;" in r.html
+    assert "<b>Bold</b>" not in r.html
+    assert "\\<script\\>" in r.markdown
+    assert editor.texts.no_abstract in r.text and editor.texts.no_abstract in r.html
+    for body in (r.html, r.text, r.markdown, json.dumps(r.record.to_json())):
+        assert not re.search(r"\bNone\b", body)
+
+
+def test_the_email_html_is_inlined_and_well_formed(store: Store, editor: EditorConfig) -> None:
+    """Parses; 600 px table layout; hidden preheader; only media queries stay in <style>."""
+    html = build(store, editor).rendered.html
+    parser = _TagCounter()
+    parser.feed(html)
+    assert parser.unclosed() == {}
+    styles = re.findall(r"<style[^>]*>(.*?)</style>", html, re.S)
+    for css in styles:
+        outside_media = re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", css).strip()
+        assert outside_media == "", f"premailer left rules in <style>: {outside_media[:80]}"
+    assert any("prefers-color-scheme: dark" in css for css in styles)
+    assert 'width="600"' in html and 'class="preheader"' in html and "display:none" in html.replace(" ", "")
+    assert UNSUBSCRIBE_PLACEHOLDER in html and VIEW_PLACEHOLDER in html
+    assert 'style="' in html and "https://arxiv.org/pdf/" in html and "https://huggingface.co/papers/" in html
+
+
+def test_issue_json_has_the_published_shape(store: Store, editor: EditorConfig) -> None:
+    """number, title, week, intro, sections with papers, and every ranked candidate."""
+    data = build(store, editor).rendered.record.to_json()
+    assert {"number", "title", "week_start", "week_end", "intro", "sections", "candidates"} <= data.keys()
+    paper = data["sections"][0]["papers"][0]
+    assert {"number", "arxiv_id", "title", "url", "summary", "score", "why"} <= paper.keys()
+    scores = [c["score"] for c in data["candidates"]]
+    assert scores == sorted(scores, reverse=True)
+    assert {"arxiv_id", "title", "score", "section"} <= data["candidates"][0].keys()
+
+
+def editor_sections() -> tuple:  # type: ignore[type-arg]
+    from newsletter.issue.build import section_taxonomy
+
+    return section_taxonomy(EditorConfig())
+
+
+class _TagCounter(HTMLParser):
+    VOID = {"meta", "br", "img", "hr", "input", "link"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: dict[str, int] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.VOID:
+            self.open[tag] = self.open.get(tag, 0) + 1
+
+    def handle_endtag(self, tag: str) -> None:
+        self.open[tag] = self.open.get(tag, 0) - 1
+
+    def unclosed(self) -> dict[str, int]:
+        return {t: n for t, n in self.open.items() if n}

@@ -1,0 +1,60 @@
+"""Real stores for tests: an SQLite file always, PostgreSQL when CI provides one."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from newsletter.store import Store
+
+POSTGRES_URL = os.environ.get("NEWSLETTER_TEST_POSTGRES_URL", "")
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgres",
+        id="postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not POSTGRES_URL, reason="NEWSLETTER_TEST_POSTGRES_URL not set"),
+        ],
+    ),
+]
+
+
+def empty_postgres(url: str) -> None:
+    """Drop everything in the public schema so each test starts from no schema at all."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def store_url(backend: str, tmp_path: Path) -> str:
+    if backend == "postgres":
+        empty_postgres(POSTGRES_URL)
+        return POSTGRES_URL
+    return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+@pytest.fixture(params=BACKENDS)
+def any_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return store_url(request.param, tmp_path)
+
+
+def migrated(url: str) -> Store:
+    """A store with its schema made (opening one changes nothing: migrating is a step)."""
+    store = Store(url)
+    store.migrate()
+    return store
+
+
+@pytest.fixture
+def any_store(any_store_url: str) -> Iterator[Store]:
+    with migrated(any_store_url) as store:
+        yield store

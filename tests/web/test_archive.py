@@ -1,0 +1,69 @@
+"""The public archive over HTTP: the list of sent issues, an issue page, the Atom feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from newsletter.store import Store
+from tests.support.deliveries import add_issue, add_people
+from tests.support.paths import GOLDEN
+from tests.support.web_site import Site, running_site
+
+
+@pytest.fixture
+def site(any_store: Store, tmp_path: Path) -> Iterator[Site]:
+    with running_site(any_store, tmp_path) as running:
+        add_people(any_store, 2)
+        yield running
+
+
+def test_the_archive_lists_sent_issues_newest_first(site: Site) -> None:
+    """Sent issues appear newest first; drafts do not."""
+    site.send(1, dt.date(2024, 11, 18))
+    site.send(2, dt.date(2024, 11, 25))
+    add_issue(site.store, 3, dt.date(2024, 12, 2))  # a draft
+    page = site.http.get("/")
+    assert page.status_code == 200 and page.headers["Cache-Control"].startswith("public")
+    text = page.text
+    assert text.index("/issues/2") < text.index("/issues/1") and "/issues/3" not in text
+    assert "week of 25 November 2024" in text
+
+
+def test_an_issue_page_is_the_email_without_personal_links(site: Site) -> None:
+    """The page shows the stored HTML; view link is the page itself, unsubscribe a neutral link, no name."""
+    html = (GOLDEN / "issue.html").read_text(encoding="utf-8").replace("<body", "<body data-x='%%name%%'", 1)
+    site.send(1, html=html)
+    page = site.http.get("/issues/1")
+    assert page.status_code == 200
+    assert "%%" not in page.text
+    assert f'href="{site.url}/issues/1"' in page.text and f'href="{site.url}/subscribe"' in page.text
+    assert "/u/" not in page.text
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src" not in csp and "default-src 'none'" in csp and "style-src 'unsafe-inline'" in csp
+
+
+def test_drafts_and_unknown_issues_are_not_found(site: Site) -> None:
+    """A draft's page is 404, like a number that does not exist."""
+    add_issue(site.store, 1)
+    assert site.http.get("/issues/1").status_code == 404
+    assert site.http.get("/issues/99").status_code == 404
+    assert site.http.get("/issues/x").status_code == 404
+
+
+def test_the_feed_is_valid_atom_of_the_sent_issues(site: Site) -> None:
+    """feed.xml parses as Atom 1.0 with one entry per sent issue, linking to its page."""
+    site.send(1, dt.date(2024, 11, 18))
+    site.send(2, dt.date(2024, 11, 25))
+    answer = site.http.get("/feed.xml")
+    assert answer.headers["Content-Type"].startswith("application/atom+xml")
+    feed = feedparser.parse(answer.content)
+    assert not feed.bozo and feed.version == "atom10"
+    assert feed.feed.title == "LLM Papers Weekly"
+    assert [e.link for e in feed.entries] == [f"{site.url}/issues/2", f"{site.url}/issues/1"]
+    assert feed.entries[0].title == "Important LLMs Papers #2"
+    assert "1.1. A <Paper> & its Title" in feed.entries[0].summary

@@ -1,0 +1,94 @@
+"""The library steps the flows wrap (newsletter.weekly.steps, newsletter.weekly.notices): no Prefect here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from newsletter.config import EditorConfig, load_settings
+from newsletter.config.editor import ScheduleConfig
+from newsletter.domain.week import Week
+from newsletter.errors import ConfigError
+from newsletter.weekly.notices import notify_editors, redact
+from newsletter.weekly.steps import (
+    Edits,
+    arxiv_ids,
+    deliver,
+    ingest_feed,
+    prepare,
+    proof_recipients,
+    week_of,
+)
+from tests.support.paths import ROOT
+from tests.support.stores import migrated
+from tests.support.workspace import CONFIG, make_workspace
+
+
+def test_the_library_never_imports_prefect() -> None:
+    code = ("import sys, newsletter.cli, newsletter.weekly.steps, newsletter.weekly.notices; "
+            "sys.exit(any(m == 'prefect' or m.startswith('prefect.') for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_edits_take_the_editors_later_word() -> None:
+    edits = Edits(include=("2411.00001",), exclude=("2411.00002",))
+    revised = edits.revised(add=["https://arxiv.org/abs/2411.00002v3"], remove=["arXiv:2411.00001", " "])
+    assert revised == Edits(include=("2411.00002",), exclude=("2411.00001",))
+    with pytest.raises(ConfigError, match="not an arXiv id"):
+        edits.revised(add=["two thousand"], remove=[])
+    assert arxiv_ids(["2411.17691", "2411.17691v2"]) == ("2411.17691",)
+
+
+def test_the_default_week_is_the_one_that_just_ended() -> None:
+    assert week_of(None, dt.date(2024, 12, 2)) == Week(dt.date(2024, 11, 25), dt.date(2024, 12, 1))
+    assert week_of(dt.date(2024, 11, 27), dt.date(2025, 1, 1)).start == dt.date(2024, 11, 25)
+
+
+def test_proofs_go_to_the_test_addresses_and_the_editors_once_each() -> None:
+    editor = EditorConfig.model_validate({"approval": {"editors": ["Ed@Example.org", "ed@example.org"]}})
+    assert proof_recipients(editor, ["ed@example.org", "x@example.org"]) == ("ed@example.org", "x@example.org")
+
+
+def test_schedule_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        ScheduleConfig(timezone="Mars/Olympus")
+    with pytest.raises(ValueError, match="cron"):
+        ScheduleConfig(weekly="every monday")
+    assert EditorConfig().schedule.weekly == "0 8 * * 1" and EditorConfig().approval.timeout_hours == 24
+
+
+def test_a_sent_week_is_never_rebuilt_and_sending_again_reaches_nobody(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a retried send task or a second run relies on: the ledger and the locked draft."""
+    space = make_workspace(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(database_url=space.database_url, outbox=space.outbox, config=CONFIG,
+                             sendgrid_api_key=None, smtp_url=None)
+    week = Week.containing(dt.date(2024, 11, 25))
+    for name in ("hf-daily", "arxiv-cs-cl"):
+        ingest_feed(settings, name, week.start, week.end)
+    draft = prepare(settings, week, Edits(size=4))
+    assert len(draft.picks) == 4 and draft.audience == 3 and not draft.locked
+    assert deliver(settings, draft.number).sent == 3
+    assert deliver(settings, draft.number).sent == 0
+    again = prepare(settings, week, Edits(size=6))
+    assert again.locked == "sent" and again.ids == draft.ids
+    with migrated(space.database_url) as store:
+        assert store.delivery_counts(draft.number) == {"sent": 3}
+
+
+def test_notices_reach_the_editors_with_secrets_blanked(tmp_path: Path) -> None:
+    space = make_workspace(tmp_path)
+    settings = load_settings(database_url=space.database_url, outbox=space.outbox, config=CONFIG,
+                             sendgrid_api_key=None, smtp_url=SecretStr("smtp://u:hunter22@mail.example:587"))
+    assert redact(settings, "login failed for smtp://u:hunter22@mail.example:587 (hunter22)") == \
+        "login failed for *** (***)"
+    sent = notify_editors(settings, "weekly-issue failed", "the password hunter22 was refused", backend="outbox")
+    assert sent == ("editor@example.org",)
+    text = space.notice().read_text()
+    assert "hunter22" not in text and "[newsletter] weekly-issue failed" in text
