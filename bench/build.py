@@ -24,7 +24,9 @@ from newsletter.domain.week import Week
 from newsletter.issue.build import build_issue
 from newsletter.store import Store
 
-DATA = Path(__file__).resolve().parents[2] / "shared/data/hf_daily_papers_2024-11-20_2024-12-12.jsonl"
+DATA = (
+    Path(__file__).resolve().parents[2] / "shared/data/hf_daily_papers_2024-11-20_2024-12-12.jsonl"
+)
 BUNDLED = Path(__file__).resolve().parents[1] / "src/newsletter/demo/feeds/hf-daily"
 
 
@@ -35,7 +37,13 @@ def real_rows() -> list[dict[str, object]]:
     for path in sorted(BUNDLED.glob("*.json")):
         for entry in json.loads(path.read_text(encoding="utf-8")):
             p = entry["paper"]
-            rows.append({"title": p["title"], "abstract": p.get("summary"), "authors": [a["name"] for a in p["authors"]]})
+            rows.append(
+                {
+                    "title": p["title"],
+                    "abstract": p.get("summary"),
+                    "authors": [a["name"] for a in p["authors"]],
+                }
+            )
     return rows
 
 
@@ -43,7 +51,9 @@ def listings(n: int, week: Week) -> list[Listing]:
     """Distinct papers: each abstract mixes sentences of several real ones (no repeated text)."""
     rng = random.Random(11)
     rows = real_rows()
-    sentences = [s.strip() + "." for r in rows for s in str(r.get("abstract") or "").split(". ") if s]
+    sentences = [
+        s.strip() + "." for r in rows for s in str(r.get("abstract") or "").split(". ") if s
+    ]
     out = []
     for i in range(n):
         row = rows[i % len(rows)]
@@ -78,7 +88,9 @@ def main() -> None:
         built = build_issue(store, EditorConfig(), week, templates=TEMPLATES_DIR)
         elapsed = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"papers in the week:  {args.papers} ({len(built.issue.candidates)} candidates after the topic filter)")
+    print(
+        f"papers in the week:  {args.papers} ({len(built.issue.candidates)} candidates after the topic filter)"
+    )
     print(f"store filled in:     {filled:.2f} s")
     print(f"build time:          {elapsed:.2f} s (target < 3 s)")
     print(f"picks:               {len(built.issue.papers)} in {len(built.issue.sections)} sections")

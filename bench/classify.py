@@ -27,7 +27,9 @@ from tests.support.paths import ROOT
 from newsletter.selection.sections import DEFAULT_SECTIONS, classify
 from newsletter.selection.topics import llm_relevance, paper_kind
 
-sys.path.insert(0, str(ROOT))  # for tests.support.corpus, which joins title and abstract to the labels
+sys.path.insert(
+    0, str(ROOT)
+)  # for tests.support.corpus, which joins title and abstract to the labels
 
 from tests.support.corpus import labels  # noqa: E402
 

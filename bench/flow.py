@@ -54,8 +54,13 @@ NEWSLETTER = Path(sys.executable).with_name("newsletter")
 def workspace(root: Path, extra: int) -> dict[str, str]:
     """A store with the demo feeds ingested and the readers added; its environment."""
     root.mkdir(parents=True)
-    env = {"NEWSLETTER_DATABASE_URL": f"sqlite:///{root / 'store.db'}", "NEWSLETTER_OUTBOX": str(root / "outbox"),
-           "NEWSLETTER_CONFIG": str(CONFIG), "SENDGRID_API_KEY": "", "SMTP_URL": ""}
+    env = {
+        "NEWSLETTER_DATABASE_URL": f"sqlite:///{root / 'store.db'}",
+        "NEWSLETTER_OUTBOX": str(root / "outbox"),
+        "NEWSLETTER_CONFIG": str(CONFIG),
+        "SENDGRID_API_KEY": "",
+        "SMTP_URL": "",
+    }
     settings = load_settings(database_url=env["NEWSLETTER_DATABASE_URL"], config=CONFIG)
     upgrade_store(settings)
     for name in ("hf-daily", "arxiv-cs-cl"):
@@ -71,15 +76,23 @@ def workspace(root: Path, extra: int) -> dict[str, str]:
 
 def cli_round(root: Path, env: dict[str, str]) -> tuple[float, float]:
     """(build + send, ingest + build + send) in seconds, each command its own process."""
+
     def run(*args: str) -> float:
         start = time.perf_counter()
-        subprocess.run([str(NEWSLETTER), *args], cwd=root, env={**os.environ, **env}, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [str(NEWSLETTER), *args],
+            cwd=root,
+            env={**os.environ, **env},
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         return time.perf_counter() - start
 
     end = WEEK + dt.timedelta(days=6)
     ingest = run("ingest", "--since", WEEK.isoformat(), "--until", end.isoformat())
-    build_send = run("build", "--week", WEEK.isoformat()) + run("send", "--week", WEEK.isoformat(), "--backend", "outbox")
+    build_send = run("build", "--week", WEEK.isoformat()) + run(
+        "send", "--week", WEEK.isoformat(), "--backend", "outbox"
+    )
     return build_send, ingest + build_send
 
 
@@ -94,8 +107,14 @@ def serving(root: Path, env: dict[str, str], api: str, poll: str | None) -> Iter
     if poll:
         full["PREFECT_RUNNER_POLL_FREQUENCY"] = poll
     with open(root / "serve.log", "wb") as log:
-        process = subprocess.Popen([sys.executable, str(ROOT / "flows" / "serve.py")], cwd=root, env=full,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "flows" / "serve.py")],
+            cwd=root,
+            env=full,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         with get_client(sync_client=True) as client:
             while True:
@@ -104,7 +123,9 @@ def serving(root: Path, env: dict[str, str], api: str, poll: str | None) -> Iter
                     break
                 except ObjectNotFound:
                     if process.poll() is not None:
-                        raise SystemExit(f"flows/serve.py stopped; see {root / 'serve.log'}") from None
+                        raise SystemExit(
+                            f"flows/serve.py stopped; see {root / 'serve.log'}"
+                        ) from None
                     time.sleep(0.2)
         time.sleep(2)  # the runners' first look
         yield
@@ -118,8 +139,11 @@ def prefect_round() -> tuple[float, float, float]:
     from prefect import get_client
     from prefect.deployments import run_deployment
 
-    run_id = run_deployment("weekly-issue/weekly-issue", timeout=0,
-                            parameters={"week": WEEK.isoformat(), "require_approval": False}).id
+    run_id = run_deployment(
+        "weekly-issue/weekly-issue",
+        timeout=0,
+        parameters={"week": WEEK.isoformat(), "require_approval": False},
+    ).id
     with get_client(sync_client=True) as client:
         while not ((flow_run := client.read_flow_run(run_id)).state and flow_run.state.is_final()):
             time.sleep(0.05)
@@ -128,7 +152,11 @@ def prefect_round() -> tuple[float, float, float]:
         raise SystemExit(f"the run ended {flow_run.state!r}")
     assert flow_run.start_time and flow_run.end_time and flow_run.created
     pickup = (flow_run.start_time - flow_run.created).total_seconds()
-    return (seen - flow_run.created).total_seconds(), pickup, (flow_run.end_time - flow_run.start_time).total_seconds()
+    return (
+        (seen - flow_run.created).total_seconds(),
+        pickup,
+        (flow_run.end_time - flow_run.start_time).total_seconds(),
+    )
 
 
 @contextlib.contextmanager
@@ -150,7 +178,9 @@ POLLS = {"default (10 s)": None, "1 s": "1"}
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--subscribers", type=int, default=0, help="readers beyond the demo's three")
+    parser.add_argument(
+        "--subscribers", type=int, default=0, help="readers beyond the demo's three"
+    )
     args = parser.parse_args()
     cli: list[tuple[float, float]] = []
     flows: dict[str, list[tuple[float, float, float]]] = {label: [] for label in POLLS}
@@ -168,7 +198,9 @@ def main() -> None:
     report(cli, flows, args.subscribers + 3)
 
 
-def report(cli: list[tuple[float, float]], flows: dict[str, list[tuple[float, float, float]]], readers: int) -> None:
+def report(
+    cli: list[tuple[float, float]], flows: dict[str, list[tuple[float, float, float]]], readers: int
+) -> None:
     def median(values: list[tuple[float, ...]], i: int) -> float:
         return statistics.median(v[i] for v in values)
 
@@ -179,13 +211,17 @@ def report(cli: list[tuple[float, float]], flows: dict[str, list[tuple[float, fl
     for label, found in flows.items():
         total, pickup, run = median(found, 0), median(found, 1), median(found, 2)  # type: ignore[arg-type]
         added = total - with_ingest
-        print(f"  prefect, Run click → Completed  {total:6.2f} s   (runner poll {label}: pickup {pickup:.2f} s, "
-              f"run {run:.2f} s); {added:+.2f} s ({added / with_ingest:+.0%}) over the same work")
+        print(
+            f"  prefect, Run click → Completed  {total:6.2f} s   (runner poll {label}: pickup {pickup:.2f} s, "
+            f"run {run:.2f} s); {added:+.2f} s ({added / with_ingest:+.0%}) over the same work"
+        )
     total = median(flows["1 s"], 0)  # type: ignore[arg-type]
     added = total - with_ingest
     ok = added <= 3 or total <= 1.5 * with_ingest
-    print(f"  target with a 1 s poll, ≤ +50% or ≤ +3 s: {'met' if ok else 'NOT met'}; with the default poll "
-          "a click waits up to 10 s more for the runner's next look (PREFECT_RUNNER_POLL_FREQUENCY)")
+    print(
+        f"  target with a 1 s poll, ≤ +50% or ≤ +3 s: {'met' if ok else 'NOT met'}; with the default poll "
+        "a click waits up to 10 s more for the runner's next look (PREFECT_RUNNER_POLL_FREQUENCY)"
+    )
 
 
 if __name__ == "__main__":

@@ -70,7 +70,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=10)
     parser.add_argument("--entries", type=int, default=2000)
-    parser.add_argument("--processes", type=int, default=None, help="parse workers (default: cores)")
+    parser.add_argument(
+        "--processes", type=int, default=None, help="parse workers (default: cores)"
+    )
     args = parser.parse_args()
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:

@@ -37,21 +37,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--picks", type=Path, default=DEFAULT_PICKS)
     args = parser.parse_args()
-    picks = [json.loads(line) for line in args.picks.read_text(encoding="utf-8").splitlines() if line]
+    picks = [
+        json.loads(line) for line in args.picks.read_text(encoding="utf-8").splitlines() if line
+    ]
     editor = {p["arxiv_id"]: p["section"] for p in picks}
     editor = load_editor_config(DEMO_DIR / "newsletter.toml")
     sections = section_taxonomy(editor)
     week = Week.containing(dt.date(2024, 11, 25))
     with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/bench.db") as store:
         store.migrate()  # opening a store changes nothing: migrating is a step
-        ingest(editor.feed_specs(), store, since=DEMO_RANGE[0], until=DEMO_RANGE[1], fetcher=Fetcher())
+        ingest(
+            editor.feed_specs(), store, since=DEMO_RANGE[0], until=DEMO_RANGE[1], fetcher=Fetcher()
+        )
         papers = store.papers_listed_between(week.start, week.end)
         rules = selection_rules(editor, sections)
         ranked = rank(papers, rules)
         position = {c.paper.arxiv_id: n for n, c in enumerate(ranked, 1)}
-        print(f"week {week.start} … {week.end}: {len(papers)} papers listed, {len(ranked)} candidates")
+        print(
+            f"week {week.start} … {week.end}: {len(papers)} papers listed, {len(ranked)} candidates"
+        )
         for size in (6, 12):
-            chosen = {c.paper.arxiv_id for c in pick(ranked, selection_rules(editor, sections, size=size))}
+            chosen = {
+                c.paper.arxiv_id for c in pick(ranked, selection_rules(editor, sections, size=size))
+            }
             print(f"picks held at size {size:>2}:   {len(chosen & editor.keys())} of {len(editor)}")
         top20 = {c.paper.arxiv_id for c in ranked[:20]}
         print(f"picks in the top 20:     {len(top20 & editor.keys())} of {len(editor)}")
@@ -62,7 +70,9 @@ def main() -> None:
         for arxiv_id, section in editor.items():
             ours = placed.get(arxiv_id, "(not a candidate)")
             mark = "=" if same_section(ours, section) else "≠"
-            print(f"  #{position.get(arxiv_id, '-')!s:>3} {arxiv_id}  editor: {section:<28} {mark} ours: {ours}")
+            print(
+                f"  #{position.get(arxiv_id, '-')!s:>3} {arxiv_id}  editor: {section:<28} {mark} ours: {ours}"
+            )
 
 
 if __name__ == "__main__":

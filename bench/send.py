@@ -51,9 +51,17 @@ def fill(store: Store, count: int) -> float:
     chunk = 50_000
     for first in range(0, count, chunk):
         rows = [
-            {"email": f"reader{n}@example.org", "email_key": f"reader{n}@example.org", "name": f"Reader {n}",
-             "status": "active", "source": "bench", "attributes": {}, "created_at": NOW,
-             "updated_at": NOW, "confirmed_at": NOW}
+            {
+                "email": f"reader{n}@example.org",
+                "email_key": f"reader{n}@example.org",
+                "name": f"Reader {n}",
+                "status": "active",
+                "source": "bench",
+                "attributes": {},
+                "created_at": NOW,
+                "updated_at": NOW,
+                "confirmed_at": NOW,
+            }
             for n in range(first, min(first + chunk, count))
         ]
         with store.engine.begin() as conn:
@@ -65,9 +73,26 @@ def issue(store: Store) -> Envelope:
     html = (ROOT / "tests" / "golden" / "2024-11-25" / "issue.html").read_text(encoding="utf-8")
     text = (ROOT / "tests" / "golden" / "2024-11-25" / "issue.txt").read_text(encoding="utf-8")
     week = dt.date(2024, 11, 25)
-    record = IssueRecord(number=1, title="Bench issue", subtitle="", week_start=week, week_end=week + dt.timedelta(days=6),
-                         intro=(), sections=(), promos=(), candidates=())
-    store.save_draft(number=1, week_start=week, title="Bench issue", record=record, html=html, text=text, markdown="")
+    record = IssueRecord(
+        number=1,
+        title="Bench issue",
+        subtitle="",
+        week_start=week,
+        week_end=week + dt.timedelta(days=6),
+        intro=(),
+        sections=(),
+        promos=(),
+        candidates=(),
+    )
+    store.save_draft(
+        number=1,
+        week_start=week,
+        title="Bench issue",
+        record=record,
+        html=html,
+        text=text,
+        markdown="",
+    )
     sender = Sender.parse("Bench <bench@news.example>", "https://news.example", SECRET)
     return Envelope.for_issue(1, "Bench issue", html, text, sender)
 
@@ -95,10 +120,14 @@ def main() -> None:
     received, requests = ours.recv()
     server.join(5)
     print(f"subscribers:      {args.subscribers:,} (store filled in {filled:.1f} s)")
-    print(f"sent:             {report.sent:,} (server received {received:,} in {requests:,} requests)")
+    print(
+        f"sent:             {report.sent:,} (server received {received:,} in {requests:,} requests)"
+    )
     print(f"send time:        {elapsed:.1f} s")
     print(f"throughput:       {report.sent / elapsed:,.0f} recipients/s (target >= 20,000)")
-    print(f"peak memory:      {peak:.0f} MB sending process ({before:.0f} MB before the send; target < 300)")
+    print(
+        f"peak memory:      {peak:.0f} MB sending process ({before:.0f} MB before the send; target < 300)"
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ class Approval(RunInput):
 
     approve: bool = Field(default=False, description="Send this issue to the subscribers now.")
     add: list[str] = Field(default_factory=list, description="arXiv ids to add to the issue.")
-    remove: list[str] = Field(default_factory=list, description="arXiv ids to take out of the issue.")
+    remove: list[str] = Field(
+        default_factory=list, description="arXiv ids to take out of the issue."
+    )
 
     @property
     def edits(self) -> bool:
@@ -33,12 +35,17 @@ def ask(draft: Draft, config: ApprovalConfig, note: str = "") -> Approval:
     """Pause until the editor answers; NotApprovedError when the time is up."""
     form = Approval.with_initial_data(description=approval_question(draft, note))
     try:
-        return pause_flow_run(wait_for_input=form, timeout=max(1, round(config.timeout_hours * 3600)),
-                              poll_interval=config.poll_seconds)
+        return pause_flow_run(
+            wait_for_input=form,
+            timeout=max(1, round(config.timeout_hours * 3600)),
+            poll_interval=config.poll_seconds,
+        )
     except FlowPauseTimeout:
-        raise noted(NotApprovedError(
-            f"no approval within {_duration(config.timeout_hours)}: issue {draft.number} was not sent"
-        )) from None
+        raise noted(
+            NotApprovedError(
+                f"no approval within {_duration(config.timeout_hours)}: issue {draft.number} was not sent"
+            )
+        ) from None
 
 
 def _duration(hours: float) -> str:

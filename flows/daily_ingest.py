@@ -13,8 +13,12 @@ from flows.tasks import ingest_all, upgrade_store
 from newsletter.errors import IngestError
 
 
-@flow(name="daily-ingest", on_failure=[tell_editors], on_crashed=[tell_editors],
-      on_cancellation=[tell_editors])
+@flow(
+    name="daily-ingest",
+    on_failure=[tell_editors],
+    on_crashed=[tell_editors],
+    on_cancellation=[tell_editors],
+)
 def daily_ingest(days: int = 2) -> str:
     """Ingest the last `days` days (today included): overlapping runs change nothing, and
     a day a feed skipped (weekends, holidays, an outage) is caught the next morning."""
@@ -23,7 +27,9 @@ def daily_ingest(days: int = 2) -> str:
     upgrade_store()
     states = ingest_all(since, until)
     publish.feeds(states)
-    failed = [f"{name} ({state.message})" for name, state in states.items() if not state.is_completed()]
+    failed = [
+        f"{name} ({state.message})" for name, state in states.items() if not state.is_completed()
+    ]
     if states and len(failed) == len(states):
         raise IngestError(f"no feed could be ingested: {'; '.join(failed)}")
     summary = f"{len(states) - len(failed)} of {len(states)} feeds ingested for {since} … {until}"

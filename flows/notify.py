@@ -29,8 +29,10 @@ def noted(exc: E) -> E:
     return exc
 
 
-CANCELLED_HINT = ("start the run again when ready: a weekly-issue run for the same week finishes "
-                  "what this one left and reaches nobody twice")
+CANCELLED_HINT = (
+    "start the run again when ready: a weekly-issue run for the same week finishes "
+    "what this one left and reaches nobody twice"
+)
 
 
 def tell_editors(flow: Any, flow_run: FlowRun, state: State[Any]) -> None:
@@ -38,10 +40,16 @@ def tell_editors(flow: Any, flow_run: FlowRun, state: State[Any]) -> None:
     cause = _NOTED.pop(flow_run.id, None) or _cause(state)
     cancelled = state.is_cancelling() or state.is_cancelled()
     if cancelled and _completed_before(flow_run.id):
-        get_logger("newsletter.flows").info("run %s had completed when it was cancelled: no notice", flow_run.name)
+        get_logger("newsletter.flows").info(
+            "run %s had completed when it was cancelled: no notice", flow_run.name
+        )
         return
     ended = "cancelled" if cancelled else state.name.lower()
-    lines = [f"The {flow.name} run '{flow_run.name}' ended {ended}.", "", cause or state.message or ""]
+    lines = [
+        f"The {flow.name} run '{flow_run.name}' ended {ended}.",
+        "",
+        cause or state.message or "",
+    ]
     if isinstance(cause, NewsletterError) and cause.hint:
         lines.append(f"What to do: {cause.hint}")
     elif cancelled:
@@ -54,11 +62,15 @@ def tell_editors(flow: Any, flow_run: FlowRun, state: State[Any]) -> None:
     subject = f"{flow.name} {ended}: {str(cause or state.message or '')[:120]}"
     backend = (flow_run.parameters or {}).get("backend")
     try:
-        sent_to = notify_editors(settings(), subject, "\n".join(str(x) for x in lines), backend=backend)
+        sent_to = notify_editors(
+            settings(), subject, "\n".join(str(x) for x in lines), backend=backend
+        )
     except Exception:  # a notice that cannot go must not hide the failure it reports
         get_logger("newsletter.flows").exception("could not notify the editors")
         return
-    get_logger("newsletter.flows").info("editors notified: %s", ", ".join(sent_to) or "none configured")
+    get_logger("newsletter.flows").info(
+        "editors notified: %s", ", ".join(sent_to) or "none configured"
+    )
 
 
 def _completed_before(run_id: UUID) -> bool:

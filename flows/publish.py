@@ -15,24 +15,40 @@ from newsletter.weekly.steps import Draft
 
 def draft(d: Draft) -> None:
     key = f"issue-{d.number}"
-    create_markdown_artifact(reports.preview_markdown(d), key=f"{key}-preview",
-                             description=f"Issue {d.number}: {d.title}")
+    create_markdown_artifact(
+        reports.preview_markdown(d),
+        key=f"{key}-preview",
+        description=f"Issue {d.number}: {d.title}",
+    )
     if d.candidates:
-        create_table_artifact([c.row() for c in d.candidates], key=f"{key}-candidates",
-                              description=f"Issue {d.number}: the week's candidates, best first")
+        create_table_artifact(
+            [c.row() for c in d.candidates],
+            key=f"{key}-candidates",
+            description=f"Issue {d.number}: the week's candidates, best first",
+        )
     if d.html_path:
-        create_link_artifact(d.html_path.as_uri(), link_text=f"issue {d.number} as emailed (HTML)",
-                             key=f"{key}-html", description=str(d.html_path))
+        create_link_artifact(
+            d.html_path.as_uri(),
+            link_text=f"issue {d.number} as emailed (HTML)",
+            key=f"{key}-html",
+            description=str(d.html_path),
+        )
 
 
 def report(r: SendReport) -> None:
-    create_markdown_artifact(reports.report_markdown(r), key=f"issue-{r.issue_number}-send-report",
-                             description=f"Issue {r.issue_number}: sent {r.sent}, failed {r.failed}")
+    create_markdown_artifact(
+        reports.report_markdown(r),
+        key=f"issue-{r.issue_number}-send-report",
+        description=f"Issue {r.issue_number}: sent {r.sent}, failed {r.failed}",
+    )
 
 
 def unsent(d: Draft, why: str) -> None:
-    create_markdown_artifact(reports.unsent_markdown(d, why), key=f"issue-{d.number}-send-report",
-                             description=f"Issue {d.number}: not sent")
+    create_markdown_artifact(
+        reports.unsent_markdown(d, why),
+        key=f"issue-{d.number}-send-report",
+        description=f"Issue {d.number}: not sent",
+    )
 
 
 def feeds(states: dict[str, State[Any]]) -> None:
@@ -41,6 +57,15 @@ def feeds(states: dict[str, State[Any]]) -> None:
         got = state.result(raise_on_failure=False) if state.is_completed() else None
         if not isinstance(got, FeedReport):  # the task failed: a row of zeros and why
             got = FeedReport(name, error=state.message or state.name)
-        rows.append({"feed": name, "fetched": got.fetched, "new": got.new, "updated": got.updated,
-                     "unchanged": got.unchanged, "skipped": got.skipped, "error": got.error or ""})
+        rows.append(
+            {
+                "feed": name,
+                "fetched": got.fetched,
+                "new": got.new,
+                "updated": got.updated,
+                "unchanged": got.unchanged,
+                "skipped": got.skipped,
+                "error": got.error or "",
+            }
+        )
     create_table_artifact(rows, key="ingest-report", description="What each feed gave in this run")

@@ -38,11 +38,15 @@ def deployments() -> list[RunnerDeployment]:
     when = editor_config().schedule
     return [
         weekly_issue.to_deployment(
-            name="weekly-issue", schedule=Cron(when.weekly, timezone=when.timezone), tags=["newsletter"],
+            name="weekly-issue",
+            schedule=Cron(when.weekly, timezone=when.timezone),
+            tags=["newsletter"],
             description="The week's issue: catch up, build, preview, proof, approval, send.",
         ),
         daily_ingest.to_deployment(
-            name="daily-ingest", schedule=Cron(when.daily_ingest, timezone="UTC"), tags=["newsletter"],
+            name="daily-ingest",
+            schedule=Cron(when.daily_ingest, timezone="UTC"),
+            tags=["newsletter"],
             description="Every configured feed into the store, one task per feed.",
         ),
     ]
@@ -55,7 +59,10 @@ async def serve(found: list[RunnerDeployment]) -> None:
         await runner.aadd_deployment(deployment)
         runners.append(runner)
     for deployment in found:
-        print(f"serving {deployment.flow_name}/{deployment.name}: {deployment.schedules[0].schedule}", flush=True)
+        print(
+            f"serving {deployment.flow_name}/{deployment.name}: {deployment.schedules[0].schedule}",
+            flush=True,
+        )
     started = [asyncio.ensure_future(runner.start()) for runner in runners]
     await asyncio.sleep(0)  # each runner has now set its own SIGTERM handler, for itself alone
     loop = asyncio.get_running_loop()
@@ -66,7 +73,9 @@ async def serve(found: list[RunnerDeployment]) -> None:
 
 async def _stop(runners: list[Runner]) -> None:
     print("stopping: runs in progress are cancelled, schedules stay on", flush=True)
-    await asyncio.gather(*(runner.astop() for runner in runners if runner.started), return_exceptions=True)
+    await asyncio.gather(
+        *(runner.astop() for runner in runners if runner.started), return_exceptions=True
+    )
 
 
 if __name__ == "__main__":

@@ -37,8 +37,12 @@ def worth_retrying(_task: Any, _run: Any, state: State[Any]) -> bool:
     return True
 
 
-RETRIED: dict[str, Any] = {"retries": 3, "retry_delay_seconds": [2, 5, 15],
-                           "retry_condition_fn": worth_retrying, "cache_policy": NO_CACHE}
+RETRIED: dict[str, Any] = {
+    "retries": 3,
+    "retry_delay_seconds": [2, 5, 15],
+    "retry_condition_fn": worth_retrying,
+    "cache_policy": NO_CACHE,
+}
 
 
 @task(name="upgrade-store", task_run_name="upgrade-store", **RETRIED)

@@ -28,8 +28,12 @@ from newsletter.weekly.steps import (
 Backend = Literal["sendgrid", "smtp", "outbox"]
 
 
-@flow(name="weekly-issue", on_failure=[tell_editors], on_crashed=[tell_editors],
-      on_cancellation=[tell_editors])
+@flow(
+    name="weekly-issue",
+    on_failure=[tell_editors],
+    on_crashed=[tell_editors],
+    on_cancellation=[tell_editors],
+)
 def weekly_issue(
     week: dt.date | None = None,
     size: int | None = None,
@@ -72,15 +76,20 @@ def weekly_issue(
             answer = approved(draft, edits, config, proof_to, backend)
             if answer is None:
                 publish.unsent(draft, "The editor declined it.")
-                return Cancelled(message=f"issue {draft.number} declined by the editor: nothing was sent")
+                return Cancelled(
+                    message=f"issue {draft.number} declined by the editor: nothing was sent"
+                )
             draft = answer
     report = send(draft.number, backend)
     publish.report(report)
-    return Completed(message=f"issue {report.issue_number}: sent {report.sent}, failed {report.failed}, skipped {report.skipped}")
+    return Completed(
+        message=f"issue {report.issue_number}: sent {report.sent}, failed {report.failed}, skipped {report.skipped}"
+    )
 
 
-def approved(draft: Draft, edits: Edits, config: EditorConfig, proof_to: tuple[str, ...],
-             backend: str | None) -> Draft | None:
+def approved(
+    draft: Draft, edits: Edits, config: EditorConfig, proof_to: tuple[str, ...], backend: str | None
+) -> Draft | None:
     """Ask until the editor approves (the draft to send) or declines (None).
 
     Papers to add or remove rebuild the issue and publish a new preview; without approval

@@ -43,7 +43,7 @@ def test_there_is_no_import_cycle_in_the_package() -> None:
         state[name] = 1
         for nxt in sorted(graph[name]):
             if state.get(nxt) == 1:
-                cycle = path[path.index(nxt):] + [nxt]
+                cycle = path[path.index(nxt) :] + [nxt]
                 pytest.fail("import cycle: " + " → ".join(cycle))
             if nxt not in state:
                 visit(nxt, [*path, nxt])
@@ -63,8 +63,11 @@ def test_modules_stay_small(name: str) -> None:
 def test_the_library_imports_no_prefect() -> None:
     for name, path in MODULES.items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            )
             assert not any(n.split(".")[0] == "prefect" for n in names), f"{name} imports Prefect"
 
 
@@ -75,5 +78,16 @@ def test_the_package_is_typed() -> None:
 def test_tests_mirror_the_source_tree() -> None:
     """Each test folder is named after a package folder (or flows/, release/, support/)."""
     packages = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    folders = {p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    folders = {
+        p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and (p / "__init__.py").exists()
+    }
     assert folders - packages <= {"flows", "release", "support"}, sorted(folders - packages)
+
+
+def test_ci_runs_exactly_the_readmes_test_command() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = [line for line in readme.splitlines() if line.startswith("python3 -m venv .venv")]
+    assert len(commands) == 2 and commands[1].endswith(
+        "pytest -q"
+    )  # install + demo, install + tests
+    assert commands[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()

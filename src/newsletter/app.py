@@ -22,12 +22,24 @@ from newsletter.errors import ConfigError
 from newsletter.feeds.fetch import Fetcher
 from newsletter.store import Store, StoredIssue
 
-__all__ = ["BACKENDS", "default_backend", "fetcher", "migrate", "open_backend", "open_store", "sender_for",
-           "sending"]
+__all__ = [
+    "BACKENDS",
+    "default_backend",
+    "fetcher",
+    "migrate",
+    "open_backend",
+    "open_store",
+    "sender_for",
+    "sending",
+]
 
 BACKENDS = ("sendgrid", "smtp", "outbox")
 # Only ever used for the outbox, whose mail never leaves the machine.
-OUTBOX_DEFAULTS = ("Newsletter <newsletter@localhost>", "http://localhost:8000", "outbox-only-not-secret")
+OUTBOX_DEFAULTS = (
+    "Newsletter <newsletter@localhost>",
+    "http://localhost:8000",
+    "outbox-only-not-secret",
+)
 
 
 def open_store(settings: Settings) -> Store:
@@ -74,7 +86,9 @@ def open_backend(settings: Settings, name: str) -> Backend:
         )
     if name == "smtp":
         if not settings.smtp_url:
-            raise ConfigError("the smtp backend needs SMTP_URL", hint="e.g. smtp://user:pass@smtp.example.org:587")
+            raise ConfigError(
+                "the smtp backend needs SMTP_URL", hint="e.g. smtp://user:pass@smtp.example.org:587"
+            )
         return SMTPBackend(SMTPTarget.parse(settings.smtp_url.get_secret_value()))
     if name == "outbox":
         return OutboxBackend(settings.outbox)
@@ -83,22 +97,33 @@ def open_backend(settings: Settings, name: str) -> Backend:
 
 def sender_for(settings: Settings, backend: str) -> tuple[Sender, Signer]:
     """The sender and the unsubscribe-link signer; real backends need real settings."""
-    values = (settings.from_address, settings.base_url,
-              settings.secret.get_secret_value() if settings.secret else None)
+    values = (
+        settings.from_address,
+        settings.base_url,
+        settings.secret.get_secret_value() if settings.secret else None,
+    )
     if backend != "outbox":
-        missing = [name for name, value in zip(("NEWSLETTER_FROM", "NEWSLETTER_BASE_URL", "NEWSLETTER_SECRET"),
-                                                values, strict=True) if not value]
+        missing = [
+            name
+            for name, value in zip(
+                ("NEWSLETTER_FROM", "NEWSLETTER_BASE_URL", "NEWSLETTER_SECRET"), values, strict=True
+            )
+            if not value
+        ]
         if missing:
-            raise ConfigError(f"sending with {backend} needs {', '.join(missing)}",
-                              hint="set them in .env (see .env.example); the outbox backend works without")
+            raise ConfigError(
+                f"sending with {backend} needs {', '.join(missing)}",
+                hint="set them in .env (see .env.example); the outbox backend works without",
+            )
     from_address, base_url, secret = (v or d for v, d in zip(values, OUTBOX_DEFAULTS, strict=True))
     sender = Sender.parse(from_address, base_url, secret, settings.unsubscribe_mailto)
     return sender, lambda subscriber_id: make_token(subscriber_id, secret)
 
 
 @contextmanager
-def sending(settings: Settings, issue: StoredIssue, backend: str | None = None
-            ) -> Iterator[tuple[Envelope, Backend, Signer]]:
+def sending(
+    settings: Settings, issue: StoredIssue, backend: str | None = None
+) -> Iterator[tuple[Envelope, Backend, Signer]]:
     """The issue as it goes out, an open backend (closed afterwards) and the link signer."""
     name = backend or default_backend(settings)
     sender, token = sender_for(settings, name)

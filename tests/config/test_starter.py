@@ -13,11 +13,15 @@ from newsletter.config.starter import init_folder
 from newsletter.errors import ConfigError
 
 
-def test_init_writes_the_settings_with_a_fresh_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_writes_the_settings_with_a_fresh_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     written = init_folder(tmp_path, new_secret=lambda: "s3cret-from-test")
     assert [p.name for p in written] == ["newsletter.toml", ".env"]
     assert (tmp_path / "newsletter.toml").read_text() == STARTER_CONFIG.read_text()
-    assert load_editor_config(tmp_path / "newsletter.toml").feeds  # the real feeds, valid as written
+    assert load_editor_config(
+        tmp_path / "newsletter.toml"
+    ).feeds  # the real feeds, valid as written
     env = (tmp_path / ".env").read_text()
     assert "NEWSLETTER_SECRET=s3cret-from-test\n" in env and "change-me" not in env
     assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600
@@ -29,7 +33,9 @@ def test_init_writes_the_settings_with_a_fresh_secret(tmp_path: Path, monkeypatc
     assert (settings.templates / "email" / "issue.html.j2").is_file()
 
 
-def test_init_with_templates_copies_them_and_points_env_at_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_with_templates_copies_them_and_points_env_at_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     init_folder(tmp_path, templates=True)
     assert (tmp_path / "templates" / "email" / "issue.html.j2").is_file()
     monkeypatch.chdir(tmp_path)

@@ -35,7 +35,9 @@ def test_every_active_subscriber_gets_the_issue_exactly_once_despite_kills(tmp_p
         killed_mid_send = runs = 0
         while killed_mid_send < MID_SEND_KILLS and runs < 2 * MID_SEND_KILLS:
             runs += 1
-            proc = subprocess.Popen(_command(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            proc = subprocess.Popen(
+                _command(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
             time.sleep(rng.uniform(0.3, 2.5))
             if proc.poll() is None:
                 os.kill(proc.pid, signal.SIGKILL)

@@ -14,7 +14,9 @@ from newsletter.store import Store
 from tests.support.deliveries import SECRET, add_emails, add_issue, add_people, token
 
 
-def test_every_active_subscriber_gets_one_parsable_message(any_store: Store, tmp_path: Path) -> None:
+def test_every_active_subscriber_gets_one_parsable_message(
+    any_store: Store, tmp_path: Path
+) -> None:
     """Each active subscriber gets one .eml with text and HTML parts and one-click unsubscribe headers."""
     envelope = add_issue(any_store)
     add_people(any_store, 25)
@@ -57,8 +59,12 @@ def test_only_active_subscribers_receive(any_store: Store, tmp_path: Path) -> No
         add_emails(any_store, [f"{status}@example.org"], status)
     send_issue(any_store, envelope, OutboxBackend(tmp_path / "o"), token)
     files = (tmp_path / "o" / "issue-1").glob("*.eml")
-    sent_to = {email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["To"].addresses[0].addr_spec
-               for p in files}
+    sent_to = {
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["To"]
+        .addresses[0]
+        .addr_spec
+        for p in files
+    }
     assert sent_to == {"reader0@example.org", "reader1@example.org"}
 
 
@@ -85,7 +91,9 @@ def test_limit_sends_part_and_the_next_run_continues(any_store: Store, tmp_path:
     assert rest.sent == 7 and any_store.get_issue(1).status == "sent"  # type: ignore[union-attr]
 
 
-def test_a_crash_after_writing_before_recording_is_recovered(any_store: Store, tmp_path: Path) -> None:
+def test_a_crash_after_writing_before_recording_is_recovered(
+    any_store: Store, tmp_path: Path
+) -> None:
     """Files written but not yet recorded count as sent; the rest of the batch is sent once."""
     envelope = add_issue(any_store)
     add_people(any_store, 6)

@@ -21,9 +21,13 @@ def server() -> Iterator[SendGridServer]:
         yield s
 
 
-def backend(server: SendGridServer, *, key: str = API_KEY, **kw: object) -> tuple[SendGridBackend, list[float]]:
+def backend(
+    server: SendGridServer, *, key: str = API_KEY, **kw: object
+) -> tuple[SendGridBackend, list[float]]:
     waits: list[float] = []
-    made = SendGridBackend(key, host=server.url, sleep=waits.append, timeout=kw.pop("timeout", 5.0), **kw)  # type: ignore[arg-type]
+    made = SendGridBackend(
+        key, host=server.url, sleep=waits.append, timeout=kw.pop("timeout", 5.0), **kw
+    )  # type: ignore[arg-type]
     return made, waits
 
 
@@ -31,7 +35,9 @@ def received(server: SendGridServer) -> Counter[str]:
     return Counter(address for address, _, _ in server.delivered())
 
 
-def test_everyone_once_in_requests_of_at_most_1000(any_store: Store, server: SendGridServer) -> None:
+def test_everyone_once_in_requests_of_at_most_1000(
+    any_store: Store, server: SendGridServer
+) -> None:
     """2,500 readers: three schema-valid requests, each with a batch and a send time, ids stored."""
     envelope = add_issue(any_store)
     emails = add_people(any_store, 2500)
@@ -44,10 +50,16 @@ def test_everyone_once_in_requests_of_at_most_1000(any_store: Store, server: Sen
     assert [len(b["personalizations"]) for b in bodies] == [1000, 1000, 500]
     first = bodies[0]["personalizations"][0]
     assert first["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert first["headers"]["List-Unsubscribe"].startswith("<mailto:editor@news.example?subject=unsubscribe")
+    assert first["headers"]["List-Unsubscribe"].startswith(
+        "<mailto:editor@news.example?subject=unsubscribe"
+    )
     assert first["custom_args"] == {"issue": "1", "subscriber": "1"}
     assert first["substitutions"]["%%unsubscribe_url%%"].startswith("https://news.example/u/")
-    assert bodies[0]["categories"] == ["newsletter", "issue-1"] and bodies[0]["batch_id"] and bodies[0]["send_at"]
+    assert (
+        bodies[0]["categories"] == ["newsletter", "issue-1"]
+        and bodies[0]["batch_id"]
+        and bodies[0]["send_at"]
+    )
     with any_store.engine.connect() as conn:
         ids = {r[0] for r in conn.exec_driver_sql("SELECT DISTINCT provider_id FROM deliveries")}
     assert ids == {a.message_id for a in server.accepted}
@@ -64,7 +76,9 @@ def test_a_429_waits_as_told_and_sends_once(any_store: Store, server: SendGridSe
     assert received(server) == Counter({e: 1 for e in emails})
 
 
-def test_a_400_fails_that_batch_with_sendgrids_words_and_goes_on(any_store: Store, server: SendGridServer) -> None:
+def test_a_400_fails_that_batch_with_sendgrids_words_and_goes_on(
+    any_store: Store, server: SendGridServer
+) -> None:
     """One refused batch is recorded failed with SendGrid's message; the others are sent."""
     envelope = add_issue(any_store)
     add_people(any_store, 30)
@@ -73,11 +87,16 @@ def test_a_400_fails_that_batch_with_sendgrids_words_and_goes_on(any_store: Stor
     report = send_issue(any_store, envelope, sending, token)
     assert (report.sent, report.failed) == (20, 10)
     with any_store.engine.connect() as conn:
-        errors = {r[0] for r in conn.exec_driver_sql("SELECT error FROM deliveries WHERE status = 'failed'")}
+        errors = {
+            r[0]
+            for r in conn.exec_driver_sql("SELECT error FROM deliveries WHERE status = 'failed'")
+        }
     assert errors == {"HTTP 400: from: The from address does not match a verified Sender Identity."}
 
 
-def test_a_bad_key_stops_at_once_and_loses_nothing(any_store: Store, server: SendGridServer) -> None:
+def test_a_bad_key_stops_at_once_and_loses_nothing(
+    any_store: Store, server: SendGridServer
+) -> None:
     """401 stops with "check SENDGRID_API_KEY"; a rerun with the right key sends everyone once."""
     envelope = add_issue(any_store)
     emails = add_people(any_store, 15)
@@ -91,7 +110,9 @@ def test_a_bad_key_stops_at_once_and_loses_nothing(any_store: Store, server: Sen
 
 
 @pytest.mark.parametrize("fault", ["drop_after_accept", "fail_500", "slow"])
-def test_an_unknown_outcome_is_cancelled_and_resent_once(any_store: Store, server: SendGridServer, fault: str) -> None:
+def test_an_unknown_outcome_is_cancelled_and_resent_once(
+    any_store: Store, server: SendGridServer, fault: str
+) -> None:
     """Accepted-then-dropped, 5xx and timeouts: the batch is cancelled and resent under a new one."""
     envelope = add_issue(any_store)
     emails = add_people(any_store, 40)
@@ -108,7 +129,9 @@ def test_an_unknown_outcome_is_cancelled_and_resent_once(any_store: Store, serve
     assert server.cancelled_batches()
 
 
-def test_a_batch_too_late_to_cancel_is_kept_unknown_not_resent(any_store: Store, server: SendGridServer) -> None:
+def test_a_batch_too_late_to_cancel_is_kept_unknown_not_resent(
+    any_store: Store, server: SendGridServer
+) -> None:
     """If SendGrid can no longer cancel, the batch is never resent and the summary says so."""
     envelope = add_issue(any_store)
     emails = add_people(any_store, 20)
@@ -123,7 +146,9 @@ def test_a_batch_too_late_to_cancel_is_kept_unknown_not_resent(any_store: Store,
     assert any_store.delivery_counts(1) == {"sent": 10, "unknown": 10}
 
 
-def test_a_crash_after_cancelling_before_recording_still_resends(any_store: Store, server: SendGridServer) -> None:
+def test_a_crash_after_cancelling_before_recording_still_resends(
+    any_store: Store, server: SendGridServer
+) -> None:
     """If SendGrid cancelled a batch but the crash came before we recorded it, it is resent once."""
     envelope = add_issue(any_store)
     emails = add_people(any_store, 10)
@@ -136,12 +161,17 @@ def test_a_crash_after_cancelling_before_recording_still_resends(any_store: Stor
     assert received(server) == Counter({e: 1 for e in emails})
 
 
-def test_a_proof_goes_only_to_the_editor_and_records_nothing(any_store: Store, server: SendGridServer) -> None:
+def test_a_proof_goes_only_to_the_editor_and_records_nothing(
+    any_store: Store, server: SendGridServer
+) -> None:
     """--test-to sends to the given addresses, immediately, and leaves the ledger empty."""
     envelope = add_issue(any_store)
     add_people(any_store, 5)
     sending, _ = backend(server)
     proof(envelope, sending, ["editor@news.example", "copy@news.example"], token)
     assert sorted(received(server)) == ["copy@news.example", "editor@news.example"]
-    assert all("batch_id" not in a.body and a.body["subject"].startswith("[Proof] ") for a in server.accepted)
+    assert all(
+        "batch_id" not in a.body and a.body["subject"].startswith("[Proof] ")
+        for a in server.accepted
+    )
     assert any_store.delivery_counts(1) == {}

@@ -33,8 +33,11 @@ def anonymous(server: SMTPServer, cafile: Path) -> SMTPBackend:
     return SMTPBackend(SMTPTarget.parse(url), timeout=5, sleep=lambda s: None)
 
 
-@pytest.mark.parametrize("smtp_server", [{"auth": ("editor", "s3cret"), "starttls": True,
-                                          "require_starttls": True}], indirect=True)
+@pytest.mark.parametrize(
+    "smtp_server",
+    [{"auth": ("editor", "s3cret"), "starttls": True, "require_starttls": True}],
+    indirect=True,
+)
 def test_starttls_login_and_one_connection_for_everyone(
     any_store: Store, smtp_server: SMTPServer, cafile: Path
 ) -> None:
@@ -67,13 +70,17 @@ def test_a_temporary_failure_is_retried_a_permanent_one_fails_that_reader(
     report = send_issue(any_store, envelope, anonymous(smtp_server, cafile), token)
     assert (report.sent, report.failed) == (4, 1)
     with any_store.engine.connect() as conn:
-        error = conn.exec_driver_sql("SELECT error FROM deliveries WHERE status = 'failed'").scalar_one()
+        error = conn.exec_driver_sql(
+            "SELECT error FROM deliveries WHERE status = 'failed'"
+        ).scalar_one()
     assert error.startswith("550 ")
     assert len(smtp_server.messages) == 4
 
 
 @pytest.mark.parametrize("smtp_server", [{"starttls": True}], indirect=True)
-def test_a_dropped_connection_reconnects(any_store: Store, smtp_server: SMTPServer, cafile: Path) -> None:
+def test_a_dropped_connection_reconnects(
+    any_store: Store, smtp_server: SMTPServer, cafile: Path
+) -> None:
     """The server hangs up at DATA; the backend reconnects and everyone gets the issue."""
     envelope = add_issue(any_store)
     emails = add_people(any_store, 4)
@@ -83,14 +90,19 @@ def test_a_dropped_connection_reconnects(any_store: Store, smtp_server: SMTPServ
     assert sorted(r for m in smtp_server.messages for r in m.rcpt_tos) == sorted(emails)
 
 
-@pytest.mark.parametrize("smtp_server", [{"auth": ("editor", "s3cret"), "starttls": True}], indirect=True)
-def test_a_wrong_password_stops_with_a_clear_message(any_store: Store, smtp_server: SMTPServer,
-                                                     cafile: Path) -> None:
+@pytest.mark.parametrize(
+    "smtp_server", [{"auth": ("editor", "s3cret"), "starttls": True}], indirect=True
+)
+def test_a_wrong_password_stops_with_a_clear_message(
+    any_store: Store, smtp_server: SMTPServer, cafile: Path
+) -> None:
     """Authentication failure stops the send; nobody is marked sent or failed."""
     envelope = add_issue(any_store)
     add_people(any_store, 3)
     with pytest.raises(SendError, match="SMTP login refused") as caught:
-        send_issue(any_store, envelope, backend_for(smtp_server, cafile, auth="editor:wrong"), token)
+        send_issue(
+            any_store, envelope, backend_for(smtp_server, cafile, auth="editor:wrong"), token
+        )
     assert "SMTP_URL" in caught.value.hint
     assert any_store.delivery_counts(1) == {"queued": 3}
 
@@ -99,7 +111,12 @@ def test_smtp_urls() -> None:
     """smtp:// means STARTTLS on 587, smtps:// TLS on 465; anything else is a config error."""
     plain = SMTPTarget.parse("smtp://a%40b.c:p%2Fw@mail.example.org")
     assert (plain.port, plain.starttls, plain.implicit_tls, plain.username, plain.password) == (
-        587, True, False, "a@b.c", "p/w")
+        587,
+        True,
+        False,
+        "a@b.c",
+        "p/w",
+    )
     assert SMTPTarget.parse("smtps://mail.example.org").port == 465
     assert SMTPTarget.parse("smtp://relay:25?tls=none").starttls is False
     with pytest.raises(ConfigError):

@@ -28,7 +28,7 @@ def test_any_day_inside_gives_its_monday_to_sunday(day: dt.date) -> None:
     ],
 )
 def test_the_week_is_named_by_its_mondays_ordinal_in_the_month(monday: dt.date, name: str) -> None:
-    """"Fourth Week of November 2024": the ordinal of the week's Monday within its month."""
+    """ "Fourth Week of November 2024": the ordinal of the week's Monday within its month."""
     assert Week.containing(monday).name == name
 
 

@@ -45,8 +45,12 @@ SHARED_CLIENT = httpx.Client()
 def fetcher(**options: Any) -> Fetcher:
     """A Fetcher with test-sized waits; options override."""
     defaults: dict[str, Any] = {
-        "client": SHARED_CLIENT, "retries": 2, "backoff": 0.001, "max_backoff": 0.01,
-        "timeout": 2.0, "min_interval": {},
+        "client": SHARED_CLIENT,
+        "retries": 2,
+        "backoff": 0.001,
+        "max_backoff": 0.01,
+        "timeout": 2.0,
+        "min_interval": {},
     }
     return Fetcher(**(defaults | options))
 
@@ -164,8 +168,9 @@ def test_retry_after_is_capped_by_max_backoff(feed_server: FeedServer) -> None:
 def test_backoff_is_exponential_with_full_jitter_and_capped(feed_server: FeedServer) -> None:
     url = feed_server.route("/broken", Reply(500))
     clock = FakeClock()
-    fetch = fetcher(sleep=clock.sleep, retries=6, backoff=1.0, max_backoff=8.0,
-                    rng=random.Random(3))
+    fetch = fetcher(
+        sleep=clock.sleep, retries=6, backoff=1.0, max_backoff=8.0, rng=random.Random(3)
+    )
     failure(fetch, url)
     ceilings = [1, 2, 4, 8, 8, 8]
     assert len(clock.sleeps) == len(ceilings)
@@ -249,8 +254,9 @@ def test_too_big_without_content_length_is_cut_off_while_streaming(
     feed_server: FeedServer,
 ) -> None:
     # 6.4 GB on offer, chunked: only streaming with a running count refuses it quickly.
-    url = feed_server.route("/endless", Reply(body=b"<rss>" + b"x" * 65531, chunked=True,
-                                              repeat=100_000))
+    url = feed_server.route(
+        "/endless", Reply(body=b"<rss>" + b"x" * 65531, chunked=True, repeat=100_000)
+    )
     started = time.monotonic()
     error = failure(fetcher(max_bytes=MiB), url)
     assert str(error) == "feed is larger than the 1 MiB cap"
@@ -276,9 +282,7 @@ def test_reads_a_local_path_and_a_file_url(tmp_path: Path) -> None:
 def test_a_local_file_over_the_cap_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "big.xml"
     path.write_bytes(b"x" * 2048)
-    assert str(failure(fetcher(max_bytes=1024), str(path))) == (
-        "feed is larger than the 1 KiB cap"
-    )
+    assert str(failure(fetcher(max_bytes=1024), str(path))) == ("feed is larger than the 1 KiB cap")
 
 
 def test_a_missing_local_file_reads_as_404(tmp_path: Path) -> None:
@@ -320,8 +324,14 @@ def test_other_hosts_are_not_slowed(feed_server: FeedServer) -> None:
 def test_retries_wait_their_turn_too(feed_server: FeedServer) -> None:
     url = feed_server.route("/busy", Reply(503), Reply(body=RSS))
     clock = FakeClock()
-    fetch = fetcher(min_interval={"127.0.0.1": 3.0}, clock=clock, sleep=clock.sleep,
-                    backoff=0.5, max_backoff=0.5, rng=random.Random(1))
+    fetch = fetcher(
+        min_interval={"127.0.0.1": 3.0},
+        clock=clock,
+        sleep=clock.sleep,
+        backoff=0.5,
+        max_backoff=0.5,
+        rng=random.Random(1),
+    )
     fetch.get(url)
     backoff, pacing = clock.sleeps
     assert backoff <= 0.5 and backoff + pacing == pytest.approx(3.0)
@@ -367,7 +377,9 @@ def test_a_host_that_never_answers_costs_at_most_the_retry_budget(feed_server: F
 def test_a_retry_after_beyond_the_budget_gives_up_at_once(feed_server: FeedServer) -> None:
     url = feed_server.route("/busy", Reply(429, headers={"Retry-After": "120"}))
     clock = FakeClock()
-    error = failure(fetcher(retry_budget=45.0, max_backoff=300.0, clock=clock, sleep=clock.sleep), url)
+    error = failure(
+        fetcher(retry_budget=45.0, max_backoff=300.0, clock=clock, sleep=clock.sleep), url
+    )
     assert clock.sleeps == [] and len(feed_server.hits("/busy")) == 1
     assert error.gave_up and error.status == 429 and "rate limiting" in error.hint
 

@@ -51,8 +51,12 @@ def test_arxiv_rss_counts_match_the_recorded_feed() -> None:
     result = parsed(SourceKind.ARXIV_RSS, "arxiv_rss_cs.CL_2026-08-13.xml")
     assert (len(result.listings), result.skipped, result.problems) == (139, 0, [])
     kinds = Counter(listing.announce_type for listing in result.listings)
-    assert kinds == {AnnounceType.NEW: 56, AnnounceType.CROSS: 36, AnnounceType.REPLACE: 32,
-                     AnnounceType.REPLACE_CROSS: 15}
+    assert kinds == {
+        AnnounceType.NEW: 56,
+        AnnounceType.CROSS: 36,
+        AnnounceType.REPLACE: 32,
+        AnnounceType.REPLACE_CROSS: 15,
+    }
     # The announcement day is the channel's pubDate in its own -04:00 offset.
     assert {listing.listed_on for listing in result.listings} == {D(2026, 8, 13)}
 
@@ -61,8 +65,7 @@ def test_arxiv_rss_fields() -> None:
     papers = by_id(parsed(SourceKind.ARXIV_RSS, "arxiv_rss_cs.CL_2026-08-13.xml"))
     first = papers["2608.11232"]
     assert first.title == (
-        "Backtrader-Bench: Benchmarking LLM Agents on Algorithmic Trading with "
-        "Self-Generated MCQs"
+        "Backtrader-Bench: Benchmarking LLM Agents on Algorithmic Trading with Self-Generated MCQs"
     )
     assert first.abstract.startswith("Evaluating LLM coding agents in algorithmic trading")
     assert (first.version, first.authors) == (1, ("Ruoxi Zhao", "Maziar Raissi"))
@@ -72,7 +75,10 @@ def test_arxiv_rss_fields() -> None:
     assert (replaced.version, replaced.announce_type) == (3, AnnounceType.REPLACE)
     cross = papers["2602.04718"]
     assert (cross.version, cross.announce_type, cross.primary_category) == (
-        5, AnnounceType.REPLACE_CROSS, "cs.LG")
+        5,
+        AnnounceType.REPLACE_CROSS,
+        "cs.LG",
+    )
     assert papers["2608.11332"].authors[0] == "Oğuz Akif Tüfekcioğlu"  # TeX accents
     assert "range (<2% BPB spread)" in papers["2608.11361"].abstract  # "($<$2\%$ BPB …"
     for listing in papers.values():
@@ -97,17 +103,21 @@ def test_arxiv_legacy_rdf() -> None:
     papers = by_id(result)
     quasar = papers["1808.09955"]
     assert quasar.title == (
-        "QuasarNET: Human-level spectral classification and redshifting with Deep Neural "
-        "Networks"
+        "QuasarNET: Human-level spectral classification and redshifting with Deep Neural Networks"
     )
     # Listed in the cs feed under astro-ph: a cross-list.
     assert (quasar.announce_type, quasar.primary_category, quasar.version) == (
-        AnnounceType.CROSS, "astro-ph.IM", 1)
+        AnnounceType.CROSS,
+        "astro-ph.IM",
+        1,
+    )
     assert quasar.authors == ("Nicolas Busca", "Christophe Balland")
     assert "a sample 99.51±0.03% pure" in quasar.abstract and "<p>" not in quasar.abstract
     assert papers["1808.09964"].announce_type is AnnounceType.NEW
     assert (papers["1301.1107"].version, papers["1301.1107"].announce_type) == (
-        6, AnnounceType.REPLACE)
+        6,
+        AnnounceType.REPLACE,
+    )
     assert papers["1309.3014"].announce_type is AnnounceType.REPLACE_CROSS
     assert "For a function f:F_2^n → {0,1}" in papers["1808.10191"].abstract
     assert {listing.listed_on for listing in result.listings} == {D(2018, 8, 30)}
@@ -163,8 +173,9 @@ def test_api_total_results_of_other_documents() -> None:
 
 
 def test_hf_daily_2024_schema() -> None:
-    result = parsed(SourceKind.HF_DAILY, "hf_daily_papers_api_2024-11-25.json",
-                    listed_on=D(2024, 11, 25))
+    result = parsed(
+        SourceKind.HF_DAILY, "hf_daily_papers_api_2024-11-25.json", listed_on=D(2024, 11, 25)
+    )
     assert (len(result.listings), result.skipped, result.problems) == (14, 0, [])
     first = by_id(result)["2411.14793"]
     assert first.title == "Style-Friendly SNR Sampler for Style-Driven Generation"
@@ -176,12 +187,16 @@ def test_hf_daily_2024_schema() -> None:
 
 
 def test_hf_daily_2026_schema() -> None:
-    result = parsed(SourceKind.HF_DAILY, "hf_daily_papers_api_2026-08-21.json",
-                    listed_on=D(2026, 8, 21))
+    result = parsed(
+        SourceKind.HF_DAILY, "hf_daily_papers_api_2026-08-21.json", listed_on=D(2026, 8, 21)
+    )
     assert (len(result.listings), result.problems) == (17, [])
     env = by_id(result)["2608.19880"]
     assert (env.title, env.upvotes, env.comments) == (
-        "EnvHarness: Awakening Static Worlds for Agent Learning", 163, 1)
+        "EnvHarness: Awakening Static Worlds for Agent Learning",
+        163,
+        1,
+    )
     assert env.submitted_at == dt.datetime(2026, 8, 20, tzinfo=UTC)  # arXiv's date …
     assert env.listed_on == D(2026, 8, 21)  # … is not the day of the list
 
@@ -239,18 +254,25 @@ def test_community_rss_of_hf_papers() -> None:
 
 @pytest.mark.parametrize(
     "link",
-    ["https://arxiv.org/abs/2411.16594v2", "https://arxiv.org/pdf/2411.16594v2.pdf",
-     "https://huggingface.co/papers/2411.16594", "arXiv:2411.16594"],
+    [
+        "https://arxiv.org/abs/2411.16594v2",
+        "https://arxiv.org/pdf/2411.16594v2.pdf",
+        "https://huggingface.co/papers/2411.16594",
+        "arXiv:2411.16594",
+    ],
 )
 def test_rss_finds_the_arxiv_id_in_the_link(link: str) -> None:
     doc = rss(f"<title>T</title><link>{link}</link>")
     assert [listing.arxiv_id for listing in parse(SourceKind.RSS, doc, feed="r").listings] == [
-        "2411.16594"]
+        "2411.16594"
+    ]
 
 
 def test_rss_finds_the_arxiv_id_in_the_guid() -> None:
-    doc = rss("<title>T</title><link>https://blog.example.org/p/1</link>"
-              "<guid>oai:arXiv.org:2411.16594v3</guid>")
+    doc = rss(
+        "<title>T</title><link>https://blog.example.org/p/1</link>"
+        "<guid>oai:arXiv.org:2411.16594v3</guid>"
+    )
     (listing,) = parse(SourceKind.RSS, doc, feed="r").listings
     assert (listing.arxiv_id, listing.version) == ("2411.16594", 3)
 
@@ -291,8 +313,16 @@ def test_html_and_script_in_titles_and_abstracts_become_plain_text() -> None:
     summary = "<![CDATA[<p>Text <script>document.cookie</script>more &amp; <i>more</i></p>]]>"
     (listing,) = parse(SourceKind.RSS, rss(item("2411.00001", title, summary)), feed="r").listings
     assert (listing.title, listing.abstract) == ("Bold title", "Text more & more")
-    papers = [{"paper": {"id": "2411.00001", "title": "<script>x()</script><em>Real</em>",
-                         "summary": "<style>p{}</style>Plain", "authors": [{"name": "<b>A</b>"}]}}]
+    papers = [
+        {
+            "paper": {
+                "id": "2411.00001",
+                "title": "<script>x()</script><em>Real</em>",
+                "summary": "<style>p{}</style>Plain",
+                "authors": [{"name": "<b>A</b>"}],
+            }
+        }
+    ]
     (hf,) = parse(SourceKind.HF_DAILY, json.dumps(papers).encode(), feed="hf").listings
     assert (hf.title, hf.abstract, hf.authors) == ("Real", "Plain", ("A",))
 
@@ -312,8 +342,10 @@ def test_duplicate_entries_are_merged() -> None:
 
 
 def test_duplicate_hf_entries_keep_the_most_votes() -> None:
-    papers = [{"paper": {"id": "2411.00001", "title": "T", "upvotes": 3}, "numComments": 5},
-              {"paper": {"id": "2411.00001", "title": "T", "upvotes": 9}, "numComments": 1}]
+    papers = [
+        {"paper": {"id": "2411.00001", "title": "T", "upvotes": 3}, "numComments": 5},
+        {"paper": {"id": "2411.00001", "title": "T", "upvotes": 9}, "numComments": 1},
+    ]
     (listing,) = parse(SourceKind.HF_DAILY, json.dumps(papers).encode(), feed="hf").listings
     assert (listing.upvotes, listing.comments) == (9, 5)
 
@@ -351,24 +383,43 @@ def test_an_empty_document(kind: SourceKind) -> None:
 @pytest.mark.parametrize("kind", list(SourceKind))
 def test_garbage_never_raises(kind: SourceKind) -> None:
     rng = random.Random(11)
-    pieces = [b"<rss>", b"<item>", b"</item>", b"<title>", b"&", b"\xff\xfe", b"{", b"[", b"\x00",
-              b'"id"', b"2411.00001", b"<![CDATA[", b"]]>", b"<?xml", b"&#0;", b"<entry>"]
+    pieces = [
+        b"<rss>",
+        b"<item>",
+        b"</item>",
+        b"<title>",
+        b"&",
+        b"\xff\xfe",
+        b"{",
+        b"[",
+        b"\x00",
+        b'"id"',
+        b"2411.00001",
+        b"<![CDATA[",
+        b"]]>",
+        b"<?xml",
+        b"&#0;",
+        b"<entry>",
+    ]
     for _ in range(50):
         junk = b"".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
         assert isinstance(parse(kind, junk, feed="x"), ParseResult)
 
 
 def test_latin1_declared_in_the_xml_prolog() -> None:
-    doc = rss(item("2411.00001", title="Caf\xe9 na\xefve"),
-              prolog='<?xml version="1.0" encoding="ISO-8859-1"?>')
+    doc = rss(
+        item("2411.00001", title="Caf\xe9 na\xefve"),
+        prolog='<?xml version="1.0" encoding="ISO-8859-1"?>',
+    )
     latin1 = doc.decode().encode("latin-1")
     assert parse(SourceKind.RSS, latin1, feed="r").listings[0].title == "Café naïve"
 
 
 def test_latin1_declared_in_the_http_content_type() -> None:
     doc = rss(item("2411.00001", title="Caf\xe9"), prolog="").decode().encode("latin-1")
-    result = parse(SourceKind.RSS, doc, feed="r",
-                   content_type="application/rss+xml; charset=ISO-8859-1")
+    result = parse(
+        SourceKind.RSS, doc, feed="r", content_type="application/rss+xml; charset=ISO-8859-1"
+    )
     assert result.listings[0].title == "Café"
 
 
@@ -380,8 +431,12 @@ def test_utf8_served_as_bare_text_xml_stays_utf8() -> None:
 
 def test_latin1_json_with_its_charset() -> None:
     body = json.dumps([{"paper": {"id": "2411.00001", "title": "Café"}}], ensure_ascii=False)
-    result = parse(SourceKind.HF_DAILY, body.encode("latin-1"), feed="hf",
-                   content_type="application/json; charset=iso-8859-1")
+    result = parse(
+        SourceKind.HF_DAILY,
+        body.encode("latin-1"),
+        feed="hf",
+        content_type="application/json; charset=iso-8859-1",
+    )
     assert result.listings[0].title == "Café"
 
 
@@ -424,8 +479,16 @@ def test_arxiv_id_from(text: str, expected: tuple[str, int | None]) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "hello", "2411.165941", "1234.5678", "https://blog.example.org/2024.12345",
-     "https://example.org/papers/2411.16594", "foo/9901001", "https://arxiv.org/list/cs.CL/new"],
+    [
+        "",
+        "hello",
+        "2411.165941",
+        "1234.5678",
+        "https://blog.example.org/2024.12345",
+        "https://example.org/papers/2411.16594",
+        "foo/9901001",
+        "https://arxiv.org/list/cs.CL/new",
+    ],
 )
 def test_not_an_arxiv_id(text: str) -> None:
     assert arxiv_id_from(text) is None
@@ -446,29 +509,38 @@ def test_hf_daily_requests_one_per_day_of_a_local_template() -> None:
 def test_hf_daily_requests_add_the_date_parameter() -> None:
     spec = FeedSpec("hf", SourceKind.HF_DAILY, "https://huggingface.co/api/daily_papers")
     assert requests_for(spec, D(2024, 11, 25), D(2024, 11, 25)) == [
-        ("https://huggingface.co/api/daily_papers?date=2024-11-25", D(2024, 11, 25))]
+        ("https://huggingface.co/api/daily_papers?date=2024-11-25", D(2024, 11, 25))
+    ]
     spec = FeedSpec("hf", SourceKind.HF_DAILY, "https://huggingface.co/api/daily_papers?limit=50")
     assert requests_for(spec, D(2024, 11, 25), D(2024, 11, 25))[0][0].endswith(
-        "?limit=50&date=2024-11-25")
+        "?limit=50&date=2024-11-25"
+    )
 
 
 @pytest.mark.parametrize("kind", [SourceKind.ARXIV_RSS, SourceKind.RSS])
 def test_rss_feeds_are_fetched_once(kind: SourceKind) -> None:
     spec = FeedSpec("cl", kind, "https://rss.arxiv.org/rss/cs.CL")
     assert requests_for(spec, D(2024, 11, 25), D(2024, 11, 30)) == [
-        ("https://rss.arxiv.org/rss/cs.CL", None)]
+        ("https://rss.arxiv.org/rss/cs.CL", None)
+    ]
 
 
 def test_arxiv_api_first_page_adds_the_date_window() -> None:
-    spec = FeedSpec("api", SourceKind.ARXIV_API,
-                    "https://export.arxiv.org/api/query?search_query=cat:cs.CL+OR+cat:cs.LG"
-                    "&max_results=10&start=30")
+    spec = FeedSpec(
+        "api",
+        SourceKind.ARXIV_API,
+        "https://export.arxiv.org/api/query?search_query=cat:cs.CL+OR+cat:cs.LG"
+        "&max_results=10&start=30",
+    )
     ((url, day),) = requests_for(spec, D(2024, 11, 25), D(2024, 11, 30))
     assert day is None and url.startswith("https://export.arxiv.org/api/query?")
     params = {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
     assert params == {
         "search_query": "(cat:cs.CL OR cat:cs.LG) AND submittedDate:[202411250000 TO 202411302359]",
-        "sortBy": "submittedDate", "sortOrder": "ascending", "start": "0", "max_results": "200",
+        "sortBy": "submittedDate",
+        "sortOrder": "ascending",
+        "start": "0",
+        "max_results": "200",
     }
 
 
@@ -476,7 +548,8 @@ def test_arxiv_api_without_a_query_searches_the_window_only() -> None:
     spec = FeedSpec("api", SourceKind.ARXIV_API, "https://export.arxiv.org/api/query")
     ((url, _),) = requests_for(spec, D(2024, 11, 25), D(2024, 11, 25))
     assert parse_qs(urlsplit(url).query)["search_query"] == [
-        "submittedDate:[202411250000 TO 202411252359]"]
+        "submittedDate:[202411250000 TO 202411252359]"
+    ]
 
 
 def test_next_api_page_changes_only_start() -> None:

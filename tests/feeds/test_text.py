@@ -99,8 +99,29 @@ def test_nothing_becomes_empty(empty: str | None) -> None:
 
 @pytest.mark.parametrize(
     "odd",
-    ["{", "}", "$", "$$", "\\", "\\\\", r"\emph{", r"{\"", r"unbalanced {brace", "<", "<a",
-     "&", "&#xffffffff;", "\\u", "~", "`", "$x", r"\frac{1}", "<script", "<!--", "\x00"],
+    [
+        "{",
+        "}",
+        "$",
+        "$$",
+        "\\",
+        "\\\\",
+        r"\emph{",
+        r"{\"",
+        r"unbalanced {brace",
+        "<",
+        "<a",
+        "&",
+        "&#xffffffff;",
+        "\\u",
+        "~",
+        "`",
+        "$x",
+        r"\frac{1}",
+        "<script",
+        "<!--",
+        "\x00",
+    ],
 )
 def test_odd_input_never_crashes(odd: str) -> None:
     assert isinstance(clean_text(odd), str)
@@ -115,9 +136,7 @@ def test_random_junk_never_crashes() -> None:
 
 
 def test_is_fast_enough_for_ingest() -> None:
-    abstract = (
-        r"We study \emph{transformers} with $O(n^2)$ cost &amp; $\alpha$~scaling. " * 12
-    )
+    abstract = r"We study \emph{transformers} with $O(n^2)$ cost &amp; $\alpha$~scaling. " * 12
     best = float("inf")
     for _ in range(5):  # the best of a few rounds, so a busy machine does not fail it
         start = time.perf_counter()

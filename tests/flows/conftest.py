@@ -50,7 +50,9 @@ def runs_of_task(flow_run_id: Any) -> dict[str, int]:
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     with get_client(sync_client=True) as client:
-        found = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+        found = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
     return {run.name: run.run_count for run in found}
 
 
@@ -68,7 +70,9 @@ class Served:
 
         return run_deployment(deployment, parameters=parameters, timeout=0).id
 
-    def wait(self, run_id: UUID, until: Callable[[Any], bool] | None = None, timeout: float = 120) -> Any:
+    def wait(
+        self, run_id: UUID, until: Callable[[Any], bool] | None = None, timeout: float = 120
+    ) -> Any:
         """The flow run once `until(state)` holds (default: a final state)."""
         from prefect import get_client
 
@@ -80,7 +84,9 @@ class Served:
                 if flow_run.state and done(flow_run.state):
                     return flow_run
                 if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise AssertionError(f"run {run_id} is {flow_run.state!r}; serve log:\n{self.tail()}")
+                    raise AssertionError(
+                        f"run {run_id} is {flow_run.state!r}; serve log:\n{self.tail()}"
+                    )
                 time.sleep(0.25)
 
     def tail(self, lines: int = 60) -> str:
@@ -91,10 +97,21 @@ class Served:
 def served(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     space = make_workspace(tmp_path_factory.mktemp("served"))
     log = space.root / "serve.log"
-    env = {**os.environ, **space.env(), "PREFECT_API_URL": prefect_api, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    env = {
+        **os.environ,
+        **space.env(),
+        "PREFECT_API_URL": prefect_api,
+        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+    }
     with open(log, "wb") as sink:
-        process = subprocess.Popen([sys.executable, str(ROOT / "flows" / "serve.py")], cwd=space.root,
-                                   env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "flows" / "serve.py")],
+            cwd=space.root,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     serving = Served(space, process, log)
     try:
         _wait_for_deployments(serving, ("weekly-issue/weekly-issue", "daily-ingest/daily-ingest"))
@@ -116,7 +133,9 @@ def _wait_for_deployments(serving: Served, names: tuple[str, ...], timeout: floa
                     break
                 except ObjectNotFound:
                     if serving.process.poll() is not None or time.monotonic() > deadline:
-                        raise AssertionError(f"{name} was not deployed; serve log:\n{serving.tail()}") from None
+                        raise AssertionError(
+                            f"{name} was not deployed; serve log:\n{serving.tail()}"
+                        ) from None
                     time.sleep(0.25)
 
 

@@ -32,10 +32,14 @@ def paused(state: Any) -> bool:
 def text(path: Path) -> str:
     """The decoded text and HTML of a message (ids could straddle a quoted-printable break)."""
     message = message_from_bytes(path.read_bytes(), policy=policy.default)
-    return "".join(part.get_content() for part in message.walk() if part.get_content_maintype() == "text")
+    return "".join(
+        part.get_content() for part in message.walk() if part.get_content_maintype() == "text"
+    )
 
 
-def test_no_sends_nothing_and_yes_with_a_paper_removed_sends_the_issue_without_it(served: Served) -> None:
+def test_no_sends_nothing_and_yes_with_a_paper_removed_sends_the_issue_without_it(
+    served: Served,
+) -> None:
     """Two runs of one week: the second waits while the first is paused (one run at a time);
     "no" ends the first with nothing sent; "yes, minus one paper" sends an issue without it."""
     first = served.run("weekly-issue/weekly-issue", week=WEEK.isoformat())
@@ -64,7 +68,9 @@ def test_no_sends_nothing_and_yes_with_a_paper_removed_sends_the_issue_without_i
     assert removed not in _draft(served)[1]
     # it carried on where it paused, in the served process: the catch-up ran once, not again
     tasks = runs_of_task(second)
-    assert tasks["ingest hf-daily"] == 1 and sum(name.startswith("build-issue") for name in tasks) == 2
+    assert (
+        tasks["ingest hf-daily"] == 1 and sum(name.startswith("build-issue") for name in tasks) == 2
+    )
 
 
 def _draft(served: Served) -> tuple[int, list[str]]:

@@ -24,7 +24,10 @@ def config(tmp_path: Path, extra: str = "", **values: str) -> Path:
     """The flow tests' newsletter.toml with some values changed, its feed paths made absolute."""
     text = CONFIG.read_text().replace('url = "../../', f'url = "{CONFIG.parents[2]}/')
     for key, value in values.items():
-        text = "\n".join(f"{key} = {value}" if line.startswith(f"{key} =") else line for line in text.splitlines())
+        text = "\n".join(
+            f"{key} = {value}" if line.startswith(f"{key} =") else line
+            for line in text.splitlines()
+        )
     path = tmp_path / "newsletter.toml"
     path.write_text(text + "\n" + extra)
     return path
@@ -44,20 +47,24 @@ def notice(space: Workspace) -> tuple[str, str]:
     return str(message["Subject"]), message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
 
 
-def test_a_week_with_too_few_candidates_fails_and_tells_the_editor(space: Workspace, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_week_with_too_few_candidates_fails_and_tells_the_editor(
+    space: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from flows.weekly_issue import weekly_issue
 
     monkeypatch.setenv("NEWSLETTER_CONFIG", str(config(tmp_path, min_candidates="1000")))
     state = weekly_issue(week=dt.date(2024, 11, 25), require_approval=False, return_state=True)
     assert state.is_failed() and "candidate papers" in state.message
     subject, body = notice(space)
-    assert subject.startswith("[newsletter] weekly-issue failed: ") and "at least 1000 wanted" in body
+    assert (
+        subject.startswith("[newsletter] weekly-issue failed: ") and "at least 1000 wanted" in body
+    )
     assert "What to do: " in body and not space.mails(1)
 
 
-def test_no_approval_in_time_sends_nothing_and_says_so(space: Workspace, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_approval_in_time_sends_nothing_and_says_so(
+    space: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from flows.weekly_issue import weekly_issue
 
     monkeypatch.setenv("NEWSLETTER_CONFIG", str(config(tmp_path, timeout_hours="0.0008")))  # 3 s
@@ -68,8 +75,9 @@ def test_no_approval_in_time_sends_nothing_and_says_so(space: Workspace, tmp_pat
     assert not space.mails(1)
 
 
-def test_one_failing_feed_leaves_the_others_ingested(space: Workspace, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_failing_feed_leaves_the_others_ingested(
+    space: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """daily-ingest: each feed its own task; a broken one and a dead one fail alone, are reported,
     and are not retried by the task: the fetcher's retries, within their budget, were the policy."""
     from flows.daily_ingest import daily_ingest
@@ -77,8 +85,10 @@ def test_one_failing_feed_leaves_the_others_ingested(space: Workspace, tmp_path:
     with socket.socket() as probe:  # a port nobody listens on: a dead host
         probe.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{probe.getsockname()[1]}/api/daily_papers"
-    extra = ('[[feeds]]\nname = "broken"\nkind = "rss"\nurl = "/nonexistent/feed.xml"\n'
-             f'[[feeds]]\nname = "dead"\nkind = "hf-daily"\nurl = "{dead}"\n')
+    extra = (
+        '[[feeds]]\nname = "broken"\nkind = "rss"\nurl = "/nonexistent/feed.xml"\n'
+        f'[[feeds]]\nname = "dead"\nkind = "hf-daily"\nurl = "{dead}"\n'
+    )
     monkeypatch.setenv("NEWSLETTER_CONFIG", str(config(tmp_path, extra=extra)))
     monkeypatch.setenv("NEWSLETTER_HTTP_RETRY_BUDGET", "2")
     state = daily_ingest(days=5, return_state=True)
@@ -86,14 +96,21 @@ def test_one_failing_feed_leaves_the_others_ingested(space: Workspace, tmp_path:
     summary: Any = state.result()
     assert summary.startswith("2 of 4 feeds ingested") and "broken" in summary
     assert "dead (" in summary and "4 later requests not made" in summary
-    assert runs_of_task(state.state_details.flow_run_id) == {"upgrade-store": 1, "ingest hf-daily": 1, "ingest arxiv-cs-cl": 1,
-                                                            "ingest broken": 1, "ingest dead": 1}
+    assert runs_of_task(state.state_details.flow_run_id) == {
+        "upgrade-store": 1,
+        "ingest hf-daily": 1,
+        "ingest arxiv-cs-cl": 1,
+        "ingest broken": 1,
+        "ingest dead": 1,
+    }
 
 
 def test_a_dry_run_previews_and_sends_nothing(space: Workspace) -> None:
     from flows.weekly_issue import weekly_issue
 
-    state = weekly_issue(week=dt.date(2024, 11, 25), dry_run=True, test_to=("proof@example.org",), return_state=True)
+    state = weekly_issue(
+        week=dt.date(2024, 11, 25), dry_run=True, test_to=("proof@example.org",), return_state=True
+    )
     assert state.is_completed() and state.message == "Dry run: it would go to 3 subscribers."
     assert not space.outbox.exists()
 

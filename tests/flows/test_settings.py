@@ -13,8 +13,9 @@ from tests.support.workspace import READERS, make_workspace
 pytestmark = pytest.mark.flow
 
 
-def test_the_sendgrid_key_can_come_from_a_secret_block(prefect_api: str, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_sendgrid_key_can_come_from_a_secret_block(
+    prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from flows.settings import SECRET_BLOCK_ENV, settings
     from prefect.blocks.system import Secret
 
@@ -31,7 +32,11 @@ def test_the_sendgrid_key_can_come_from_a_secret_block(prefect_api: str, tmp_pat
 
 
 def test_a_sendgrid_run_keeps_its_secrets_out_of_parameters_artifacts_and_logs(
-        prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sendgrid_server: SendGridServer) -> None:
+    prefect_api: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sendgrid_server: SendGridServer,
+) -> None:
     """A whole weekly run through SendGrid (the test server): the key and the link secret
     appear nowhere the dashboard shows, though every mail went out with them."""
     from flows.weekly_issue import weekly_issue
@@ -46,22 +51,36 @@ def test_a_sendgrid_run_keeps_its_secrets_out_of_parameters_artifacts_and_logs(
 
     space = make_workspace(tmp_path)
     link_secret = "a-link-secret-of-the-newsletter"
-    for key, value in {**space.env(), "SENDGRID_API_KEY": API_KEY, "SENDGRID_API_HOST": sendgrid_server.url,
-                       "NEWSLETTER_FROM": "Ed <ed@news.example>", "NEWSLETTER_BASE_URL": "https://news.example",
-                       "NEWSLETTER_SECRET": link_secret}.items():
+    for key, value in {
+        **space.env(),
+        "SENDGRID_API_KEY": API_KEY,
+        "SENDGRID_API_HOST": sendgrid_server.url,
+        "NEWSLETTER_FROM": "Ed <ed@news.example>",
+        "NEWSLETTER_BASE_URL": "https://news.example",
+        "NEWSLETTER_SECRET": link_secret,
+    }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(tmp_path)
-    state = weekly_issue(week=dt.date(2024, 11, 25), require_approval=False, test_to=("proof@example.org",),
-                         return_state=True)
+    state = weekly_issue(
+        week=dt.date(2024, 11, 25),
+        require_approval=False,
+        test_to=("proof@example.org",),
+        return_state=True,
+    )
     assert state.is_completed(), state.message
     assert sorted(a for a, _, _ in sendgrid_server.delivered()) == sorted(
-        [*READERS, "proof@example.org", "editor@example.org"])
+        [*READERS, "proof@example.org", "editor@example.org"]
+    )
     APILogHandler().flush()  # the run's log lines reach the API now, not in the next batch
     run_id = state.state_details.flow_run_id
     with get_client(sync_client=True) as client:
         shown = [client.read_flow_run(run_id).model_dump_json()]
-        shown += [a.model_dump_json() for a in client.read_artifacts(
-            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))]
+        shown += [
+            a.model_dump_json()
+            for a in client.read_artifacts(
+                artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+            )
+        ]
         logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
     assert len(logs) > 5 and len(shown) > 4
     for text in shown + [log.message for log in logs]:

@@ -43,22 +43,37 @@ def read(path: Any) -> Message:
 
 @pytest.fixture(scope="module")
 def first_run(served: Served) -> UUID:
-    run_id = served.run("weekly-issue/weekly-issue", week=WEEK, require_approval=False, test_to=["proof@example.org"])
+    run_id = served.run(
+        "weekly-issue/weekly-issue",
+        week=WEEK,
+        require_approval=False,
+        test_to=["proof@example.org"],
+    )
     flow_run = served.wait(run_id)
     assert flow_run.state.is_completed(), f"{flow_run.state!r}\n{served.tail()}"
     return run_id
 
 
-def test_a_run_builds_previews_proofs_and_sends_to_every_active_subscriber(served: Served, first_run: UUID) -> None:
+def test_a_run_builds_previews_proofs_and_sends_to_every_active_subscriber(
+    served: Served, first_run: UUID
+) -> None:
     """The run completes; its artifacts hold the issue; one message per active subscriber."""
     with migrated(served.space.database_url) as store:
         issue = store.issue_for_week(dt.date.fromisoformat(WEEK))
     assert issue is not None and issue.status == "sent"
     n = issue.number
     found = artifacts(first_run)
-    assert {f"issue-{n}-preview", f"issue-{n}-candidates", f"issue-{n}-html", f"issue-{n}-send-report"} <= set(found)
+    assert {
+        f"issue-{n}-preview",
+        f"issue-{n}-candidates",
+        f"issue-{n}-html",
+        f"issue-{n}-send-report",
+    } <= set(found)
     first_paper = issue.record.sections[0].papers[0]
-    assert issue.title in found[f"issue-{n}-preview"].data and first_paper.title in found[f"issue-{n}-preview"].data
+    assert (
+        issue.title in found[f"issue-{n}-preview"].data
+        and first_paper.title in found[f"issue-{n}-preview"].data
+    )
     rows = json.loads(found[f"issue-{n}-candidates"].data)
     assert len(rows) == len(issue.record.candidates) >= 5
     assert {"score", "section", "why"} <= set(rows[0]) and rows[0]["why"]
@@ -69,7 +84,10 @@ def test_a_run_builds_previews_proofs_and_sends_to_every_active_subscriber(serve
     mails = served.space.mails(n)
     assert sorted(read(m)["To"] for m in mails) == sorted(READERS)
     proofs = served.space.outbox / "proofs" / f"issue-{n}"
-    assert {p.name for p in proofs.glob("*.eml")} == {"proof@example.org.eml", "editor@example.org.eml"}
+    assert {p.name for p in proofs.glob("*.eml")} == {
+        "proof@example.org.eml",
+        "editor@example.org.eml",
+    }
     assert read(proofs / "proof@example.org.eml")["Subject"].startswith("[Proof] ")
 
 
@@ -79,7 +97,9 @@ def test_the_same_week_again_delivers_nothing(served: Served, first_run: UUID) -
         issue = store.issue_for_week(dt.date.fromisoformat(WEEK))
     assert issue is not None
     before = {m.name: m.stat().st_mtime_ns for m in served.space.mails(issue.number)}
-    run_id = served.run("weekly-issue/weekly-issue", week="2024-11-27")  # approval required, yet not asked
+    run_id = served.run(
+        "weekly-issue/weekly-issue", week="2024-11-27"
+    )  # approval required, yet not asked
     flow_run = served.wait(run_id)
     assert flow_run.state.is_completed(), served.tail()
     assert "sent 0" in flow_run.state.message
@@ -94,8 +114,23 @@ def test_the_deployments_carry_their_schedules(served: Served) -> None:
     with get_client(sync_client=True) as client:
         weekly = client.read_deployment_by_name("weekly-issue/weekly-issue")
         daily = client.read_deployment_by_name("daily-ingest/daily-ingest")
-    assert [(s.schedule.cron, s.schedule.timezone, s.active) for s in weekly.schedules] == [("0 8 * * 1", "Europe/Berlin", True)]
-    assert [(s.schedule.cron, s.schedule.timezone, s.active) for s in daily.schedules] == [("0 5 * * *", "UTC", True)]
+    assert [(s.schedule.cron, s.schedule.timezone, s.active) for s in weekly.schedules] == [
+        ("0 8 * * 1", "Europe/Berlin", True)
+    ]
+    assert [(s.schedule.cron, s.schedule.timezone, s.active) for s in daily.schedules] == [
+        ("0 5 * * *", "UTC", True)
+    ]
     form = weekly.parameter_openapi_schema["properties"]
-    assert list(form) == ["week", "size", "include", "exclude", "test_to", "require_approval", "dry_run", "backend"]
-    assert form["require_approval"]["default"] is True and form["week"]["anyOf"][0]["format"] == "date"
+    assert list(form) == [
+        "week",
+        "size",
+        "include",
+        "exclude",
+        "test_to",
+        "require_approval",
+        "dry_run",
+        "backend",
+    ]
+    assert (
+        form["require_approval"]["default"] is True and form["week"]["anyOf"][0]["format"] == "date"
+    )

@@ -58,7 +58,9 @@ def editor() -> EditorConfig:
 
 
 def build(store: Store, editor: EditorConfig, **overrides: object) -> Built:
-    return build_issue(store, editor, WEEK, templates=TEMPLATES_DIR, overrides=Overrides(**overrides))  # type: ignore[arg-type]
+    return build_issue(
+        store, editor, WEEK, templates=TEMPLATES_DIR, overrides=Overrides(**overrides)
+    )  # type: ignore[arg-type]
 
 
 def test_the_demo_week_matches_the_golden_files(
@@ -72,7 +74,9 @@ def test_the_demo_week_matches_the_golden_files(
             (GOLDEN / path.name).write_bytes(path.read_bytes())
     for path in files.values():
         golden = GOLDEN / path.name
-        assert golden.exists(), f"no golden {golden}; run pytest --update-golden and review the diff"
+        assert golden.exists(), (
+            f"no golden {golden}; run pytest --update-golden and review the diff"
+        )
         assert path.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8"), (
             f"{path.name} differs from {golden}; if the change is intended: pytest --update-golden"
         )
@@ -84,14 +88,20 @@ def test_every_pick_is_in_exactly_one_numbered_section(store: Store, editor: Edi
     ids = [p.arxiv_id for p in issue.papers]
     assert len(ids) == len(set(ids)) == 12
     order = [s.name for s in editor_sections()]
-    assert [s.name for s in issue.sections] == sorted((s.name for s in issue.sections), key=order.index)
+    assert [s.name for s in issue.sections] == sorted(
+        (s.name for s in issue.sections), key=order.index
+    )
     for n, section in enumerate(issue.sections, 1):
         assert section.number == n and section.papers
-        assert [p.number for p in section.papers] == [f"{n}.{i}" for i in range(1, len(section.papers) + 1)]
+        assert [p.number for p in section.papers] == [
+            f"{n}.{i}" for i in range(1, len(section.papers) + 1)
+        ]
         assert len(section.papers) <= editor.selection.per_section
 
 
-def test_title_and_intro_name_the_week_as_the_editor_does(store: Store, editor: EditorConfig) -> None:
+def test_title_and_intro_name_the_week_as_the_editor_does(
+    store: Store, editor: EditorConfig
+) -> None:
     """The title runs to the week's last listing day; the intro says "Fourth Week of November 2024"."""
     built = build(store, editor)
     assert built.issue.title == "Important LLMs Papers for the Week from 25/11 to 30/11"
@@ -157,7 +167,9 @@ def test_a_week_without_candidates_is_an_error(store: Store, editor: EditorConfi
         build_issue(store, editor, Week.containing(dt.date(2024, 1, 3)), templates=TEMPLATES_DIR)
 
 
-def test_drafts_are_numbered_and_a_rebuild_keeps_the_number(store: Store, editor: EditorConfig) -> None:
+def test_drafts_are_numbered_and_a_rebuild_keeps_the_number(
+    store: Store, editor: EditorConfig
+) -> None:
     """The same week keeps its number; the next week gets the next one; a sent issue is frozen."""
     assert build(store, editor).issue.number == 1
     assert build(store, editor, size=6).issue.number == 1
@@ -173,13 +185,27 @@ def test_drafts_are_numbered_and_a_rebuild_keeps_the_number(store: Store, editor
 
 def test_titles_are_escaped_and_nothing_says_none(store: Store, editor: EditorConfig) -> None:
     """A title with <script> shows as text in HTML and Markdown; a paper without abstract still reads well."""
-    store.merge([
-        Listing(arxiv_id="2411.99998", title='Scaling LLMs <script>alert("x")</script> & friends',
-                abstract="We study large language models. <b>Bold</b> claims follow.", feed="hf-daily",
-                listed_on=dt.date(2024, 11, 26), upvotes=99, on_hugging_face=True),
-        Listing(arxiv_id="2411.99999", title="A Large Language Model With No Abstract", feed="hf-daily",
-                listed_on=dt.date(2024, 11, 26), upvotes=98, on_hugging_face=True),
-    ])
+    store.merge(
+        [
+            Listing(
+                arxiv_id="2411.99998",
+                title='Scaling LLMs <script>alert("x")</script> & friends',
+                abstract="We study large language models. <b>Bold</b> claims follow.",
+                feed="hf-daily",
+                listed_on=dt.date(2024, 11, 26),
+                upvotes=99,
+                on_hugging_face=True,
+            ),
+            Listing(
+                arxiv_id="2411.99999",
+                title="A Large Language Model With No Abstract",
+                feed="hf-daily",
+                listed_on=dt.date(2024, 11, 26),
+                upvotes=98,
+                on_hugging_face=True,
+            ),
+        ]
+    )
     r = build(store, editor, include=("2411.99998", "2411.99999")).rendered
     assert "<script>" not in r.html and "&lt;script&gt;" in r.html
     assert "<b>Bold</b>" not in r.html
@@ -200,15 +226,31 @@ def test_the_email_html_is_inlined_and_well_formed(store: Store, editor: EditorC
         outside_media = re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", css).strip()
         assert outside_media == "", f"premailer left rules in <style>: {outside_media[:80]}"
     assert any("prefers-color-scheme: dark" in css for css in styles)
-    assert 'width="600"' in html and 'class="preheader"' in html and "display:none" in html.replace(" ", "")
+    assert (
+        'width="600"' in html
+        and 'class="preheader"' in html
+        and "display:none" in html.replace(" ", "")
+    )
     assert UNSUBSCRIBE_PLACEHOLDER in html and VIEW_PLACEHOLDER in html
-    assert 'style="' in html and "https://arxiv.org/pdf/" in html and "https://huggingface.co/papers/" in html
+    assert (
+        'style="' in html
+        and "https://arxiv.org/pdf/" in html
+        and "https://huggingface.co/papers/" in html
+    )
 
 
 def test_issue_json_has_the_published_shape(store: Store, editor: EditorConfig) -> None:
     """number, title, week, intro, sections with papers, and every ranked candidate."""
     data = build(store, editor).rendered.record.to_json()
-    assert {"number", "title", "week_start", "week_end", "intro", "sections", "candidates"} <= data.keys()
+    assert {
+        "number",
+        "title",
+        "week_start",
+        "week_end",
+        "intro",
+        "sections",
+        "candidates",
+    } <= data.keys()
     paper = data["sections"][0]["papers"][0]
     assert {"number", "arxiv_id", "title", "url", "summary", "score", "why"} <= paper.keys()
     scores = [c["score"] for c in data["candidates"]]

@@ -438,9 +438,25 @@ class TestParagraphs:
     @pytest.mark.parametrize(
         "opener",
         [
-            "However,", "Then", "Specifically,", "Moreover,", "In addition,", "Furthermore,",
-            "Additionally,", "Thus,", "Therefore,", "For example,", "In particular,",
-            "In contrast,", "This", "These", "It", "They", "Such", "Next,", "Second,",
+            "However,",
+            "Then",
+            "Specifically,",
+            "Moreover,",
+            "In addition,",
+            "Furthermore,",
+            "Additionally,",
+            "Thus,",
+            "Therefore,",
+            "For example,",
+            "In particular,",
+            "In contrast,",
+            "This",
+            "These",
+            "It",
+            "They",
+            "Such",
+            "Next,",
+            "Second,",
         ],
     )
     def test_continuations_join_the_previous_sentence(self, opener: str) -> None:
@@ -511,22 +527,35 @@ class TestParagraphs:
 # of the abstract's sentences (the issue lightly copy-edits the wording).
 REFERENCE_OPENINGS = {
     "2411.15124": [  # TÜLU 3
-        "Language model post-training is", "The underlying training data",
-        "To bridge this gap,", 'T\\"ULU 3, which builds', "The training algorithms for",
-        'With T\\"ULU 3, we', "We conclude with analysis",
+        "Language model post-training is",
+        "The underlying training data",
+        "To bridge this gap,",
+        'T\\"ULU 3, which builds',
+        "The training algorithms for",
+        'With T\\"ULU 3, we',
+        "We conclude with analysis",
     ],
     "2411.16489": [  # O1 Replication Journey, Part 2
-        "This paper presents a", "While our previous work", "Through extensive experiments, we",
-        "Moreover, our investigation extends", "Notably, despite training only",
+        "This paper presents a",
+        "While our previous work",
+        "Through extensive experiments, we",
+        "Moreover, our investigation extends",
+        "Notably, despite training only",
         "We deliberately make this",
     ],
     "2411.17116": [  # Star Attention
-        "Inference with Transformer-based Large", "We introduce Star Attention,",
-        "In the first phase,", "Star Attention integrates seamlessly",
+        "Inference with Transformer-based Large",
+        "We introduce Star Attention,",
+        "In the first phase,",
+        "Star Attention integrates seamlessly",
     ],
     "2411.14982": [  # Large Multi-modal Models Can Interpret Features
-        "Recent advances in Large", "This paper takes an", "Specifically, 1) we first",
-        "We employ this framework", "Our results contribute to", "These findings offer new",
+        "Recent advances in Large",
+        "This paper takes an",
+        "Specifically, 1) we first",
+        "We employ this framework",
+        "Our results contribute to",
+        "These findings offer new",
     ],
 }
 

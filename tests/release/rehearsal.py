@@ -37,7 +37,10 @@ def free_port() -> int:
 def build_and_install(where: Path) -> Path:
     """The wheel built from the checkout, installed into a fresh venv; the venv's bin/."""
     dist = where / "dist"
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)], cwd=where)
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+        cwd=where,
+    )
     (wheel,) = dist.glob("newsletter-*.whl")
     venv = where / "venv"
     run([sys.executable, "-m", "venv", str(venv)], cwd=where)
@@ -45,19 +48,36 @@ def build_and_install(where: Path) -> Path:
     return venv / "bin"
 
 
-def run(command: list[str], *, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 600) -> str:
+def run(
+    command: list[str], *, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 600
+) -> str:
     """Run to the end; the output, or an AssertionError carrying it."""
-    done = subprocess.run(command, cwd=cwd, env=dict(env) if env is not None else None, timeout=timeout,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    done = subprocess.run(
+        command,
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        timeout=timeout,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     if done.returncode != 0:
-        raise AssertionError(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-4000:]}")
+        raise AssertionError(
+            f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-4000:]}"
+        )
     return done.stdout
 
 
 def clean_env(bin_dir: Path, home: Path, **extra: str) -> dict[str, str]:
     """An environment with nothing of the test process in it: only this venv on PATH."""
-    return {"PATH": f"{bin_dir}{os.pathsep}/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
-            "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **extra}
+    return {
+        "PATH": f"{bin_dir}{os.pathsep}/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        **extra,
+    }
 
 
 @dataclass
@@ -69,11 +89,19 @@ class Process:
     popen: subprocess.Popen[bytes]
 
     @classmethod
-    def start(cls, name: str, command: list[str], *, cwd: Path, env: Mapping[str, str], logs: Path) -> Process:
+    def start(
+        cls, name: str, command: list[str], *, cwd: Path, env: Mapping[str, str], logs: Path
+    ) -> Process:
         log = logs / f"{name}.log"
         with open(log, "ab") as sink:
-            popen = subprocess.Popen(command, cwd=cwd, env=dict(env), stdout=sink, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+            popen = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=dict(env),
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         return cls(name, log, popen)
 
     def text(self) -> str:
@@ -116,7 +144,10 @@ class Api:
         return found
 
     def runs(self, deployment_id: str, states: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-        body: dict[str, Any] = {"deployments": {"id": {"any_": [deployment_id]}}, "sort": "EXPECTED_START_TIME_ASC"}
+        body: dict[str, Any] = {
+            "deployments": {"id": {"any_": [deployment_id]}},
+            "sort": "EXPECTED_START_TIME_ASC",
+        }
         if states:
             body["flow_runs"] = {"state": {"type": {"any_": list(states)}}}
         found: list[dict[str, Any]] = self.post("/flow_runs/filter", body)
@@ -143,14 +174,18 @@ class Api:
             run = self.run(run_id)
             return run if run["state_type"] in states else None
 
-        found: dict[str, Any] = self.wait(f"run {run_id} to be {'/'.join(states)}", reached, timeout)
+        found: dict[str, Any] = self.wait(
+            f"run {run_id} to be {'/'.join(states)}", reached, timeout
+        )
         return found
 
     @staticmethod
     def _ok(response: httpx.Response) -> httpx.Response:
         if response.is_error:
-            raise AssertionError(f"{response.request.method} {response.request.url}: "
-                                 f"{response.status_code} {response.text[:500]}")
+            raise AssertionError(
+                f"{response.request.method} {response.request.url}: "
+                f"{response.status_code} {response.text[:500]}"
+            )
         return response
 
 
@@ -169,8 +204,13 @@ def when(run: dict[str, Any]) -> dt.datetime:
     return dt.datetime.fromisoformat(run["expected_start_time"])
 
 
-def next_at(zone: str, hour: int, minute: int = 0, weekday: int | None = None,
-            now: dt.datetime | None = None) -> dt.datetime:
+def next_at(
+    zone: str,
+    hour: int,
+    minute: int = 0,
+    weekday: int | None = None,
+    now: dt.datetime | None = None,
+) -> dt.datetime:
     """The next local hour:minute (on `weekday`, Monday = 0) after now, in UTC."""
     tz = ZoneInfo(zone)
     local = (now or dt.datetime.now(dt.UTC)).astimezone(tz)

@@ -76,8 +76,13 @@ class Stage:
     feeds: FeedServer
 
     def env(self, **extra: str) -> dict[str, str]:
-        return clean_env(self.bin, self.home, PREFECT_HOME=str(self.home / "prefect"),
-                         PREFECT_API_URL=self.api.url, **extra)
+        return clean_env(
+            self.bin,
+            self.home,
+            PREFECT_HOME=str(self.home / "prefect"),
+            PREFECT_API_URL=self.api.url,
+            **extra,
+        )
 
     def newsletter(self, *args: str) -> str:
         return run([str(self.bin / "newsletter"), *args], cwd=self.work, env=self.env())
@@ -85,8 +90,12 @@ class Stage:
     def prefect(self, *args: str, cwd: Path | None = None) -> str:
         return run([str(self.bin / "prefect"), *args], cwd=cwd or self.work, env=self.env())
 
-    def start(self, name: str, command: list[str], *, extra: dict[str, str] | None = None) -> Process:
-        process = Process.start(name, command, cwd=self.work, env=self.env(**(extra or {})), logs=self.home)
+    def start(
+        self, name: str, command: list[str], *, extra: dict[str, str] | None = None
+    ) -> Process:
+        process = Process.start(
+            name, command, cwd=self.work, env=self.env(**(extra or {})), logs=self.home
+        )
         self.started.append(process)
         self.api.watched.append(process)
         return process
@@ -105,7 +114,10 @@ class Stage:
 
     def subjects(self) -> list[str]:
         """Every accepted request's subject and first recipient: what an assertion shows."""
-        return [f"{(a.body or {}).get('subject')!r} to {a.recipients()[0][0]}" for a in self.sendgrid.accepted]
+        return [
+            f"{(a.body or {}).get('subject')!r} to {a.recipients()[0][0]}"
+            for a in self.sendgrid.accepted
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -116,18 +128,29 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
     home.mkdir()
     with FeedServer() as feeds, SendGridServer() as sendgrid, processes() as started:
         work = root / "work"
-        run([str(bin_dir / "newsletter"), "init", str(work)], cwd=root, env=clean_env(bin_dir, home))
+        run(
+            [str(bin_dir / "newsletter"), "init", str(work)], cwd=root, env=clean_env(bin_dir, home)
+        )
         assert sorted(p.name for p in work.iterdir()) == [".env", "newsletter.toml"]
-        hf = feeds.route("/api/daily_papers", Reply(body=HF_LIST.read_bytes(), content_type="application/json"))
+        hf = feeds.route(
+            "/api/daily_papers", Reply(body=HF_LIST.read_bytes(), content_type="application/json")
+        )
         _settle(work, hf, sendgrid.url)
         port = free_port()
         api = Api(f"http://127.0.0.1:{port}/api")
-        server = Process.start("prefect-server", [str(bin_dir / "prefect"), "server", "start"], cwd=root, logs=home,
-                               env=clean_env(bin_dir, home, **_server_settings(home, port)))
+        server = Process.start(
+            "prefect-server",
+            [str(bin_dir / "prefect"), "server", "start"],
+            cwd=root,
+            logs=home,
+            env=clean_env(bin_dir, home, **_server_settings(home, port)),
+        )
         started.append(server)
         api.watched.append(server)
         wait_healthy(api, server)
-        made = Stage(bin_dir, work, home, api, f"http://127.0.0.1:{port}", server, started, sendgrid, feeds)
+        made = Stage(
+            bin_dir, work, home, api, f"http://127.0.0.1:{port}", server, started, sendgrid, feeds
+        )
         for email in (*READERS, LEFT):
             made.newsletter("subscribers", "add", email)
         made.newsletter("subscribers", "unsubscribe", LEFT)
@@ -146,8 +169,10 @@ def _settle(work: Path, hf_url: str, sendgrid_url: str) -> None:
     rest = _replace(rest, r"(?m)^poll_seconds = 10", "poll_seconds = 1")
     (work / "newsletter.toml").write_text(head + feed + schedule_start + rest)
     with open(work / ".env", "a", encoding="utf-8") as env:
-        env.write(f"\nSENDGRID_API_KEY={API_KEY}\nSENDGRID_API_HOST={sendgrid_url}\n"
-                  'NEWSLETTER_FROM="Ed <ed@news.example>"\nNEWSLETTER_BASE_URL=https://news.example\n')
+        env.write(
+            f"\nSENDGRID_API_KEY={API_KEY}\nSENDGRID_API_HOST={sendgrid_url}\n"
+            'NEWSLETTER_FROM="Ed <ed@news.example>"\nNEWSLETTER_BASE_URL=https://news.example\n'
+        )
 
 
 def _replace(text: str, pattern: str, new: str) -> str:
@@ -162,23 +187,38 @@ def _server_settings(home: Path, port: int) -> dict[str, str]:
     The port as a setting, not `--port`: the flag does not reach the dashboard, which would
     then call the API on 4200 and show nothing.
     """
-    settings = {"PREFECT_HOME": str(home / "prefect-server"), "PREFECT_SERVER_API_HOST": "127.0.0.1",
-                "PREFECT_SERVER_API_PORT": str(port), "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2"}
+    settings = {
+        "PREFECT_HOME": str(home / "prefect-server"),
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
+    }
     if POSTGRES_URL:
         parts = urlsplit(POSTGRES_URL)
         database = urlunsplit(parts._replace(path="/newsletter_prefect"))  # .ci/postgres makes it
         empty_postgres(database)
-        settings["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database.replace("postgresql://", "postgresql+asyncpg://", 1)
+        settings["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database.replace(
+            "postgresql://", "postgresql+asyncpg://", 1
+        )
     elif os.environ.get("CI"):
-        pytest.fail("NEWSLETTER_TEST_POSTGRES_URL is not set: the rehearsal runs Prefect on PostgreSQL in CI")
+        pytest.fail(
+            "NEWSLETTER_TEST_POSTGRES_URL is not set: the rehearsal runs Prefect on PostgreSQL in CI"
+        )
     return settings
 
 
-def test_the_installed_wheel_runs_the_demo_from_an_empty_folder(stage: Stage, tmp_path: Path) -> None:
+def test_the_installed_wheel_runs_the_demo_from_an_empty_folder(
+    stage: Stage, tmp_path: Path
+) -> None:
     """Templates, migrations, demo data and settings all come from the wheel, not the checkout."""
-    where = run([str(stage.bin / "python"), "-c", "import newsletter; print(newsletter.__file__)"],
-                cwd=tmp_path, env=stage.env(PYTHONPATH=str(ROOT)))
-    assert where.strip().startswith(str(stage.bin.parent)), where  # flows/ import the wheel's library
+    where = run(
+        [str(stage.bin / "python"), "-c", "import newsletter; print(newsletter.__file__)"],
+        cwd=tmp_path,
+        env=stage.env(PYTHONPATH=str(ROOT)),
+    )
+    assert where.strip().startswith(str(stage.bin.parent)), (
+        where
+    )  # flows/ import the wheel's library
     output = run([str(stage.bin / "newsletter"), "demo"], cwd=tmp_path, env=stage.env())
     assert "via outbox: sent 3, failed 0" in output, output
     html = (tmp_path / "out" / "demo" / "2024-11-25" / "issue.html").read_text()
@@ -189,9 +229,15 @@ def test_the_installed_wheel_runs_the_demo_from_an_empty_folder(stage: Stage, tm
 def test_the_scheduler_creates_the_weekly_and_the_daily_runs(stage: Stage) -> None:
     """serve.py deploys both flows; the server's scheduler (not a test call) creates their runs."""
     serve = stage.start("serve-1", [str(stage.bin / "python"), str(ROOT / "flows" / "serve.py")])
-    weekly = stage.api.wait("weekly-issue deployed", lambda: _deployment(stage, "weekly-issue/weekly-issue"), 90)
-    daily = stage.api.wait("daily-ingest deployed", lambda: _deployment(stage, "daily-ingest/daily-ingest"), 90)
-    first_weekly = _first_scheduled(stage, weekly, next_at(ZONE, 8, weekday=0))  # next Monday 08:00 in New York
+    weekly = stage.api.wait(
+        "weekly-issue deployed", lambda: _deployment(stage, "weekly-issue/weekly-issue"), 90
+    )
+    daily = stage.api.wait(
+        "daily-ingest deployed", lambda: _deployment(stage, "daily-ingest/daily-ingest"), 90
+    )
+    first_weekly = _first_scheduled(
+        stage, weekly, next_at(ZONE, 8, weekday=0)
+    )  # next Monday 08:00 in New York
     first_daily = _first_scheduled(stage, daily, next_at("UTC", 5))
     assert first_weekly["auto_scheduled"] and first_daily["auto_scheduled"]  # made by the scheduler
     stage.stop(serve)
@@ -213,12 +259,18 @@ def test_a_schedule_a_minute_ahead_fires_pauses_and_sends_once_approved(stage: S
     assert not stage.mailed().keys() & set(READERS)  # only the proof went out before approval
     _dashboard(stage, str(deployment["id"]), str(run_["id"]))
 
-    answer = stage.api.post(f"/flow_runs/{run_['id']}/resume",  # what the Resume form posts
-                            {"run_input": {"approve": True, "add": [], "remove": []}})
+    answer = stage.api.post(
+        f"/flow_runs/{run_['id']}/resume",  # what the Resume form posts
+        {"run_input": {"approve": True, "add": [], "remove": []}},
+    )
     assert answer["status"] == "ACCEPT", answer
-    done = stage.api.wait_state(str(run_["id"]), "COMPLETED", "FAILED", "CRASHED", "CANCELLED", timeout=180)
+    done = stage.api.wait_state(
+        str(run_["id"]), "COMPLETED", "FAILED", "CRASHED", "CANCELLED", timeout=180
+    )
     assert done["state_type"] == "COMPLETED", done["state"]
-    assert stage.mailed() == Counter({**dict.fromkeys(READERS, 1), EDITOR: 1}), stage.subjects()  # proof, issue
+    assert stage.mailed() == Counter({**dict.fromkeys(READERS, 1), EDITOR: 1}), (
+        stage.subjects()
+    )  # proof, issue
 
 
 def test_a_process_work_pool_from_prefect_yaml_runs_the_flows(stage: Stage) -> None:
@@ -230,8 +282,21 @@ def test_a_process_work_pool_from_prefect_yaml_runs_the_flows(stage: Stage) -> N
     stage.prefect("--no-prompt", "deploy", "--all", cwd=ROOT)
     workers = {"NEWSLETTER_HOME": str(stage.work), "PYTHONPATH": str(ROOT)}
     for queue in ("weekly-issue", "daily-ingest"):
-        stage.start(f"worker-{queue}", [str(stage.bin / "prefect"), "worker", "start", "--pool", "newsletter",
-                                        "--work-queue", queue, "--limit", "1"], extra=workers)
+        stage.start(
+            f"worker-{queue}",
+            [
+                str(stage.bin / "prefect"),
+                "worker",
+                "start",
+                "--pool",
+                "newsletter",
+                "--work-queue",
+                queue,
+                "--limit",
+                "1",
+            ],
+            extra=workers,
+        )
     weekly = stage.api.deployment("weekly-issue/weekly-issue")
     daily = stage.api.deployment("daily-ingest/daily-ingest")
     assert (weekly["work_queue_name"], daily["work_queue_name"]) == ("weekly-issue", "daily-ingest")
@@ -240,12 +305,23 @@ def test_a_process_work_pool_from_prefect_yaml_runs_the_flows(stage: Stage) -> N
     _first_scheduled(stage, daily, next_at("UTC", 5))
 
     ingest = stage.api.post(f"/deployments/{daily['id']}/create_flow_run", {})
-    assert stage.api.wait_state(ingest["id"], "COMPLETED", "FAILED", "CRASHED", timeout=180)["state_type"] == "COMPLETED"
+    assert (
+        stage.api.wait_state(ingest["id"], "COMPLETED", "FAILED", "CRASHED", timeout=180)[
+            "state_type"
+        ]
+        == "COMPLETED"
+    )
     week = _sent_week(stage)
-    again = stage.api.post(f"/deployments/{weekly['id']}/create_flow_run",
-                           {"parameters": {"week": week, "require_approval": True}})
-    done = stage.api.wait_state(again["id"], "COMPLETED", "FAILED", "CRASHED", "PAUSED", timeout=180)
-    assert done["state_type"] == "COMPLETED", done["state"]  # a sent week asks nothing and sends nothing
+    again = stage.api.post(
+        f"/deployments/{weekly['id']}/create_flow_run",
+        {"parameters": {"week": week, "require_approval": True}},
+    )
+    done = stage.api.wait_state(
+        again["id"], "COMPLETED", "FAILED", "CRASHED", "PAUSED", timeout=180
+    )
+    assert done["state_type"] == "COMPLETED", done[
+        "state"
+    ]  # a sent week asks nothing and sends nothing
     assert "sent 0, failed 0" in done["state"]["message"]
     assert stage.mailed() == Counter({**dict.fromkeys(READERS, 1), EDITOR: 1}), stage.subjects()
 
@@ -263,13 +339,18 @@ def _deployment(stage: Stage, name: str) -> dict[str, Any] | None:
         return None
 
 
-def _first_scheduled(stage: Stage, deployment: dict[str, Any], expected: dt.datetime) -> dict[str, Any]:
+def _first_scheduled(
+    stage: Stage, deployment: dict[str, Any], expected: dt.datetime
+) -> dict[str, Any]:
     """The deployment's first scheduled run, once the scheduler has made it for `expected`."""
+
     def made() -> dict[str, Any] | None:
         runs = stage.api.runs(str(deployment["id"]), ("SCHEDULED",))
         return runs[0] if runs and when(runs[0]) == expected else None
 
-    found: dict[str, Any] = stage.api.wait(f"a {deployment['name']} run scheduled for {expected}", made, 60)
+    found: dict[str, Any] = stage.api.wait(
+        f"a {deployment['name']} run scheduled for {expected}", made, 60
+    )
     return found
 
 
@@ -296,15 +377,24 @@ def _dashboard(stage: Stage, deployment_id: str, run_id: str) -> None:
     ui_settings = httpx.get(f"{stage.ui}/ui-settings", timeout=10).json()
     assert ui_settings["api_url"] == stage.api.url  # else every page of the dashboard stays empty
     pages = {
-        "release-custom-run": (f"{stage.ui}/deployments/deployment/{deployment_id}/run", ("require", "approval")),
+        "release-custom-run": (
+            f"{stage.ui}/deployments/deployment/{deployment_id}/run",
+            ("require", "approval"),
+        ),
         "release-paused-run": (f"{stage.ui}/runs/flow-run/{run_id}", ("Paused", "Resume")),
     }
     with Browser(timeout=30) as browser:
         for name, (url, expected) in pages.items():
             browser.goto(url)
             try:
-                stage.api.wait(f"{name} to render {expected}", lambda words=expected: all(  # type: ignore[misc]
-                    word.lower() in browser.text().lower() for word in words), 30, every=0.5)
+                stage.api.wait(
+                    f"{name} to render {expected}",
+                    lambda words=expected: all(  # type: ignore[misc]
+                        word.lower() in browser.text().lower() for word in words
+                    ),
+                    30,
+                    every=0.5,
+                )
             finally:
                 browser.screenshot(SHOTS / f"{name}.png")
             shown = browser.text()

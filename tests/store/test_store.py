@@ -91,10 +91,24 @@ def test_merge_order_does_not_matter(tmp_path: Path) -> None:
     items = [
         listing(upvotes=3, listed_on=D(2024, 11, 26)),
         listing(upvotes=24),
-        listing(feed="arxiv", on_hugging_face=False, upvotes=None, version=2, title="TÜLU 3 v2",
-                listed_on=D(2024, 11, 22), announce_type=AnnounceType.NEW),
-        listing(feed="arxiv2", on_hugging_face=False, upvotes=None, version=2, title="Tulu 3 v2",
-                listed_on=D(2024, 11, 23), categories=("cs.CL",)),
+        listing(
+            feed="arxiv",
+            on_hugging_face=False,
+            upvotes=None,
+            version=2,
+            title="TÜLU 3 v2",
+            listed_on=D(2024, 11, 22),
+            announce_type=AnnounceType.NEW,
+        ),
+        listing(
+            feed="arxiv2",
+            on_hugging_face=False,
+            upvotes=None,
+            version=2,
+            title="Tulu 3 v2",
+            listed_on=D(2024, 11, 23),
+            categories=("cs.CL",),
+        ),
     ]
     dumps = set()
     for seed in range(6):
@@ -115,15 +129,20 @@ def test_processes_opening_and_merging_at_once_lose_nothing(any_store_url: str) 
         with Store(any_store_url) as store:  # an engine of its own, as another process has
             store.migrate()  # each process starts with the migration step
             for first in range(0, 200, 50):
-                store.merge([listing(f"2411.{n:05d}", feed=f"feed-{k}", upvotes=k)
-                             for n in range(first, first + 50)])
+                store.merge(
+                    [
+                        listing(f"2411.{n:05d}", feed=f"feed-{k}", upvotes=k)
+                        for n in range(first, first + 50)
+                    ]
+                )
 
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(writer, range(4)))
     with Store(any_store_url) as store:
         assert store.count_papers() == 200
         assert {store.get_paper(f"2411.{n:05d}").feeds for n in (0, 99, 199)} == {  # type: ignore[union-attr]
-            ("feed-0", "feed-1", "feed-2", "feed-3")}
+            ("feed-0", "feed-1", "feed-2", "feed-3")
+        }
 
 
 def test_the_hugging_face_listing_date_decides_the_week(any_store: Store) -> None:
@@ -137,8 +156,14 @@ def test_the_hugging_face_listing_date_decides_the_week(any_store: Store) -> Non
 def test_a_replacement_updates_the_text_but_is_not_a_new_paper(any_store: Store) -> None:
     """replace / replace-cross: known papers get the new text; unknown ones are skipped."""
     any_store.merge([listing(feed="arxiv", on_hugging_face=False)])
-    newer = listing(feed="arxiv", on_hugging_face=False, version=2, title="TÜLU 3 (revised)",
-                    listed_on=D(2024, 12, 9), announce_type=AnnounceType.REPLACE)
+    newer = listing(
+        feed="arxiv",
+        on_hugging_face=False,
+        version=2,
+        title="TÜLU 3 (revised)",
+        listed_on=D(2024, 12, 9),
+        announce_type=AnnounceType.REPLACE,
+    )
     stranger = listing("2401.00001", feed="arxiv", announce_type=AnnounceType.REPLACE_CROSS)
     counts = any_store.merge([newer, stranger])
     assert counts.updated["arxiv"] == 1 and counts.skipped["arxiv"] == 1
@@ -160,12 +185,14 @@ def test_an_older_version_never_overwrites_newer_text(any_store: Store) -> None:
 
 def test_papers_listed_in_a_week(any_store: Store) -> None:
     """The week query returns papers by listing date, in a stable order."""
-    any_store.merge([
-        listing("2411.00003", listed_on=D(2024, 11, 24)),
-        listing("2411.00002", listed_on=D(2024, 11, 25)),
-        listing("2411.00001", listed_on=D(2024, 12, 1)),
-        listing("2411.00004", listed_on=D(2024, 12, 2)),
-    ])
+    any_store.merge(
+        [
+            listing("2411.00003", listed_on=D(2024, 11, 24)),
+            listing("2411.00002", listed_on=D(2024, 11, 25)),
+            listing("2411.00001", listed_on=D(2024, 12, 1)),
+            listing("2411.00004", listed_on=D(2024, 12, 2)),
+        ]
+    )
     week = any_store.papers_listed_between(D(2024, 11, 25), D(2024, 12, 1))
     assert [p.arxiv_id for p in week] == ["2411.00002", "2411.00001"]
 
@@ -201,7 +228,9 @@ def test_upgrading_keeps_the_data(any_store_url: str) -> None:
 def _dump(store: Store, *, times: bool = True) -> list[tuple[object, ...]]:
     with store.engine.connect() as conn:
         rows = [tuple(r) for r in conn.execute(text("SELECT * FROM papers ORDER BY arxiv_id"))]
-        sigs = [tuple(r) for r in conn.execute(text("SELECT * FROM signals ORDER BY arxiv_id, feed"))]
+        sigs = [
+            tuple(r) for r in conn.execute(text("SELECT * FROM signals ORDER BY arxiv_id, feed"))
+        ]
     if not times:
         rows = [r[:-2] for r in rows]
     return rows + sigs
@@ -211,4 +240,3 @@ def test_opening_a_store_changes_nothing(tmp_path: Path) -> None:
     """Migrations run by an explicit step, never inside the constructor."""
     with Store(f"sqlite:///{tmp_path / 'new.db'}") as store, store.engine.connect() as conn:
         assert not inspect(conn).has_table("papers")
-

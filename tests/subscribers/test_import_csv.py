@@ -39,7 +39,9 @@ def emails(store: Store) -> list[str]:
     return [s.email for s in iter_subscribers(store)]
 
 
-def test_a_mixed_file_imports_the_good_rows_and_rejects_the_rest(any_store: Store, tmp_path: Path) -> None:
+def test_a_mixed_file_imports_the_good_rows_and_rejects_the_rest(
+    any_store: Store, tmp_path: Path
+) -> None:
     """Missing email, bad address and an extra field are rejected; a repeat in other case merges."""
     report = import_csv(any_store, fixture("basic.csv", tmp_path), now=NOW)
     assert (report.imported, report.updated, report.unchanged, report.rejected) == (2, 0, 1, 3)
@@ -51,7 +53,9 @@ def test_a_mixed_file_imports_the_good_rows_and_rejects_the_rest(any_store: Stor
     assert report.rejects_path == tmp_path / "basic.rejects.csv"
 
 
-def test_the_rejects_file_holds_each_original_row_and_its_reason(any_store: Store, tmp_path: Path) -> None:
+def test_the_rejects_file_holds_each_original_row_and_its_reason(
+    any_store: Store, tmp_path: Path
+) -> None:
     """The rejects CSV has the input's header plus `reason`, and every rejected row verbatim."""
     report = import_csv(any_store, fixture("basic.csv", tmp_path), now=NOW)
     assert report.rejects_path is not None
@@ -61,8 +65,13 @@ def test_the_rejects_file_holds_each_original_row_and_its_reason(any_store: Stor
     assert rows[1] == ["", "No Address", "Nowhere", "missing email"]
     assert rows[2][:3] == ["not-an-address", "Broken", "ACME"]
     assert rows[2][3].startswith("not a valid email address: 'not-an-address'")
-    assert rows[3] == ["alan@example.net", "Alan Turing", "Bletchley", "extra field",
-                       "4 fields where the header has 3"]
+    assert rows[3] == [
+        "alan@example.net",
+        "Alan Turing",
+        "Bletchley",
+        "extra field",
+        "4 fields where the header has 3",
+    ]
     assert report.summary.endswith(f"rejects in {report.rejects_path}")
 
 
@@ -77,14 +86,23 @@ def test_a_file_that_is_not_utf8_is_read_as_cp1252(any_store: Store, tmp_path: P
     """Latin-1/cp1252 bytes (é, ñ and the cp1252-only en dash) decode correctly."""
     report = import_csv(any_store, fixture("latin1.csv", tmp_path), now=NOW)
     assert report.imported == 2
-    assert [s.name for s in subs.list_subscribers(any_store)] == ["José Muñoz", "René Lefèvre – Paris"]
+    assert [s.name for s in subs.list_subscribers(any_store)] == [
+        "José Muñoz",
+        "René Lefèvre – Paris",
+    ]
 
 
-def test_semicolons_are_sniffed_and_commas_inside_fields_kept(any_store: Store, tmp_path: Path) -> None:
+def test_semicolons_are_sniffed_and_commas_inside_fields_kept(
+    any_store: Store, tmp_path: Path
+) -> None:
     """A semicolon file with commas in a field splits on the semicolons; `full name` is the name."""
     import_csv(any_store, fixture("semicolon.csv", tmp_path), now=NOW)
     ana, luis = subs.list_subscribers(any_store)
-    assert (ana.email, ana.name, ana.attributes) == ("ana@example.pt", "Ana Sousa", {"city": "Lisboa, Portugal"})
+    assert (ana.email, ana.name, ana.attributes) == (
+        "ana@example.pt",
+        "Ana Sousa",
+        {"city": "Lisboa, Portugal"},
+    )
     assert luis.name == "Luís Costa"
 
 
@@ -92,13 +110,21 @@ def test_tabs_are_sniffed_and_first_and_last_names_joined(any_store: Store, tmp_
     """A tab file with `Email Address`, `First Name`, `Last Name` joins the name parts."""
     import_csv(any_store, fixture("tab.csv", tmp_path), now=NOW)
     kim, lee = subs.list_subscribers(any_store)
-    assert (kim.email, kim.name, kim.attributes) == ("kim@example.kr", "Kim Min-ji", {"Plan": "pro"})
+    assert (kim.email, kim.name, kim.attributes) == (
+        "kim@example.kr",
+        "Kim Min-ji",
+        {"Plan": "pro"},
+    )
     assert lee.name == "Lee"
 
 
-def test_a_file_without_an_email_column_names_the_headers_it_found(any_store: Store, tmp_path: Path) -> None:
+def test_a_file_without_an_email_column_names_the_headers_it_found(
+    any_store: Store, tmp_path: Path
+) -> None:
     """No email column is one clear error listing the headers."""
-    with pytest.raises(SubscriberError, match=r"no email column in the header \(found: 'name', 'phone'\)"):
+    with pytest.raises(
+        SubscriberError, match=r"no email column in the header \(found: 'name', 'phone'\)"
+    ):
         import_csv(any_store, fixture("no_email.csv", tmp_path), now=NOW)
 
 
@@ -110,13 +136,18 @@ def test_the_rejects_file_may_not_be_the_input(any_store: Store, tmp_path: Path)
     assert path.read_bytes() == (FIXTURES / "basic.csv").read_bytes()
 
 
-@pytest.mark.parametrize("header,email,name", [
-    (["E-Mail", "Name"], 0, 1),
-    (["id", "Email Address", "Full Name"], 1, 2),
-    (["Mail", "first_name"], 0, None),
-    (["Subscriber Email (work)", "x"], 0, None),
-])
-def test_email_and_name_columns_are_found_by_header(header: list[str], email: int, name: int | None) -> None:
+@pytest.mark.parametrize(
+    "header,email,name",
+    [
+        (["E-Mail", "Name"], 0, 1),
+        (["id", "Email Address", "Full Name"], 1, 2),
+        (["Mail", "first_name"], 0, None),
+        (["Subscriber Email (work)", "x"], 0, None),
+    ],
+)
+def test_email_and_name_columns_are_found_by_header(
+    header: list[str], email: int, name: int | None
+) -> None:
     """Common spellings of the email and name headers are recognised, in any case."""
     columns = find_columns(header)
     assert (columns.email, columns.name) == (email, name)
@@ -130,16 +161,24 @@ def test_the_delimiter_falls_back_to_a_comma() -> None:
 
 def test_unsubscribed_people_stay_so_unless_resubscribe(any_store: Store, tmp_path: Path) -> None:
     """Importing an unsubscribed, bounced or complained address keeps its status; --resubscribe re-activates."""
-    for email, status in [("u@example.org", Status.UNSUBSCRIBED), ("b@example.org", Status.BOUNCED),
-                          ("c@example.org", Status.COMPLAINED)]:
+    for email, status in [
+        ("u@example.org", Status.UNSUBSCRIBED),
+        ("b@example.org", Status.BOUNCED),
+        ("c@example.org", Status.COMPLAINED),
+    ]:
         added = subs.add(any_store, email, now=NOW)
         subs.leave(any_store, added.subscriber.id, status, NOW)
     path = tmp_path / "again.csv"
-    path.write_text("email,name\nU@example.org,U\nb@example.org,\nc@example.org,\n", encoding="utf-8")
+    path.write_text(
+        "email,name\nU@example.org,U\nb@example.org,\nc@example.org,\n", encoding="utf-8"
+    )
     report = import_csv(any_store, path, now=NOW)
     assert report.kept_gone == 3 and "3 left unsubscribed" in report.summary
-    assert {s.status for s in subs.list_subscribers(any_store)} == {Status.UNSUBSCRIBED, Status.BOUNCED,
-                                                                    Status.COMPLAINED}
+    assert {s.status for s in subs.list_subscribers(any_store)} == {
+        Status.UNSUBSCRIBED,
+        Status.BOUNCED,
+        Status.COMPLAINED,
+    }
     later = NOW + dt.timedelta(days=1)
     report = import_csv(any_store, path, resubscribe=True, now=later)
     assert (report.updated, report.unchanged, report.kept_gone) == (3, 0, 0)
@@ -150,9 +189,17 @@ def test_unsubscribed_people_stay_so_unless_resubscribe(any_store: Store, tmp_pa
 def test_import_activates_pending_and_updates_known_names(any_store: Store, tmp_path: Path) -> None:
     """A pending address in the file becomes active; a stored name is replaced by the file's."""
     subs.add(any_store, "known@example.org", name="Old Name", now=NOW)
-    pending = any_store.insert_subscriber(SubscriberData(
-        email="p@example.org", name=None, status=Status.PENDING, source="web", attributes={},
-        created_at=NOW, updated_at=NOW))
+    pending = any_store.insert_subscriber(
+        SubscriberData(
+            email="p@example.org",
+            name=None,
+            status=Status.PENDING,
+            source="web",
+            attributes={},
+            created_at=NOW,
+            updated_at=NOW,
+        )
+    )
     path = tmp_path / "people.csv"
     path.write_text("email,name\nknown@example.org,New Name\np@example.org,\n", encoding="utf-8")
     report = import_csv(any_store, path, now=NOW + dt.timedelta(hours=1))
@@ -171,7 +218,9 @@ def _numbered(path: Path, count: int) -> Path:
     return path
 
 
-def test_a_rerun_after_a_crash_loses_nothing_and_duplicates_nothing(any_store: Store, tmp_path: Path) -> None:
+def test_a_rerun_after_a_crash_loses_nothing_and_duplicates_nothing(
+    any_store: Store, tmp_path: Path
+) -> None:
     """A crash after the 2nd transaction keeps 2 batches; the rerun adds the rest, each row once."""
     path = _numbered(tmp_path / "big.csv", 45)
     calls: list[ImportProgress] = []
@@ -208,7 +257,9 @@ def test_a_100000_row_file_imports_in_batches(tmp_path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(["Email", "First Name", "Last Name", "Country"])
-        writer.writerows([f"reader{n}@example{n % 97}.com", "Reader", str(n), "NL"] for n in range(100_000))
+        writer.writerows(
+            [f"reader{n}@example{n % 97}.com", "Reader", str(n), "NL"] for n in range(100_000)
+        )
     with migrated(f"sqlite:///{tmp_path / 'big.db'}") as store:
         started = time.perf_counter()
         report = import_csv(store, path, now=NOW)
@@ -218,16 +269,30 @@ def test_a_100000_row_file_imports_in_batches(tmp_path: Path) -> None:
     print(f"\nimported 100,000 rows in {elapsed:.1f} s: {100_000 / elapsed:,.0f} rows/s")
 
 
-def test_the_import_command_prints_one_summary_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_import_command_prints_one_summary_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`newsletter subscribers import` prints the counts and where the rejects are."""
     monkeypatch.chdir(tmp_path)
     env = {"NEWSLETTER_DATABASE_URL": f"sqlite:///{tmp_path / 'n.db'}"}
     path = fixture("basic.csv", tmp_path)
     rejects = tmp_path / "bad.csv"
-    args = ["subscribers", "import", str(path), "--rejects", str(rejects), "--source", "conf", "--batch-size", "2"]
+    args = [
+        "subscribers",
+        "import",
+        str(path),
+        "--rejects",
+        str(rejects),
+        "--source",
+        "conf",
+        "--batch-size",
+        "2",
+    ]
     result = CliRunner().invoke(cli, args, env=env)
     assert result.exit_code == 0, result.output
-    assert result.output == f"imported 2, updated 0, unchanged 1, rejected 3; rejects in {rejects}\n"
+    assert (
+        result.output == f"imported 2, updated 0, unchanged 1, rejected 3; rejects in {rejects}\n"
+    )
     assert rejects.exists()
     with migrated(env["NEWSLETTER_DATABASE_URL"]) as store:
         assert {s.source for s in subs.list_subscribers(store)} == {"conf"}

@@ -36,19 +36,37 @@ def at(day: str, time: str = "10:00:00") -> dt.datetime:
 # -- addresses -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("  Ada@Example.COM ", "Ada@example.com"),
-    ("o'brien+news@mail.example.ie", "o'brien+news@mail.example.ie"),
-    ("zoë@exämple.de", "zoë@exämple.de"),
-    ("a@XN--NXASMQ6B.com", "a@βόλοσ.com"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("  Ada@Example.COM ", "Ada@example.com"),
+        ("o'brien+news@mail.example.ie", "o'brien+news@mail.example.ie"),
+        ("zoë@exämple.de", "zoë@exämple.de"),
+        ("a@XN--NXASMQ6B.com", "a@βόλοσ.com"),
+    ],
+)
 def test_addresses_are_normalised_offline(raw: str, expected: str) -> None:
     """The domain is lowercased and Unicode-normalised; the local part keeps its case."""
     assert normalise_email(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "   ", "ada", "ada@", "@example.org", "a b@example.org", "a..b@example.org",
-                                 "a@example", "a@x.test", "a@-x.com", "<a@example.org>", '"q"@example.org'])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "   ",
+        "ada",
+        "ada@",
+        "@example.org",
+        "a b@example.org",
+        "a..b@example.org",
+        "a@example",
+        "a@x.test",
+        "a@-x.com",
+        "<a@example.org>",
+        '"q"@example.org',
+    ],
+)
 def test_bad_addresses_raise_a_subscriber_error_carrying_them(raw: str) -> None:
     """Anything email-validator refuses is a SubscriberError with the address attached."""
     with pytest.raises(SubscriberError) as caught:
@@ -56,9 +74,21 @@ def test_bad_addresses_raise_a_subscriber_error_carrying_them(raw: str) -> None:
     assert caught.value.email == raw and caught.value.hint
 
 
-@pytest.mark.parametrize("raw", ["a@b.co", "A.B+c@Sub.Example.COM", "x@a-.b.com", "x@foo.arpa", "x@1.2.3.4",
-                                 "x@example.xn--p1ai", "a@x_y.com", "a." + "b" * 70 + "@example.org",
-                                 "a@" + "b" * 64 + ".com", "{x}@example.org"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "a@b.co",
+        "A.B+c@Sub.Example.COM",
+        "x@a-.b.com",
+        "x@foo.arpa",
+        "x@1.2.3.4",
+        "x@example.xn--p1ai",
+        "a@x_y.com",
+        "a." + "b" * 70 + "@example.org",
+        "a@" + "b" * 64 + ".com",
+        "{x}@example.org",
+    ],
+)
 def test_the_fast_path_agrees_with_email_validator(raw: str) -> None:
     """The cached-domain shortcut gives exactly email-validator's verdict and normal form."""
     try:
@@ -80,7 +110,12 @@ def test_add_makes_an_active_confirmed_subscriber(any_store: Store) -> None:
     added = subs.add(any_store, " Ada@Example.ORG ", name="  Ada   Lovelace ", source="cli", now=T0)
     sub = added.subscriber
     assert (added.action, sub.email, sub.name, sub.status, sub.source) == (
-        "added", "Ada@example.org", "Ada Lovelace", Status.ACTIVE, "cli")
+        "added",
+        "Ada@example.org",
+        "Ada Lovelace",
+        Status.ACTIVE,
+        "cli",
+    )
     assert sub.confirmed_at == sub.created_at == T0 and subs.get(any_store, sub.id) == sub
 
 
@@ -91,9 +126,17 @@ def test_addresses_are_unique_in_any_case(any_store: Store) -> None:
     assert (again.action, again.subscriber) == ("unchanged", first)
     assert again.message == "ada@example.org is already active"
     with pytest.raises(SubscriberError, match="already on the list"):
-        any_store.insert_subscriber(SubscriberData(
-            email="Ada@example.org", name=None, status=Status.ACTIVE, source=None, attributes={},
-            created_at=T0, updated_at=T0))
+        any_store.insert_subscriber(
+            SubscriberData(
+                email="Ada@example.org",
+                name=None,
+                status=Status.ACTIVE,
+                source=None,
+                attributes={},
+                created_at=T0,
+                updated_at=T0,
+            )
+        )
     assert len(subs.list_subscribers(any_store)) == 1
 
 
@@ -109,9 +152,17 @@ def test_add_updates_the_name_but_never_reactivates(any_store: Store) -> None:
 
 def test_add_confirms_a_pending_subscriber(any_store: Store) -> None:
     """The owner adding a pending (web) subscriber is consent: they become active."""
-    pending = any_store.insert_subscriber(SubscriberData(
-        email="p@example.org", name=None, status=Status.PENDING, source="web", attributes={},
-        created_at=T0, updated_at=T0))
+    pending = any_store.insert_subscriber(
+        SubscriberData(
+            email="p@example.org",
+            name=None,
+            status=Status.PENDING,
+            source="web",
+            attributes={},
+            created_at=T0,
+            updated_at=T0,
+        )
+    )
     later = T0 + dt.timedelta(hours=2)
     added = subs.add(any_store, "p@example.org", now=later)
     assert added.subscriber.status is Status.ACTIVE and added.subscriber.confirmed_at == later
@@ -122,7 +173,11 @@ def test_unsubscribe_is_idempotent_and_needs_a_known_address(any_store: Store) -
     """Unsubscribing stamps the time once; an unknown address is an error."""
     subs.add(any_store, "ada@example.org", now=T0)
     sub, changed = subs.unsubscribe(any_store, "ADA@example.org", now=T0 + dt.timedelta(days=1))
-    assert changed and sub.status is Status.UNSUBSCRIBED and sub.unsubscribed_at == T0 + dt.timedelta(days=1)
+    assert (
+        changed
+        and sub.status is Status.UNSUBSCRIBED
+        and sub.unsubscribed_at == T0 + dt.timedelta(days=1)
+    )
     again, changed = subs.unsubscribe(any_store, "ada@example.org", now=T0 + dt.timedelta(days=2))
     assert not changed and again == sub
     with pytest.raises(SubscriberError, match="no subscriber with the address nobody@example.org"):
@@ -146,11 +201,19 @@ def test_leaving_keeps_the_first_leave_and_resubscribing_clears_it(any_store: St
 
 
 def _deliver(store: Store, *subscriber_ids: int) -> None:
-    store.save_draft(number=1, week_start=dt.date(2025, 3, 3), title="Issue",
-                     record=issue_record(1, dt.date(2025, 3, 3), "Issue"), html="", text="",
-                     markdown="")
-    rows = [{"issue_number": 1, "subscriber_id": sid, "status": "sent", "attempts": 1, "updated_at": T0}
-            for sid in subscriber_ids]
+    store.save_draft(
+        number=1,
+        week_start=dt.date(2025, 3, 3),
+        title="Issue",
+        record=issue_record(1, dt.date(2025, 3, 3), "Issue"),
+        html="",
+        text="",
+        markdown="",
+    )
+    rows = [
+        {"issue_number": 1, "subscriber_id": sid, "status": "sent", "attempts": 1, "updated_at": T0}
+        for sid in subscriber_ids
+    ]
     with store.engine.begin() as conn:
         conn.execute(insert(deliveries), rows)
 
@@ -161,7 +224,10 @@ def test_remove_erases_the_person_and_their_deliveries(any_store: Store) -> None
     bob = subs.add(any_store, "bob@example.org", now=T0).subscriber
     _deliver(any_store, ada.id, bob.id)
     assert subs.remove(any_store, "Ada@Example.org") == 1
-    assert subs.get(any_store, ada.id) is None and subs.get_by_email(any_store, "ada@example.org") is None
+    assert (
+        subs.get(any_store, ada.id) is None
+        and subs.get_by_email(any_store, "ada@example.org") is None
+    )
     with any_store.engine.connect() as conn:
         left = conn.execute(select(deliveries.c.subscriber_id)).scalars().all()
     assert left == [bob.id]
@@ -179,8 +245,12 @@ def test_list_filters_by_status_and_searches_address_and_name(any_store: Store) 
     subs.add(any_store, "alan_t@example.net", now=T0)
     subs.unsubscribe(any_store, "grace@navy.example.org", now=T0)
     assert [s.name for s in subs.list_subscribers(any_store, search="LOVE")] == ["Ada Lovelace"]
-    assert [s.email for s in subs.list_subscribers(any_store, search="NAVY")] == ["grace@navy.example.org"]
-    assert [s.email for s in subs.list_subscribers(any_store, search="n_t")] == ["alan_t@example.net"]
+    assert [s.email for s in subs.list_subscribers(any_store, search="NAVY")] == [
+        "grace@navy.example.org"
+    ]
+    assert [s.email for s in subs.list_subscribers(any_store, search="n_t")] == [
+        "alan_t@example.net"
+    ]
     assert subs.list_subscribers(any_store, search="%") == []
     assert len(subs.list_subscribers(any_store, status=Status.ACTIVE)) == 2
     assert len(subs.list_subscribers(any_store, limit=1)) == 1
@@ -195,8 +265,13 @@ def test_stats_count_statuses_and_joins_and_leaves_per_iso_week(any_store: Store
     subs.add(any_store, "c@example.org", now=at("2025-03-03", "00:00:00"))  # W10
     subs.unsubscribe(any_store, "a@example.org", now=at("2025-03-04"))  # W10
     found = subs.stats(any_store, weeks=3, now=at("2025-03-05"))
-    assert found.counts == {Status.PENDING: 0, Status.ACTIVE: 4, Status.UNSUBSCRIBED: 1,
-                            Status.BOUNCED: 0, Status.COMPLAINED: 0}
+    assert found.counts == {
+        Status.PENDING: 0,
+        Status.ACTIVE: 4,
+        Status.UNSUBSCRIBED: 1,
+        Status.BOUNCED: 0,
+        Status.COMPLAINED: 0,
+    }
     assert found.total == 5
     assert [(w.label, w.week.start, w.joins, w.leaves) for w in found.weeks] == [
         ("2025-W08", dt.date(2025, 2, 17), 1, 0),
@@ -227,7 +302,9 @@ def test_export_streams_csv_page_by_page(any_store: Store) -> None:
     assert rows[0]["status"] == "active" and rows[0]["confirmed_at"] == T0.isoformat()
 
 
-def test_export_writes_attributes_as_json_and_filters_by_status(any_store: Store, tmp_path: Path) -> None:
+def test_export_writes_attributes_as_json_and_filters_by_status(
+    any_store: Store, tmp_path: Path
+) -> None:
     """Extra columns from an import come out as one JSON column; --status filters."""
     path = tmp_path / "in.csv"
     path.write_text("email,city\nz@example.org,Zürich\ny@example.org,\n", encoding="utf-8")
@@ -264,12 +341,14 @@ def test_an_altered_token_is_refused() -> None:
     with pytest.raises(TokenError):
         read_token(f"{other_payload}.{token.split('.')[1]}", SECRET)
     for i in (0, len(token) - 1, len(token) // 2):
-        flipped = token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1:]
+        flipped = token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1 :]
         with pytest.raises(TokenError):
             read_token(flipped, SECRET)
 
 
-@pytest.mark.parametrize("bad", ["", "abc", "a.b", ".", "NDI.", "NDI.x=", "NDI..", "ÿ.ÿ", "NDI " * 30])
+@pytest.mark.parametrize(
+    "bad", ["", "abc", "a.b", ".", "NDI.", "NDI.x=", "NDI..", "ÿ.ÿ", "NDI " * 30]
+)
 def test_truncated_or_garbage_tokens_are_refused(bad: str) -> None:
     """Truncations and junk raise TokenError, never another exception."""
     token = make_token(42, SECRET)
@@ -322,12 +401,19 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def test_the_add_and_unsubscribe_commands_print_one_line(run: Any) -> None:
     """add, add again, unsubscribe, add again: one line each, nobody re-activated."""
-    assert run("add", "Ada@Example.org", "--name", "Ada").output == "added Ada@example.org (active)\n"
+    assert (
+        run("add", "Ada@Example.org", "--name", "Ada").output == "added Ada@example.org (active)\n"
+    )
     assert run("add", "ada@example.org").output == "Ada@example.org is already active\n"
     assert run("unsubscribe", "ada@example.org").output == "unsubscribed Ada@example.org\n"
     result = run("add", "ada@example.org")
-    assert result.output == "Ada@example.org is unsubscribed: not re-activated (they have to subscribe again)\n"
-    assert run("unsubscribe", "ada@example.org").output == "Ada@example.org is already unsubscribed\n"
+    assert (
+        result.output
+        == "Ada@example.org is unsubscribed: not re-activated (they have to subscribe again)\n"
+    )
+    assert (
+        run("unsubscribe", "ada@example.org").output == "Ada@example.org is already unsubscribed\n"
+    )
 
 
 def test_a_bad_address_exits_1(run: Any) -> None:
@@ -342,7 +428,10 @@ def test_the_remove_command_asks_first(run: Any) -> None:
     kept = run("remove", "ada@example.org", stdin="n\n")
     assert kept.exit_code == 1 and "Erase ada@example.org" in kept.output
     assert "1 shown" in run("list").output
-    assert run("remove", "ada@example.org", "--yes").output == "removed ada@example.org and 0 delivery rows\n"
+    assert (
+        run("remove", "ada@example.org", "--yes").output
+        == "removed ada@example.org and 0 delivery rows\n"
+    )
     assert "0 shown" in run("list").output
 
 
@@ -388,6 +477,9 @@ def test_deliveries_table_is_empty_after_a_cli_remove(run: Any, tmp_path: Path) 
     run("add", "ada@example.org")
     with migrated(f"sqlite:///{tmp_path / 'n.db'}") as store:
         _deliver(store, 1)
-    assert run("remove", "ada@example.org", "--yes").output == "removed ada@example.org and 1 delivery rows\n"
+    assert (
+        run("remove", "ada@example.org", "--yes").output
+        == "removed ada@example.org and 1 delivery rows\n"
+    )
     with migrated(f"sqlite:///{tmp_path / 'n.db'}") as store, store.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(deliveries)).scalar_one() == 0

@@ -24,11 +24,23 @@ from websockets.sync.client import ClientConnection, connect
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = (
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--disable-extensions", "--disable-default-apps",
-    "--no-default-browser-check", "--mute-audio", "--hide-scrollbars", "--window-size=1000,900",
-    "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--no-default-browser-check",
+    "--mute-audio",
+    "--hide-scrollbars",
+    "--window-size=1000,900",
+    "--remote-debugging-address=127.0.0.1",
+    "--remote-debugging-port=0",
 )
 
 
@@ -55,16 +67,24 @@ class Browser:
     def __enter__(self) -> Self:
         self._proc = subprocess.Popen(
             [CHROMIUM, *FLAGS, f"--user-data-dir={self._profile}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         port, path = self._devtools_address()
         self._ws = connect(f"ws://127.0.0.1:{port}{path}", max_size=None, open_timeout=self.timeout)
         target = self._call("Target.createTarget", url="about:blank")["targetId"]
-        self._session = self._call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        self._session = self._call("Target.attachToTarget", targetId=target, flatten=True)[
+            "sessionId"
+        ]
         self._call("Page.enable", session=True)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._ws is not None:
             self._ws.close()
         if self._proc is not None:
@@ -94,7 +114,9 @@ class Browser:
         return str(self.evaluate("document.title"))
 
     def evaluate(self, expression: str) -> Any:
-        answer = self._call("Runtime.evaluate", session=True, expression=expression, returnByValue=True)
+        answer = self._call(
+            "Runtime.evaluate", session=True, expression=expression, returnByValue=True
+        )
         if "exceptionDetails" in answer:
             raise BrowserError(f"{expression}: {answer['exceptionDetails']}")
         return answer["result"].get("value")
@@ -104,13 +126,21 @@ class Browser:
         box = self.evaluate(
             f"(() => {{ const e = document.querySelector({json.dumps(selector)}); if (!e) return null;"
             " e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
-            " return {x: r.x + r.width / 2, y: r.y + r.height / 2}; })()")
+            " return {x: r.x + r.width / 2, y: r.y + r.height / 2}; })()"
+        )
         if box is None:
             raise BrowserError(f"no element matches {selector}")
         self._events.clear()
         for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
-            self._call("Input.dispatchMouseEvent", session=True, type=kind, x=box["x"], y=box["y"],
-                       button="left", clickCount=1)
+            self._call(
+                "Input.dispatchMouseEvent",
+                session=True,
+                type=kind,
+                x=box["x"],
+                y=box["y"],
+                button="left",
+                clickCount=1,
+            )
         self._wait_for("Page.loadEventFired")
 
     def screenshot(self, path: Path) -> Path:

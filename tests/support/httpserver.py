@@ -142,8 +142,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         # A gzipped body is compressed whole; a plain one is sent piece by piece,
         # so a huge `repeat` never sits in memory.
-        piece, count = (gzip.compress(reply.body * reply.repeat), 1) if reply.gzip else (
-            reply.body, reply.repeat)
+        piece, count = (
+            (gzip.compress(reply.body * reply.repeat), 1)
+            if reply.gzip
+            else (reply.body, reply.repeat)
+        )
         self.send_response(reply.status)
         if reply.content_type:
             self.send_header("Content-Type", reply.content_type)

@@ -118,7 +118,11 @@ class SendGridApi:
             ),
             (
                 re.compile(r"/v3/user/scheduled_sends/([^/]+)"),
-                {"GET": self._get_scheduled, "PATCH": self._patch_scheduled, "DELETE": self._resume},
+                {
+                    "GET": self._get_scheduled,
+                    "PATCH": self._patch_scheduled,
+                    "DELETE": self._resume,
+                },
             ),
         ]
 

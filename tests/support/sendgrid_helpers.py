@@ -64,5 +64,3 @@ def raw(
         return response.status, dict(response.getheaders()), response.read()
     finally:
         conn.close()
-
-

@@ -105,7 +105,9 @@ class _Pass:
             self.error("send_at must be an integer unix timestamp", index, "send_at")
             return
         if value > self.now + self.limits.max_schedule_ahead:
-            self.error("send_at cannot be scheduled more than 72 hours in advance", index, "send_at")
+            self.error(
+                "send_at cannot be scheduled more than 72 hours in advance", index, "send_at"
+            )
         elif value < self.now - self.limits.past_grace:
             self.error("send_at is in the past", index, "send_at")
         earliest = self.scan.earliest_send_at
@@ -170,7 +172,9 @@ def _envelope_errors(body: dict[str, Any], state: _Pass, batches: Container[str]
     limits, errors = state.limits, state.scan.errors
     items = body.get("personalizations")
     if not isinstance(items, list) or not items:
-        message = "The personalizations field is required and must have at least one personalization."
+        message = (
+            "The personalizations field is required and must have at least one personalization."
+        )
         errors.append(api_error(message, "personalizations"))
     elif len(items) > limits.max_personalizations:
         message = f"You may not have more than {limits.max_personalizations} personalizations per request."

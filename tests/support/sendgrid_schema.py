@@ -51,7 +51,6 @@ _CUSTOM_ARGS = {"type": "object", "additionalProperties": {"type": "string"}}
 _FORMATS = FormatChecker(formats=("email",))
 
 
-
 def api_error(message: str, field: str | None = None) -> ApiError:
     """One item of SendGrid's `errors` array."""
     return {"message": message, "field": field, "help": None}
@@ -113,7 +112,9 @@ def _field(error: ValidationError, prefix: tuple[str | int, ...] = ()) -> str | 
     return ".".join(str(p) for p in parts) or None
 
 
-def _to_api(errors: Iterator[ValidationError], prefix: tuple[str | int, ...] = ()) -> list[ApiError]:
+def _to_api(
+    errors: Iterator[ValidationError], prefix: tuple[str | int, ...] = ()
+) -> list[ApiError]:
     out = []
     for error in islice(errors, MAX_ERRORS):
         out.append(api_error(error.message[:MAX_MESSAGE], _field(error, prefix)))

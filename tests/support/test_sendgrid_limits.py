@@ -54,16 +54,48 @@ TOO_MUCH: list[tuple[str, Callable[[], Body], str]] = [
     ("1001 personalizations", lambda: many(1001), "personalizations"),
     ("no personalization", lambda: many(0), "personalizations"),
     ("1001 recipients", lambda: crowded(500, 501), "personalizations"),
-    ("duplicate across personalizations", lambda: mail("a@example.com", "A@Example.COM"), "personalizations.1.to"),
-    ("duplicate to/bcc", lambda: one_with(bcc=[{"email": "A@example.com"}]), "personalizations.0.bcc"),
-    ("custom_args of 10,000 bytes", lambda: one_with(custom_args=args_of(10_000)), "personalizations.0.custom_args"),
-    ("top-level custom_args of 10,000 bytes", lambda: mail("a@x.org", custom_args=args_of(10_000)), "custom_args"),
-    ("11 categories", lambda: mail("a@example.com", categories=[f"c{i}" for i in range(11)]), "categories"),
-    ("send_at beyond 72 h", lambda: mail("a@example.com", send_at=int(T0) + 72 * 3600 + 1), "send_at"),
+    (
+        "duplicate across personalizations",
+        lambda: mail("a@example.com", "A@Example.COM"),
+        "personalizations.1.to",
+    ),
+    (
+        "duplicate to/bcc",
+        lambda: one_with(bcc=[{"email": "A@example.com"}]),
+        "personalizations.0.bcc",
+    ),
+    (
+        "custom_args of 10,000 bytes",
+        lambda: one_with(custom_args=args_of(10_000)),
+        "personalizations.0.custom_args",
+    ),
+    (
+        "top-level custom_args of 10,000 bytes",
+        lambda: mail("a@x.org", custom_args=args_of(10_000)),
+        "custom_args",
+    ),
+    (
+        "11 categories",
+        lambda: mail("a@example.com", categories=[f"c{i}" for i in range(11)]),
+        "categories",
+    ),
+    (
+        "send_at beyond 72 h",
+        lambda: mail("a@example.com", send_at=int(T0) + 72 * 3600 + 1),
+        "send_at",
+    ),
     ("send_at in the past", lambda: mail("a@example.com", send_at=int(T0) - 301), "send_at"),
-    ("personalization send_at", lambda: one_with(send_at=int(T0) + 80 * 3600), "personalizations.0.send_at"),
+    (
+        "personalization send_at",
+        lambda: one_with(send_at=int(T0) + 80 * 3600),
+        "personalizations.0.send_at",
+    ),
     ("unknown batch_id", lambda: mail("a@example.com", batch_id="NotIssued1"), "batch_id"),
-    ("no content", lambda: {k: v for k, v in mail("a@example.com").items() if k != "content"}, "content"),
+    (
+        "no content",
+        lambda: {k: v for k, v in mail("a@example.com").items() if k != "content"},
+        "content",
+    ),
     ("no subject for some", no_subject, "subject"),
 ]
 
@@ -74,7 +106,14 @@ WITHIN: list[tuple[str, Callable[[], Body]]] = [
     ("10 categories", lambda: mail("a@example.com", categories=[f"c{i}" for i in range(10)])),
     ("send_at exactly 72 h ahead", lambda: mail("a@example.com", send_at=int(T0) + 72 * 3600)),
     ("send_at 5 minutes ago", lambda: mail("a@example.com", send_at=int(T0) - 300)),
-    ("template without content or subject", lambda: {"personalizations": [{"to": [{"email": "a@x.org"}]}], "from": {"email": "n@x.org"}, "template_id": "d-1"}),
+    (
+        "template without content or subject",
+        lambda: {
+            "personalizations": [{"to": [{"email": "a@x.org"}]}],
+            "from": {"email": "n@x.org"},
+            "template_id": "d-1",
+        },
+    ),
 ]
 
 
@@ -92,7 +131,9 @@ def test_limit_rejected(
 
 
 @pytest.mark.parametrize(("case", "build"), WITHIN, ids=[c[0] for c in WITHIN])
-def test_within_limits_accepted(server: SendGridServer, case: str, build: Callable[[], Body]) -> None:
+def test_within_limits_accepted(
+    server: SendGridServer, case: str, build: Callable[[], Body]
+) -> None:
     """A body right at a documented limit is accepted."""
     assert client(server).send(build()).status_code == 202
 

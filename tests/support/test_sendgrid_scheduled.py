@@ -39,7 +39,9 @@ def new_batch(sg: Any) -> str:
     return batch_id
 
 
-def schedule(server: SendGridServer, batch_id: str, *to: str, send_at: int | None = SEND_AT) -> None:
+def schedule(
+    server: SendGridServer, batch_id: str, *to: str, send_at: int | None = SEND_AT
+) -> None:
     extra: dict[str, Any] = {"batch_id": batch_id}
     if send_at is not None:
         extra["send_at"] = send_at
@@ -179,7 +181,9 @@ def test_status_endpoints_without_status(sg: Any) -> None:
     """PATCH and DELETE of a batch without status, and GET of an unknown batch, get 404."""
     batch_id = new_batch(sg)
     scheduled = sg.user.scheduled_sends
-    assert error_of(scheduled._(batch_id).patch, request_body={"status": "pause"}).status_code == 404
+    assert (
+        error_of(scheduled._(batch_id).patch, request_body={"status": "pause"}).status_code == 404
+    )
     assert error_of(scheduled._(batch_id).delete).status_code == 404
     assert error_of(scheduled._("NotIssued").get).status_code == 404
 
@@ -193,4 +197,3 @@ def test_batch_records(server: SendGridServer, sg: Any) -> None:
     assert batch is not None
     assert (batch.messages, batch.earliest_send_at, batch.status) == (2, SEND_AT - 60, None)
     assert [r.send_at for r in server.accepted] == [SEND_AT, SEND_AT - 60]
-

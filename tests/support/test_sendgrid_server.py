@@ -80,7 +80,10 @@ def test_official_client_sees_401(sendgrid_server: SendGridServer) -> None:
         ({"subject": ""}, "subject"),
         ({"ip_pool_name": "x"}, "ip_pool_name"),
         ({"asm": {"groups_to_display": [1]}}, "asm"),
-        ({"personalizations": [{"to": [{"email": "a@example.com"}], "send_at": "soon"}]}, "personalizations.0.send_at"),
+        (
+            {"personalizations": [{"to": [{"email": "a@example.com"}], "send_at": "soon"}]},
+            "personalizations.0.send_at",
+        ),
     ],
 )
 def test_schema_violations_are_400(
@@ -107,7 +110,10 @@ def test_sample_validation_checks_only_a_sample() -> None:
     assert MailValidator("sample", sample_size=2).errors(body) == []
     assert MailValidator("full").errors(body)[0]["field"] == "personalizations.25.subject"
     body["personalizations"][49]["subject"] = ""
-    assert MailValidator("sample", sample_size=2).errors(body)[0]["field"] == "personalizations.49.subject"
+    assert (
+        MailValidator("sample", sample_size=2).errors(body)[0]["field"]
+        == "personalizations.49.subject"
+    )
 
 
 def test_sample_indices() -> None:
@@ -159,7 +165,9 @@ def test_gzip_body(sendgrid_server: SendGridServer) -> None:
     ("method", "path", "status"),
     [("GET", "/v3/mail/send", 405), ("POST", "/v3/nope", 404), ("PUT", "/v3/mail/batch", 405)],
 )
-def test_unknown_routes(sendgrid_server: SendGridServer, method: str, path: str, status: int) -> None:
+def test_unknown_routes(
+    sendgrid_server: SendGridServer, method: str, path: str, status: int
+) -> None:
     """An unknown path gets 404, a wrong method 405, both in SendGrid's error shape."""
     auth = {"Authorization": f"Bearer {API_KEY}"}
     got, _, body = raw(sendgrid_server, method, path, b"", auth)
@@ -199,7 +207,11 @@ def test_reject_injects_a_400(sendgrid_server: SendGridServer) -> None:
     error = refused(sendgrid_server, mail("a@example.com"))
     assert error.status_code == 400
     assert json.loads(error.body)["errors"] == [
-        {"message": "The from email does not match a verified Sender Identity.", "field": "from", "help": None}
+        {
+            "message": "The from email does not match a verified Sender Identity.",
+            "field": "from",
+            "help": None,
+        }
     ]
 
 

@@ -145,15 +145,22 @@ def test_permanent_recipient_failure(smtp_server: SMTPServer) -> None:
     smtp_server.reject_recipient("Gone@Example.com")
     with connect(smtp_server) as smtp:
         for _ in range(2):
-            refused = smtp.sendmail("news@example.com", ["a@example.com", "gone@example.COM"], MESSAGE)
+            refused = smtp.sendmail(
+                "news@example.com", ["a@example.com", "gone@example.COM"], MESSAGE
+            )
             assert refused == {"gone@example.COM": (550, b"5.1.1 Mailbox unavailable")}
         with pytest.raises(smtplib.SMTPRecipientsRefused):
             smtp.sendmail("news@example.com", ["gone@example.com"], MESSAGE)
     assert [m.rcpt_tos for m in smtp_server.messages] == [["a@example.com"]] * 2
 
 
-@pytest.mark.parametrize(("stage", "after_accept", "recorded"), [("RCPT", False, 0), ("DATA", False, 0), ("DATA", True, 1)])
-def test_dropped_connection(smtp_server: SMTPServer, stage: str, after_accept: bool, recorded: int) -> None:
+@pytest.mark.parametrize(
+    ("stage", "after_accept", "recorded"),
+    [("RCPT", False, 0), ("DATA", False, 0), ("DATA", True, 1)],
+)
+def test_dropped_connection(
+    smtp_server: SMTPServer, stage: str, after_accept: bool, recorded: int
+) -> None:
     """drop() closes the connection unanswered; after_accept records the message first."""
     smtp_server.drop(stage, after_accept=after_accept)  # type: ignore[arg-type]
     with connect(smtp_server) as smtp, pytest.raises(smtplib.SMTPServerDisconnected):

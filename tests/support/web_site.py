@@ -49,13 +49,24 @@ class Site:
     def sender(self) -> Sender:
         return Sender.parse(FROM, self.url, SECRET)
 
-    def send(self, number: int = 1, week: dt.date = dt.date(2024, 11, 25), html: str = HTML) -> list[Path]:
+    def send(
+        self, number: int = 1, week: dt.date = dt.date(2024, 11, 25), html: str = HTML
+    ) -> list[Path]:
         """Save a draft and send it through the outbox, as `newsletter send` does; the .eml files."""
         title = f"Important LLMs Papers #{number}"
-        self.store.save_draft(number=number, week_start=week, title=title, html=html, text=TEXT,
-                              record=issue_record(number, week, title, PICK), markdown="# Issue")
+        self.store.save_draft(
+            number=number,
+            week_start=week,
+            title=title,
+            html=html,
+            text=TEXT,
+            record=issue_record(number, week, title, PICK),
+            markdown="# Issue",
+        )
         envelope = Envelope.for_issue(number, title, html, TEXT, self.sender())
-        send_issue(self.store, envelope, OutboxBackend(self.outbox), lambda i: make_token(i, SECRET))
+        send_issue(
+            self.store, envelope, OutboxBackend(self.outbox), lambda i: make_token(i, SECRET)
+        )
         return sorted((self.outbox / f"issue-{number}").glob("*.eml"))
 
     def status(self, subscriber_id: int) -> str:
@@ -90,19 +101,37 @@ class Site:
 
 def settings_for(url: str, store_url: str, outbox: Path, **extra: Any) -> Settings:
     values = {"sendgrid_webhook_public_key": None, **extra}  # whatever the environment says
-    return Settings(_env_file=None, database_url=store_url, base_url=url, secret=SECRET,  # type: ignore[call-arg]
-                    from_address=FROM, outbox=outbox, **values)
+    return Settings(
+        _env_file=None,
+        database_url=store_url,
+        base_url=url,
+        secret=SECRET,  # type: ignore[call-arg]
+        from_address=FROM,
+        outbox=outbox,
+        **values,
+    )
 
 
 @contextmanager
-def running_site(store: Store, tmp_path: Path, *, clock: Callable[[], dt.datetime] | None = None,
-                 limiter: RateLimiter | None = None, **settings: Any) -> Iterator[Site]:
+def running_site(
+    store: Store,
+    tmp_path: Path,
+    *,
+    clock: Callable[[], dt.datetime] | None = None,
+    limiter: RateLimiter | None = None,
+    **settings: Any,
+) -> Iterator[Site]:
     outbox = tmp_path / "outbox"
 
     def make_app(url: str) -> Any:
         extra = {"clock": clock} if clock else {}
-        return create_app(settings_for(url, store.url, outbox, **settings), store=store,
-                          backend=OutboxBackend(outbox), limiter=limiter, **extra)
+        return create_app(
+            settings_for(url, store.url, outbox, **settings),
+            store=store,
+            backend=OutboxBackend(outbox),
+            limiter=limiter,
+            **extra,
+        )
 
     with WebServer(make_app) as server, httpx.Client(base_url=server.base_url, timeout=10) as http:
         yield Site(store, outbox, server, http)

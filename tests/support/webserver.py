@@ -25,8 +25,9 @@ class WebServer:
         self.app = make_app(self.base_url)
         config = uvicorn.Config(self.app, log_level="warning", lifespan="on", access_log=False)
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
-                                        name="webserver", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, name="webserver", daemon=True
+        )
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -37,8 +38,12 @@ class WebServer:
             time.sleep(0.01)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._sock.close()

@@ -30,8 +30,13 @@ class Workspace:
         return self.root / "outbox"
 
     def env(self, config: Path = CONFIG) -> dict[str, str]:
-        return {"NEWSLETTER_DATABASE_URL": self.database_url, "NEWSLETTER_OUTBOX": str(self.outbox),
-                "NEWSLETTER_CONFIG": str(config), "SENDGRID_API_KEY": "", "SMTP_URL": ""}
+        return {
+            "NEWSLETTER_DATABASE_URL": self.database_url,
+            "NEWSLETTER_OUTBOX": str(self.outbox),
+            "NEWSLETTER_CONFIG": str(config),
+            "SENDGRID_API_KEY": "",
+            "SMTP_URL": "",
+        }
 
     def mails(self, issue: int) -> list[Path]:
         return sorted((self.outbox / f"issue-{issue}").glob("*.eml"))

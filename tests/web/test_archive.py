@@ -36,15 +36,25 @@ def test_the_archive_lists_sent_issues_newest_first(site: Site) -> None:
 
 def test_an_issue_page_is_the_email_without_personal_links(site: Site) -> None:
     """The page shows the stored HTML; view link is the page itself, unsubscribe a neutral link, no name."""
-    html = (GOLDEN / "issue.html").read_text(encoding="utf-8").replace("<body", "<body data-x='%%name%%'", 1)
+    html = (
+        (GOLDEN / "issue.html")
+        .read_text(encoding="utf-8")
+        .replace("<body", "<body data-x='%%name%%'", 1)
+    )
     site.send(1, html=html)
     page = site.http.get("/issues/1")
     assert page.status_code == 200
     assert "%%" not in page.text
-    assert f'href="{site.url}/issues/1"' in page.text and f'href="{site.url}/subscribe"' in page.text
+    assert (
+        f'href="{site.url}/issues/1"' in page.text and f'href="{site.url}/subscribe"' in page.text
+    )
     assert "/u/" not in page.text
     csp = page.headers["Content-Security-Policy"]
-    assert "script-src" not in csp and "default-src 'none'" in csp and "style-src 'unsafe-inline'" in csp
+    assert (
+        "script-src" not in csp
+        and "default-src 'none'" in csp
+        and "style-src 'unsafe-inline'" in csp
+    )
 
 
 def test_drafts_and_unknown_issues_are_not_found(site: Site) -> None:

@@ -29,7 +29,11 @@ def browser() -> Browser:
 
 def test_archive_issue_and_unsubscribe_in_chromium(browser: Browser, tmp_path: Path) -> None:
     """Chromium lists the issue, shows it, and unsubscribes (then resubscribes) with the page's buttons."""
-    with migrated(f"sqlite:///{tmp_path / 'web.db'}") as store, running_site(store, tmp_path) as site, browser:
+    with (
+        migrated(f"sqlite:///{tmp_path / 'web.db'}") as store,
+        running_site(store, tmp_path) as site,
+        browser,
+    ):
         add_people(store, 2)
         site.send(1, html=(GOLDEN / "issue.html").read_text(encoding="utf-8"))
         browser.goto(f"{site.url}/")
@@ -53,7 +57,9 @@ def test_archive_issue_and_unsubscribe_in_chromium(browser: Browser, tmp_path: P
         browser.screenshot(SHOTS / "web-unsubscribed.png")
         assert (site.status(1), site.status(2)) == ("active", "unsubscribed")
 
-        browser.click("#resubscribe")  # the form with the CSRF cookie and token, from a real browser
+        browser.click(
+            "#resubscribe"
+        )  # the form with the CSRF cookie and token, from a real browser
         assert "Welcome back" in browser.text()
         browser.screenshot(SHOTS / "web-resubscribed.png")
         assert site.status(2) == "active"

@@ -42,8 +42,11 @@ def test_one_click_unsubscribe_with_the_link_from_a_sent_message(site: Site) -> 
     url = unsubscribe_url(messages[1])
     assert url.startswith(f"{site.url}/u/")
     # Like a mail provider: no cookies, no Origin, just the one-click body.
-    answer = httpx.post(url, content=b"List-Unsubscribe=One-Click",
-                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    answer = httpx.post(
+        url,
+        content=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert answer.status_code == 200
     assert "You are unsubscribed" in answer.text and "Subscribe again" in answer.text
     assert answer.headers["Cache-Control"] == "no-store"
@@ -69,7 +72,10 @@ def test_get_shows_a_button_and_changes_nothing(site: Site) -> None:
     for _ in range(2):
         page = site.http.get(url)
         assert page.status_code == 200
-        assert 'method="post"' in page.text and 'name="List-Unsubscribe" value="One-Click"' in page.text
+        assert (
+            'method="post"' in page.text
+            and 'name="List-Unsubscribe" value="One-Click"' in page.text
+        )
         assert "r•••@example.org" in page.text and "reader0@example.org" not in page.text
     assert site.http.head(url).status_code == 200
     assert site.status(1) == "active"
@@ -80,11 +86,20 @@ def test_forged_altered_and_unknown_tokens_get_400_and_change_nothing(site: Site
     add_people(site.store, 1)
     good = make_token(1, SECRET)
     altered = good[:-1] + ("A" if good[-1] != "A" else "B")
-    bad = [make_token(1, "another-secret"), altered, good[:-5], make_token(99, SECRET),
-           make_token(1, SECRET, "confirm"), "not-a-token", "%00" + good]
+    bad = [
+        make_token(1, "another-secret"),
+        altered,
+        good[:-5],
+        make_token(99, SECRET),
+        make_token(1, SECRET, "confirm"),
+        "not-a-token",
+        "%00" + good,
+    ]
     for token in bad:
         for method in ("GET", "POST"):
-            answer = site.http.request(method, f"/u/{token}", data=ONE_CLICK if method == "POST" else None)
+            answer = site.http.request(
+                method, f"/u/{token}", data=ONE_CLICK if method == "POST" else None
+            )
             assert answer.status_code == 400, (token, method)
             assert "This link is not valid" in answer.text
     assert site.status(1) == "active"
@@ -113,7 +128,9 @@ def test_the_unsubscribe_page_offers_to_resubscribe(site: Site) -> None:
 def test_subscribe_confirm_and_receive_the_next_issue(site: Site) -> None:
     """Subscribe → confirmation mail → confirm page (GET changes nothing) → POST → the next send reaches them."""
     csrf = site.form("/subscribe")
-    answer = site.post_form("/subscribe", {"csrf": csrf, "email": "Ada@Example.ORG", "name": "Ada", "website": ""})
+    answer = site.post_form(
+        "/subscribe", {"csrf": csrf, "email": "Ada@Example.ORG", "name": "Ada", "website": ""}
+    )
     assert answer.status_code == 200 and "Check your inbox" in answer.text
     ada = site.store.subscriber_by_email("ada@example.org")
     assert ada is not None and ada.status.value == "pending" and ada.source == "web"
@@ -140,7 +157,10 @@ def test_the_answer_is_the_same_for_new_known_and_gone_addresses(site: Site) -> 
         answer = site.post_form("/subscribe", {"csrf": csrf, "email": address})
         answers.append((answer.status_code, answer.text))
     assert answers[0] == answers[1] == answers[2]
-    assert "nothing changes" in site.confirm_mail("active@example.org").get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert (
+        "nothing changes"
+        in site.confirm_mail("active@example.org").get_body(("plain",)).get_content()
+    )  # type: ignore[union-attr]
     assert "/confirm/" in site.confirm_mail("left@example.org").get_body(("plain",)).get_content()  # type: ignore[union-attr]
     left = site.store.subscriber_by_email("left@example.org")
     assert left is not None and left.status.value == "unsubscribed"  # until they confirm
@@ -149,7 +169,9 @@ def test_the_answer_is_the_same_for_new_known_and_gone_addresses(site: Site) -> 
 def test_the_honeypot_stores_and_sends_nothing(site: Site) -> None:
     """A filled hidden field (a bot) gets the usual answer, and nothing happens."""
     csrf = site.form("/subscribe")
-    answer = site.post_form("/subscribe", {"csrf": csrf, "email": "bot@example.org", "website": "http://spam"})
+    answer = site.post_form(
+        "/subscribe", {"csrf": csrf, "email": "bot@example.org", "website": "http://spam"}
+    )
     assert answer.status_code == 200 and "Check your inbox" in answer.text
     assert site.store.subscriber_by_email("bot@example.org") is None
     assert not (site.outbox / "proofs").exists()
@@ -159,9 +181,17 @@ def test_cross_site_and_tokenless_posts_are_refused(site: Site) -> None:
     """A form posted from another origin, or without the CSRF token, is refused with 403."""
     csrf = site.form("/subscribe")
     data = {"csrf": csrf, "email": "x@example.org"}
-    assert site.post_form("/subscribe", data, headers={"Origin": "https://evil.example"}).status_code == 403
+    assert (
+        site.post_form("/subscribe", data, headers={"Origin": "https://evil.example"}).status_code
+        == 403
+    )
     assert site.post_form("/subscribe", data, headers={"Origin": "null"}).status_code == 403
-    assert site.http.post("/subscribe", data=data, headers={"Referer": "https://evil.example/"}).status_code == 403
+    assert (
+        site.http.post(
+            "/subscribe", data=data, headers={"Referer": "https://evil.example/"}
+        ).status_code
+        == 403
+    )
     assert site.post_form("/subscribe", {"email": "x@example.org"}).status_code == 403
     site.http.cookies.clear()
     assert site.post_form("/subscribe", data).status_code == 403  # a token without its cookie
@@ -180,8 +210,10 @@ def test_subscribing_is_rate_limited_per_client(any_store: Store, tmp_path: Path
     """After the limit, posts from the same client get 429 with Retry-After and send nothing."""
     with running_site(any_store, tmp_path, limiter=RateLimiter(3, 3600)) as site:
         csrf = site.form("/subscribe")
-        codes = [site.post_form("/subscribe", {"csrf": csrf, "email": f"p{n}@example.org"}).status_code
-                 for n in range(5)]
+        codes = [
+            site.post_form("/subscribe", {"csrf": csrf, "email": f"p{n}@example.org"}).status_code
+            for n in range(5)
+        ]
         assert codes == [200, 200, 200, 429, 429]
         limited = site.post_form("/subscribe", {"csrf": csrf, "email": "p9@example.org"})
         assert int(limited.headers["Retry-After"]) > 3000 and "Too many attempts" in limited.text
@@ -204,7 +236,9 @@ def test_an_address_gets_few_confirmation_mails(any_store: Store, tmp_path: Path
             answer = site.post_form("/subscribe", {"csrf": csrf, "email": "victim@example.org"})
             assert answer.status_code == 200 and "Check your inbox" in answer.text
             mail = site.outbox / "proofs" / "issue-0" / "victim@example.org.eml"
-            mailed.append(_appears(mail, 5.0 if attempt < 2 else 0.5))  # the mail goes after the answer
+            mailed.append(
+                _appears(mail, 5.0 if attempt < 2 else 0.5)
+            )  # the mail goes after the answer
             mail.unlink(missing_ok=True)
         assert mailed == [True, True, False]
 
@@ -221,7 +255,9 @@ def test_an_expired_confirm_link_is_refused(site: Site) -> None:
     add_emails(site.store, ["late@example.org"], "pending")
     old = make_token(1, SECRET, "confirm", issued_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=8))
     assert site.http.get(f"/confirm/{old}").status_code == 400
-    assert site.http.get(f"/confirm/{make_token(1, SECRET)}").status_code == 400  # an unsubscribe token
+    assert (
+        site.http.get(f"/confirm/{make_token(1, SECRET)}").status_code == 400
+    )  # an unsubscribe token
     assert site.status(1) == "pending"
 
 
@@ -230,8 +266,13 @@ def test_pages_carry_the_security_headers(site: Site) -> None:
     add_people(site.store, 1)
     form = site.http.get("/subscribe")
     csp = form.headers["Content-Security-Policy"]
-    assert "default-src 'none'" in csp and "script-src" not in csp and "frame-ancestors 'none'" in csp
-    assert form.headers["X-Frame-Options"] == "DENY" and form.headers["X-Content-Type-Options"] == "nosniff"
+    assert (
+        "default-src 'none'" in csp and "script-src" not in csp and "frame-ancestors 'none'" in csp
+    )
+    assert (
+        form.headers["X-Frame-Options"] == "DENY"
+        and form.headers["X-Content-Type-Options"] == "nosniff"
+    )
     assert form.headers["Cache-Control"] == "no-store"
     cookie = form.headers["Set-Cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie

@@ -24,21 +24,34 @@ from tests.support.deliveries import add_issue, add_people
 from tests.support.web_site import Site, running_site, subscriber
 
 # SendGrid's published test vector (sendgrid-python, test/unit/test_eventwebhook.py).
-SG_PUBLIC_KEY = ("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE83T4O/n84iotIvIW4mdBgQ/7dAfSmpqIM8kF9mN1flpVKS3GRqe62gw"
-                 "+2fNNRaINXvVpiglSI8eNEc6wEA3F+g==")
-SG_OTHER_KEY = ("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEqTxd43gyp8IOEto2LdIfjRQrIbsd4SXZkLW6jDutdhXSJCWHw8REntlo"
-                "7aNDthvj+y7GjUuFDb/R1NGe1OPzpA==")
+SG_PUBLIC_KEY = (
+    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE83T4O/n84iotIvIW4mdBgQ/7dAfSmpqIM8kF9mN1flpVKS3GRqe62gw"
+    "+2fNNRaINXvVpiglSI8eNEc6wEA3F+g=="
+)
+SG_OTHER_KEY = (
+    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEqTxd43gyp8IOEto2LdIfjRQrIbsd4SXZkLW6jDutdhXSJCWHw8REntlo"
+    "7aNDthvj+y7GjUuFDb/R1NGe1OPzpA=="
+)
 SG_SIGNATURE = "MEUCIGHQVtGj+Y3LkG9fLcxf3qfI10QysgDWmMOVmxG0u6ZUAiEAyBiXDWzM+uOe5W0JuG+luQAbPIqHh89M15TluLtEZtM="
 SG_TIMESTAMP = "1600112502"
-SG_PAYLOAD = json.dumps([{
-    "email": "hello@world.com",
-    "event": "dropped",
-    "reason": "Bounced Address",
-    "sg_event_id": "ZHJvcC0xMDk5NDkxOS1MUnpYbF9OSFN0T0doUTRrb2ZTbV9BLTA",
-    "sg_message_id": "LRzXl_NHStOGhQ4kofSm_A.filterdrecv-p3mdw1-756b745b58-kmzbl-18-5F5FC76C-9.0",
-    "smtp-id": "<LRzXl_NHStOGhQ4kofSm_A@ismtpd0039p1iad1.sendgrid.net>",
-    "timestamp": 1600112492,
-}], sort_keys=True, separators=(",", ":")) + "\r\n"  # the trailing CRLF is part of what was signed
+SG_PAYLOAD = (
+    json.dumps(
+        [
+            {
+                "email": "hello@world.com",
+                "event": "dropped",
+                "reason": "Bounced Address",
+                "sg_event_id": "ZHJvcC0xMDk5NDkxOS1MUnpYbF9OSFN0T0doUTRrb2ZTbV9BLTA",
+                "sg_message_id": "LRzXl_NHStOGhQ4kofSm_A.filterdrecv-p3mdw1-756b745b58-kmzbl-18-5F5FC76C-9.0",
+                "smtp-id": "<LRzXl_NHStOGhQ4kofSm_A@ismtpd0039p1iad1.sendgrid.net>",
+                "timestamp": 1600112492,
+            }
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    + "\r\n"
+)  # the trailing CRLF is part of what was signed
 SG_NOW = dt.datetime.fromtimestamp(int(SG_TIMESTAMP) + 5, dt.UTC)
 NOW = dt.datetime(2024, 12, 2, 9, 0, tzinfo=dt.UTC)  # an hour after tests.support.deliveries.NOW
 
@@ -50,15 +63,25 @@ def at(minutes: int) -> int:
 def add_hello(store: Store) -> int:
     """hello@world.com, active since before the test vector's event."""
     joined = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-    data = SubscriberData(email="hello@world.com", name=None, status=Status.ACTIVE, source="test",
-                          attributes={}, created_at=joined, updated_at=joined, confirmed_at=joined)
+    data = SubscriberData(
+        email="hello@world.com",
+        name=None,
+        status=Status.ACTIVE,
+        source="test",
+        attributes={},
+        created_at=joined,
+        updated_at=joined,
+        confirmed_at=joined,
+    )
     return store.insert_subscriber(data).id
 
 
 @pytest.fixture
 def vector_site(any_store: Store, tmp_path: Path) -> Iterator[Site]:
     """The app with SendGrid's test key and a clock at the vector's time."""
-    with running_site(any_store, tmp_path, clock=lambda: SG_NOW, sendgrid_webhook_public_key=SG_PUBLIC_KEY) as site:
+    with running_site(
+        any_store, tmp_path, clock=lambda: SG_NOW, sendgrid_webhook_public_key=SG_PUBLIC_KEY
+    ) as site:
         yield site
 
 
@@ -82,20 +105,36 @@ def test_sendgrids_published_test_vector_is_accepted_and_applied(vector_site: Si
     assert again.json()["duplicates"] == 1
 
 
-@pytest.mark.parametrize("body,signature,timestamp", [
-    (SG_PAYLOAD, None, SG_TIMESTAMP),
-    (SG_PAYLOAD, SG_SIGNATURE, None),
-    (SG_PAYLOAD.replace("dropped", "dropped "), SG_SIGNATURE, SG_TIMESTAMP),
-    (SG_PAYLOAD.rstrip(), SG_SIGNATURE, SG_TIMESTAMP),
-    (SG_PAYLOAD, "MEUCIQCtIHJeH93Y+qpYeWrySphQgpNGNr/U+UyUlBkU6n7RAwIgJTz2C+8a8xonZGi6BpSzoQsbVRamr2nlxFDWYNH3j/0=",
-     SG_TIMESTAMP),
-    (SG_PAYLOAD, "not base64!", SG_TIMESTAMP),
-    (SG_PAYLOAD, SG_SIGNATURE, str(int(SG_TIMESTAMP) + 1)),
-    (SG_PAYLOAD, SG_SIGNATURE, "timestamp"),
-], ids=["no-signature", "no-timestamp", "altered-body", "no-crlf", "bad-signature", "garbage", "other-time",
-        "bad-timestamp"])
+@pytest.mark.parametrize(
+    "body,signature,timestamp",
+    [
+        (SG_PAYLOAD, None, SG_TIMESTAMP),
+        (SG_PAYLOAD, SG_SIGNATURE, None),
+        (SG_PAYLOAD.replace("dropped", "dropped "), SG_SIGNATURE, SG_TIMESTAMP),
+        (SG_PAYLOAD.rstrip(), SG_SIGNATURE, SG_TIMESTAMP),
+        (
+            SG_PAYLOAD,
+            "MEUCIQCtIHJeH93Y+qpYeWrySphQgpNGNr/U+UyUlBkU6n7RAwIgJTz2C+8a8xonZGi6BpSzoQsbVRamr2nlxFDWYNH3j/0=",
+            SG_TIMESTAMP,
+        ),
+        (SG_PAYLOAD, "not base64!", SG_TIMESTAMP),
+        (SG_PAYLOAD, SG_SIGNATURE, str(int(SG_TIMESTAMP) + 1)),
+        (SG_PAYLOAD, SG_SIGNATURE, "timestamp"),
+    ],
+    ids=[
+        "no-signature",
+        "no-timestamp",
+        "altered-body",
+        "no-crlf",
+        "bad-signature",
+        "garbage",
+        "other-time",
+        "bad-timestamp",
+    ],
+)
 def test_a_missing_or_bad_signature_gets_401_and_changes_nothing(
-        vector_site: Site, body: str, signature: str | None, timestamp: str | None) -> None:
+    vector_site: Site, body: str, signature: str | None, timestamp: str | None
+) -> None:
     """Anything but SendGrid's exact signed bytes is refused before the body is read."""
     hello = add_hello(vector_site.store)
     answer = post(vector_site, body, signature, timestamp)
@@ -105,14 +144,18 @@ def test_a_missing_or_bad_signature_gets_401_and_changes_nothing(
 
 def test_another_key_does_not_verify_sendgrids_signature(any_store: Store, tmp_path: Path) -> None:
     """The vector checked against SendGrid's other published key is refused."""
-    with running_site(any_store, tmp_path, clock=lambda: SG_NOW, sendgrid_webhook_public_key=SG_OTHER_KEY) as site:
+    with running_site(
+        any_store, tmp_path, clock=lambda: SG_NOW, sendgrid_webhook_public_key=SG_OTHER_KEY
+    ) as site:
         assert post(site, SG_PAYLOAD, SG_SIGNATURE, SG_TIMESTAMP).status_code == 401
 
 
 def test_a_stale_timestamp_is_refused(any_store: Store, tmp_path: Path) -> None:
     """A genuine post replayed after NEWSLETTER_WEBHOOK_MAX_AGE is refused."""
     later = SG_NOW + dt.timedelta(minutes=11)
-    with running_site(any_store, tmp_path, clock=lambda: later, sendgrid_webhook_public_key=SG_PUBLIC_KEY) as site:
+    with running_site(
+        any_store, tmp_path, clock=lambda: later, sendgrid_webhook_public_key=SG_PUBLIC_KEY
+    ) as site:
         answer = post(site, SG_PAYLOAD, SG_SIGNATURE, SG_TIMESTAMP)
         assert answer.status_code == 401 and "stale" in answer.text
 
@@ -146,26 +189,46 @@ class Signer:
 @pytest.fixture
 def signed_site(any_store: Store, tmp_path: Path) -> Iterator[tuple[Site, Signer]]:
     signer = Signer()
-    with running_site(any_store, tmp_path, clock=lambda: NOW + dt.timedelta(hours=1),
-                      sendgrid_webhook_public_key=signer.public) as site:
+    with running_site(
+        any_store,
+        tmp_path,
+        clock=lambda: NOW + dt.timedelta(hours=1),
+        sendgrid_webhook_public_key=signer.public,
+    ) as site:
         yield site, signer
 
 
 def ev(kind: str, subscriber_id: int, minutes: int, event_id: str, **extra: Any) -> dict[str, Any]:
     """An event as SendGrid posts it, with the custom_args sending set (strings)."""
-    return {"email": f"reader{subscriber_id - 1}@example.org", "event": kind, "timestamp": at(minutes),
-            "sg_event_id": event_id, "issue": "1", "subscriber": str(subscriber_id), **extra}
+    return {
+        "email": f"reader{subscriber_id - 1}@example.org",
+        "event": kind,
+        "timestamp": at(minutes),
+        "sg_event_id": event_id,
+        "issue": "1",
+        "subscriber": str(subscriber_id),
+        **extra,
+    }
 
 
-def test_events_signed_with_a_fresh_key_update_deliveries_and_subscribers(signed_site: tuple[Site, Signer]) -> None:
+def test_events_signed_with_a_fresh_key_update_deliveries_and_subscribers(
+    signed_site: tuple[Site, Signer],
+) -> None:
     """delivered/open/click stamp the delivery; bounce, spamreport, unsubscribe change the status."""
     site, signer = signed_site
     add_people(site.store, 6)
     site.send()
-    events = [ev("processed", 1, 0, "p1"), ev("delivered", 1, 1, "d1"), ev("open", 1, 5, "o1"),
-              ev("click", 1, 6, "c1", url="https://arxiv.org/abs/1"), ev("bounce", 2, 1, "b2", type="bounce"),
-              ev("bounce", 3, 1, "b3", type="blocked"), ev("spamreport", 4, 9, "s4"),
-              ev("group_unsubscribe", 5, 9, "u5", asm_group_id=1), ev("unsubscribe", 6, 9, "u6")]
+    events = [
+        ev("processed", 1, 0, "p1"),
+        ev("delivered", 1, 1, "d1"),
+        ev("open", 1, 5, "o1"),
+        ev("click", 1, 6, "c1", url="https://arxiv.org/abs/1"),
+        ev("bounce", 2, 1, "b2", type="bounce"),
+        ev("bounce", 3, 1, "b3", type="blocked"),
+        ev("spamreport", 4, 9, "s4"),
+        ev("group_unsubscribe", 5, 9, "u5", asm_group_id=1),
+        ev("unsubscribe", 6, 9, "u6"),
+    ]
     answer = signer.post(site, events, int((NOW + dt.timedelta(hours=1)).timestamp()))
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"received": 9, "applied": 7, "duplicates": 0, "ignored": 2}
@@ -175,7 +238,13 @@ def test_events_signed_with_a_fresh_key_update_deliveries_and_subscribers(signed
     assert site.store.delivery_events(1, 2)["bounced_at"] == NOW + dt.timedelta(minutes=1)
     assert site.store.delivery_events(1, 4)["complained_at"] is not None
     assert [site.status(n) for n in range(1, 7)] == [
-        "active", "bounced", "active", "complained", "unsubscribed", "unsubscribed"]
+        "active",
+        "bounced",
+        "active",
+        "complained",
+        "unsubscribed",
+        "unsubscribed",
+    ]
     assert subscriber(site.store, 2).unsubscribed_at == NOW + dt.timedelta(minutes=1)
 
 
@@ -202,8 +271,11 @@ def test_out_of_order_events_end_the_same(any_store: Store) -> None:
     times = any_store.delivery_events(1, 1)
     assert times["opened_at"] == NOW + dt.timedelta(minutes=4)
     assert times["delivered_at"] == NOW + dt.timedelta(minutes=3)
-    apply_events(any_store, [ev("spamreport", 1, 20, "s"), ev("unsubscribe", 1, 10, "u"), ev("bounce", 1, 15, "b")],
-                 later)
+    apply_events(
+        any_store,
+        [ev("spamreport", 1, 20, "s"), ev("unsubscribe", 1, 10, "u"), ev("bounce", 1, 15, "b")],
+        later,
+    )
     assert subscriber(any_store, 1).status is Status.COMPLAINED
 
 

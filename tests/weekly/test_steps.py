@@ -30,14 +30,18 @@ from tests.support.workspace import CONFIG, make_workspace
 
 
 def test_the_library_never_imports_prefect() -> None:
-    code = ("import sys, newsletter.cli, newsletter.weekly.steps, newsletter.weekly.notices; "
-            "sys.exit(any(m == 'prefect' or m.startswith('prefect.') for m in sys.modules))")
+    code = (
+        "import sys, newsletter.cli, newsletter.weekly.steps, newsletter.weekly.notices; "
+        "sys.exit(any(m == 'prefect' or m.startswith('prefect.') for m in sys.modules))"
+    )
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
 
 
 def test_edits_take_the_editors_later_word() -> None:
     edits = Edits(include=("2411.00001",), exclude=("2411.00002",))
-    revised = edits.revised(add=["https://arxiv.org/abs/2411.00002v3"], remove=["arXiv:2411.00001", " "])
+    revised = edits.revised(
+        add=["https://arxiv.org/abs/2411.00002v3"], remove=["arXiv:2411.00001", " "]
+    )
     assert revised == Edits(include=("2411.00002",), exclude=("2411.00001",))
     with pytest.raises(ConfigError, match="not an arXiv id"):
         edits.revised(add=["two thousand"], remove=[])
@@ -50,8 +54,13 @@ def test_the_default_week_is_the_one_that_just_ended() -> None:
 
 
 def test_proofs_go_to_the_test_addresses_and_the_editors_once_each() -> None:
-    editor = EditorConfig.model_validate({"approval": {"editors": ["Ed@Example.org", "ed@example.org"]}})
-    assert proof_recipients(editor, ["ed@example.org", "x@example.org"]) == ("ed@example.org", "x@example.org")
+    editor = EditorConfig.model_validate(
+        {"approval": {"editors": ["Ed@Example.org", "ed@example.org"]}}
+    )
+    assert proof_recipients(editor, ["ed@example.org", "x@example.org"]) == (
+        "ed@example.org",
+        "x@example.org",
+    )
 
 
 def test_schedule_settings_are_checked() -> None:
@@ -59,16 +68,25 @@ def test_schedule_settings_are_checked() -> None:
         ScheduleConfig(timezone="Mars/Olympus")
     with pytest.raises(ValueError, match="cron"):
         ScheduleConfig(weekly="every monday")
-    assert EditorConfig().schedule.weekly == "0 8 * * 1" and EditorConfig().approval.timeout_hours == 24
+    assert (
+        EditorConfig().schedule.weekly == "0 8 * * 1"
+        and EditorConfig().approval.timeout_hours == 24
+    )
 
 
-def test_a_sent_week_is_never_rebuilt_and_sending_again_reaches_nobody(tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_sent_week_is_never_rebuilt_and_sending_again_reaches_nobody(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """What a retried send task or a second run relies on: the ledger and the locked draft."""
     space = make_workspace(tmp_path)
     monkeypatch.chdir(tmp_path)
-    settings = load_settings(database_url=space.database_url, outbox=space.outbox, config=CONFIG,
-                             sendgrid_api_key=None, smtp_url=None)
+    settings = load_settings(
+        database_url=space.database_url,
+        outbox=space.outbox,
+        config=CONFIG,
+        sendgrid_api_key=None,
+        smtp_url=None,
+    )
     week = Week.containing(dt.date(2024, 11, 25))
     for name in ("hf-daily", "arxiv-cs-cl"):
         ingest_feed(settings, name, week.start, week.end)
@@ -84,11 +102,20 @@ def test_a_sent_week_is_never_rebuilt_and_sending_again_reaches_nobody(tmp_path:
 
 def test_notices_reach_the_editors_with_secrets_blanked(tmp_path: Path) -> None:
     space = make_workspace(tmp_path)
-    settings = load_settings(database_url=space.database_url, outbox=space.outbox, config=CONFIG,
-                             sendgrid_api_key=None, smtp_url=SecretStr("smtp://u:hunter22@mail.example:587"))
-    assert redact(settings, "login failed for smtp://u:hunter22@mail.example:587 (hunter22)") == \
-        "login failed for *** (***)"
-    sent = notify_editors(settings, "weekly-issue failed", "the password hunter22 was refused", backend="outbox")
+    settings = load_settings(
+        database_url=space.database_url,
+        outbox=space.outbox,
+        config=CONFIG,
+        sendgrid_api_key=None,
+        smtp_url=SecretStr("smtp://u:hunter22@mail.example:587"),
+    )
+    assert (
+        redact(settings, "login failed for smtp://u:hunter22@mail.example:587 (hunter22)")
+        == "login failed for *** (***)"
+    )
+    sent = notify_editors(
+        settings, "weekly-issue failed", "the password hunter22 was refused", backend="outbox"
+    )
     assert sent == ("editor@example.org",)
     text = space.notice().read_text()
     assert "hunter22" not in text and "[newsletter] weekly-issue failed" in text

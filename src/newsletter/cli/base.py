@@ -74,6 +74,12 @@ def progress(label: str, total: float | None, *, in_bytes: bool = False) -> Iter
         yield Bar()
         return
     counted: ProgressColumn = DownloadColumn() if in_bytes else MofNCompleteColumn()
-    columns = (TextColumn(label), BarColumn(), counted, TextColumn("{task.fields[note]}"), TimeElapsedColumn())
+    columns = (
+        TextColumn(label),
+        BarColumn(),
+        counted,
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=out, transient=True) as shown:
         yield Bar(shown, shown.add_task(label, total=total, note=""))

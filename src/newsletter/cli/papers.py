@@ -25,13 +25,34 @@ from newsletter.selection.topics import llm_relevance, paper_kind
 
 
 @click.command()
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First listing date (default: 6 days ago).")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last listing date (default: today).")
-@click.option("--feed", "feed_names", multiple=True, metavar="NAME", help="Only this configured feed (repeatable).")
-@click.option("--source", "sources", multiple=True, metavar="KIND=URL", help="Add an ad-hoc source (repeatable).")
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), help="First listing date (default: 6 days ago)."
+)
+@click.option(
+    "--until", type=click.DateTime(["%Y-%m-%d"]), help="Last listing date (default: today)."
+)
+@click.option(
+    "--feed",
+    "feed_names",
+    multiple=True,
+    metavar="NAME",
+    help="Only this configured feed (repeatable).",
+)
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="KIND=URL",
+    help="Add an ad-hoc source (repeatable).",
+)
 @click.pass_obj
-def ingest(obj: Context, since: dt.datetime | None, until: dt.datetime | None, feed_names: tuple[str, ...],
-           sources: tuple[str, ...]) -> None:
+def ingest(
+    obj: Context,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    feed_names: tuple[str, ...],
+    sources: tuple[str, ...],
+) -> None:
     """Pull papers from the configured feeds into the paper store.
 
     Prints one line per feed and exits non-zero only if no feed worked.
@@ -44,8 +65,14 @@ def ingest(obj: Context, since: dt.datetime | None, until: dt.datetime | None, f
         raise click.BadParameter(f"--since {first} is after --until {last}")
     specs = select_feeds(obj.settings, feed_names, sources)
     with obj.store() as store, obj.fetcher() as fetch, progress("feeds", len(specs)) as bar:
-        reports = run_ingest(specs, store, since=first, until=last, fetcher=fetch,
-                             on_feed=lambda report: show_feed(report, bar))
+        reports = run_ingest(
+            specs,
+            store,
+            since=first,
+            until=last,
+            fetcher=fetch,
+            on_feed=lambda report: show_feed(report, bar),
+        )
         total = store.count_papers()
     ingested(reports, total, store.safe_url)
 
@@ -58,17 +85,37 @@ def ingested(reports: Sequence[FeedReport], papers: int, where: str) -> None:
 
 
 @click.command()
-@click.option("--week", "week_day", required=True, type=click.DateTime(["%Y-%m-%d"]),
-              help="Any date inside the week (weeks run Monday to Sunday).")
-@click.option("--size", type=click.IntRange(1, 100), help="Papers in the issue (default from config: 12).")
+@click.option(
+    "--week",
+    "week_day",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Any date inside the week (weeks run Monday to Sunday).",
+)
+@click.option(
+    "--size", type=click.IntRange(1, 100), help="Papers in the issue (default from config: 12)."
+)
 @click.option("--include", multiple=True, metavar="ID", help="Force this arXiv id in (repeatable).")
 @click.option("--exclude", multiple=True, metavar="ID", help="Keep this arXiv id out (repeatable).")
-@click.option("--skip-promo", multiple=True, metavar="NAME", help="Leave this promo block out (repeatable).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Folder for the files (default: out/<monday>).")
+@click.option(
+    "--skip-promo", multiple=True, metavar="NAME", help="Leave this promo block out (repeatable)."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the files (default: out/<monday>).",
+)
 @click.pass_obj
-def build(obj: Context, week_day: dt.datetime, size: int | None, include: tuple[str, ...],
-          exclude: tuple[str, ...], skip_promo: tuple[str, ...], out_dir: Path | None) -> None:
+def build(
+    obj: Context,
+    week_day: dt.datetime,
+    size: int | None,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    skip_promo: tuple[str, ...],
+    out_dir: Path | None,
+) -> None:
     """Build the week's issue from the store and save it as a numbered draft.
 
     Writes issue.html (CSS inlined), issue.txt, issue.md and issue.json, and prints the
@@ -80,9 +127,15 @@ def build(obj: Context, week_day: dt.datetime, size: int | None, include: tuple[
     week = Week.containing(week_day.date())
     settings = obj.settings
     with obj.store() as store:
-        built, files = build_week(store, load_editor_config(settings.config), week, templates=settings.templates,
-                                  config_dir=settings.config.parent, extra=Overrides(include, exclude, skip_promo, size),
-                                  out=out_dir or Path("out") / week.start.isoformat())
+        built, files = build_week(
+            store,
+            load_editor_config(settings.config),
+            week,
+            templates=settings.templates,
+            config_dir=settings.config.parent,
+            extra=Overrides(include, exclude, skip_promo, size),
+            out=out_dir or Path("out") / week.start.isoformat(),
+        )
     print_picks(built)
     out.print(f"issue {built.issue.number} (draft): {files['html']} (also .txt, .md, .json)")
 
@@ -116,12 +169,20 @@ def classify(obj: Context, file: TextIO) -> None:
             row = json.loads(line)
             title, abstract = str(row["title"]), row.get("abstract")
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ConfigError(f"{file.name}:{number}: not a paper line ({exc})",
-                              hint='each line must be {"arxiv_id": …, "title": …, "abstract": …}') from None
+            raise ConfigError(
+                f"{file.name}:{number}: not a paper line ({exc})",
+                hint='each line must be {"arxiv_id": …, "title": …, "abstract": …}',
+            ) from None
         placed = classify_paper(title, abstract, sections)
         kind, _ = paper_kind(title, abstract)
-        record = {"arxiv_id": row.get("arxiv_id"), "section": placed.section, "scores": placed.scores,
-                  "matched": placed.matched, "is_llm": llm_relevance(title, abstract).is_llm, "kind": kind.value}
+        record = {
+            "arxiv_id": row.get("arxiv_id"),
+            "section": placed.section,
+            "scores": placed.scores,
+            "matched": placed.matched,
+            "is_llm": llm_relevance(title, abstract).is_llm,
+            "kind": kind.value,
+        }
         click.echo(json.dumps(record, ensure_ascii=False))
 
 
@@ -130,7 +191,9 @@ def _taxonomy(obj: Context) -> tuple[Section, ...]:
     return section_taxonomy(load_editor_config(path)) if path.exists() else DEFAULT_SECTIONS
 
 
-def select_feeds(settings: Settings, names: Sequence[str], sources: Sequence[str]) -> list[FeedSpec]:
+def select_feeds(
+    settings: Settings, names: Sequence[str], sources: Sequence[str]
+) -> list[FeedSpec]:
     """The configured feeds (all, or those named) plus ad-hoc `KIND=URL` sources."""
     configured: list[FeedSpec] = []
     if settings.config.exists() or not sources:
@@ -139,11 +202,16 @@ def select_feeds(settings: Settings, names: Sequence[str], sources: Sequence[str
     unknown = [n for n in names if n not in by_name]
     if unknown:
         known = ", ".join(by_name) or "none"
-        raise ConfigError(f"no feed named {', '.join(unknown)} in {settings.config} (known: {known})")
+        raise ConfigError(
+            f"no feed named {', '.join(unknown)} in {settings.config} (known: {known})"
+        )
     chosen = [by_name[n] for n in names] if names else configured
     specs = chosen + [_adhoc(text) for text in sources]
     if not specs:
-        raise ConfigError(f"no feeds configured in {settings.config}", hint="add [[feeds]] entries or pass --source KIND=URL")
+        raise ConfigError(
+            f"no feeds configured in {settings.config}",
+            hint="add [[feeds]] entries or pass --source KIND=URL",
+        )
     return specs
 
 
@@ -151,11 +219,15 @@ def _adhoc(text: str) -> FeedSpec:
     kind, sep, url = text.partition("=")
     kinds = ", ".join(k.value for k in SourceKind)
     if not sep or not url:
-        raise click.BadParameter(f"{text!r} is not KIND=URL (kinds: {kinds})", param_hint="--source")
+        raise click.BadParameter(
+            f"{text!r} is not KIND=URL (kinds: {kinds})", param_hint="--source"
+        )
     try:
         source_kind = SourceKind(kind.strip())
     except ValueError:
-        raise click.BadParameter(f"unknown kind {kind!r} (kinds: {kinds})", param_hint="--source") from None
+        raise click.BadParameter(
+            f"unknown kind {kind!r} (kinds: {kinds})", param_hint="--source"
+        ) from None
     location = resolve_location(url.strip(), Path.cwd())
     return FeedSpec(name=f"{source_kind.value}:{url.strip()}", kind=source_kind, url=location)
 

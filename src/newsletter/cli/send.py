@@ -16,16 +16,35 @@ from newsletter.store import Store, StoredIssue
 
 
 @click.command()
-@click.option("--week", "week_day", type=click.DateTime(["%Y-%m-%d"]), help="Any date in the issue's week.")
+@click.option(
+    "--week", "week_day", type=click.DateTime(["%Y-%m-%d"]), help="Any date in the issue's week."
+)
 @click.option("--issue", "number", type=int, help="The issue number.")
-@click.option("--backend", type=click.Choice(BACKENDS),
-              help="Default: sendgrid if SENDGRID_API_KEY is set, else smtp if SMTP_URL is, else outbox.")
-@click.option("--test-to", multiple=True, metavar="EMAIL", help="Send a proof to this address only (repeatable).")
-@click.option("--dry-run", is_flag=True, help="Do everything but the sending; print what would go out.")
+@click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    help="Default: sendgrid if SENDGRID_API_KEY is set, else smtp if SMTP_URL is, else outbox.",
+)
+@click.option(
+    "--test-to",
+    multiple=True,
+    metavar="EMAIL",
+    help="Send a proof to this address only (repeatable).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Do everything but the sending; print what would go out."
+)
 @click.option("--limit", type=click.IntRange(1), help="Send to at most N subscribers in this run.")
 @click.pass_obj
-def send(obj: Context, week_day: dt.datetime | None, number: int | None, backend: str | None,
-         test_to: tuple[str, ...], dry_run: bool, limit: int | None) -> None:
+def send(
+    obj: Context,
+    week_day: dt.datetime | None,
+    number: int | None,
+    backend: str | None,
+    test_to: tuple[str, ...],
+    dry_run: bool,
+    limit: int | None,
+) -> None:
     """Send an issue to every active subscriber not yet sent to.
 
     Sending again for the same issue reaches only those not yet sent to; an interrupted
@@ -45,7 +64,9 @@ def send(obj: Context, week_day: dt.datetime | None, number: int | None, backend
                 _dry_run(store, envelope, name, opened.batch_size)
             else:
                 with progress("sending", store.audience(stored.number)) as bar:
-                    report = send_issue(store, envelope, opened, token, limit=limit, on_progress=bar.advance)
+                    report = send_issue(
+                        store, envelope, opened, token, limit=limit, on_progress=bar.advance
+                    )
                 out.print(summary(report))
 
 
@@ -58,7 +79,10 @@ def _find_issue(store: Store, week_day: dt.datetime | None, number: int | None) 
     week = Week.containing(week_day.date())
     found = store.issue_for_week(week.start)
     if found is None:
-        raise SendError(f"no issue for the week of {week.start}", hint=f"build it: newsletter build --week {week.start}")
+        raise SendError(
+            f"no issue for the week of {week.start}",
+            hint=f"build it: newsletter build --week {week.start}",
+        )
     return found
 
 
@@ -67,15 +91,21 @@ def _dry_run(store: Store, envelope: Envelope, backend: str, batch_size: int) ->
     sample = store.sample_recipients(envelope.issue_number, 5)
     size = len(envelope.html.encode()) + len(envelope.text.encode())
     out.print(f"dry run: issue {envelope.issue_number} «{envelope.subject}» via {backend}")
-    out.print(f"  from {envelope.sender.from_name} <{envelope.sender.from_email}>; {size / 1024:.0f} KiB per message")
-    out.print(f"  would send to {count} subscribers in {-(-count // batch_size)} batches of up to {batch_size}")
+    out.print(
+        f"  from {envelope.sender.from_name} <{envelope.sender.from_email}>; {size / 1024:.0f} KiB per message"
+    )
+    out.print(
+        f"  would send to {count} subscribers in {-(-count // batch_size)} batches of up to {batch_size}"
+    )
     for r in sample:
         out.print(f"  e.g. {r.email}")
 
 
 def summary(report: SendReport) -> str:
-    line = (f"issue {report.issue_number} via {report.backend}: sent {report.sent}, failed {report.failed}, "
-            f"skipped {report.skipped} in {report.seconds:.1f} s ({report.rate:,.0f}/s, {report.requests} requests)")
+    line = (
+        f"issue {report.issue_number} via {report.backend}: sent {report.sent}, failed {report.failed}, "
+        f"skipped {report.skipped} in {report.seconds:.1f} s ({report.rate:,.0f}/s, {report.requests} requests)"
+    )
     if report.recovered:
         line += f"; {report.recovered} requeued from an interrupted send"
     if report.unknown:

@@ -16,7 +16,9 @@ from newsletter.demo import DEMO_DATABASE, run_demo
 
 @click.command()
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default=".")
-@click.option("--templates", is_flag=True, help="Also copy the email and web templates, to edit them.")
+@click.option(
+    "--templates", is_flag=True, help="Also copy the email and web templates, to edit them."
+)
 @click.option("--force", is_flag=True, help="Overwrite files that are already there.")
 def init(folder: Path, templates: bool, force: bool) -> None:
     """Start a folder to run the newsletter from: newsletter.toml and .env.
@@ -28,13 +30,20 @@ def init(folder: Path, templates: bool, force: bool) -> None:
     """
     for path in init_folder(folder, force=force, templates=templates):
         out.print(f"wrote {path}")
-    out.print("next: edit newsletter.toml and .env, then `newsletter ingest`, "
-              "`newsletter build --week YYYY-MM-DD` and `newsletter send` (or try `newsletter demo`)")
+    out.print(
+        "next: edit newsletter.toml and .env, then `newsletter ingest`, "
+        "`newsletter build --week YYYY-MM-DD` and `newsletter send` (or try `newsletter demo`)"
+    )
 
 
 @click.command()
-@click.option("--db", "database_url", default=DEMO_DATABASE, show_default=True,
-              help="Store for the demo, kept apart from the real one.")
+@click.option(
+    "--db",
+    "database_url",
+    default=DEMO_DATABASE,
+    show_default=True,
+    help="Store for the demo, kept apart from the real one.",
+)
 @click.pass_obj
 def demo(obj: Context, database_url: str) -> None:
     """Run the main job on the bundled demo data: no network, no API keys.
@@ -46,7 +55,9 @@ def demo(obj: Context, database_url: str) -> None:
     Example: newsletter demo
     """
     with progress("feeds", None) as bar:
-        run = run_demo(obj.settings, database_url=database_url, on_feed=lambda report: show_feed(report, bar))
+        run = run_demo(
+            obj.settings, database_url=database_url, on_feed=lambda report: show_feed(report, bar)
+        )
     ingested(run.feeds, run.papers, run.store)
     print_picks(run.built)
     out.print(f"issue {run.built.issue.number} of the demo: open {run.files['html'].resolve()}")

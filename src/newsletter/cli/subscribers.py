@@ -79,7 +79,9 @@ def remove(obj: Context, email: str, yes: bool) -> None:
 @subscribers.command("list")
 @click.option("--status", type=STATUS, help="Only subscribers with this status.")
 @click.option("--search", metavar="TEXT", help="Part of the address or name, any case.")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="At most this many.")
+@click.option(
+    "--limit", type=click.IntRange(1), default=50, show_default=True, help="At most this many."
+)
 @click.pass_obj
 def list_(obj: Context, status: str | None, search: str | None, limit: int) -> None:
     """List subscribers, oldest first: id, status, address, name, joined.
@@ -87,15 +89,23 @@ def list_(obj: Context, status: str | None, search: str | None, limit: int) -> N
     Example: newsletter subscribers list --status active --search example.org --limit 20
     """
     with obj.store() as store:
-        found = subs.list_subscribers(store, status=Status(status) if status else None, search=search, limit=limit)
+        found = subs.list_subscribers(
+            store, status=Status(status) if status else None, search=search, limit=limit
+        )
     for sub in found:
         joined = f"{sub.confirmed_at:%Y-%m-%d}" if sub.confirmed_at else "-"
-        click.echo(f"{sub.id:>7}  {sub.status:<12}  {sub.email}  {sub.name or ''}  {joined}".rstrip())
-    click.echo(f"{len(found)} shown" + (" (--limit reached)" if len(found) == limit else ""), err=True)
+        click.echo(
+            f"{sub.id:>7}  {sub.status:<12}  {sub.email}  {sub.name or ''}  {joined}".rstrip()
+        )
+    click.echo(
+        f"{len(found)} shown" + (" (--limit reached)" if len(found) == limit else ""), err=True
+    )
 
 
 @subscribers.command()
-@click.option("--weeks", type=click.IntRange(1, 520), default=8, show_default=True, help="Weeks of history.")
+@click.option(
+    "--weeks", type=click.IntRange(1, 520), default=8, show_default=True, help="Weeks of history."
+)
 @click.pass_obj
 def stats(obj: Context, weeks: int) -> None:
     """Counts by status, then joins and leaves per ISO week (UTC), newest last.
@@ -107,12 +117,19 @@ def stats(obj: Context, weeks: int) -> None:
     by_status = ", ".join(f"{n} {status}" for status, n in found.counts.items())
     click.echo(f"{found.total} subscribers: {by_status}")
     for week in found.weeks:
-        click.echo(f"{week.label} (from {week.week.start}): +{week.joins} joined, -{week.leaves} left")
+        click.echo(
+            f"{week.label} (from {week.week.start}): +{week.joins} joined, -{week.leaves} left"
+        )
 
 
 @subscribers.command()
 @click.option("--status", type=STATUS, help="Only subscribers with this status.")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not to stdout.")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here, not to stdout.",
+)
 @click.pass_obj
 def export(obj: Context, status: str | None, out_file: Path | None) -> None:
     """Write subscribers as CSV (UTF-8), streamed page by page, to stdout or --out.
@@ -134,15 +151,33 @@ def export(obj: Context, status: str | None, out_file: Path | None) -> None:
 
 @subscribers.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--resubscribe", is_flag=True, help="Re-activate people who unsubscribed, bounced or complained.")
-@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV for the rows not imported, with a reason column (default: FILE.rejects.csv).")
+@click.option(
+    "--resubscribe",
+    is_flag=True,
+    help="Re-activate people who unsubscribed, bounced or complained.",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV for the rows not imported, with a reason column (default: FILE.rejects.csv).",
+)
 @click.option("--source", help="Recorded for new subscribers (default: import:FILE).")
-@click.option("--batch-size", type=click.IntRange(1, 100_000), default=BATCH_SIZE, show_default=True,
-              help="Rows per transaction.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 100_000),
+    default=BATCH_SIZE,
+    show_default=True,
+    help="Rows per transaction.",
+)
 @click.pass_obj
-def import_(obj: Context, file: Path, resubscribe: bool, rejects: Path | None,
-            source: str | None, batch_size: int) -> None:
+def import_(
+    obj: Context,
+    file: Path,
+    resubscribe: bool,
+    rejects: Path | None,
+    source: str | None,
+    batch_size: int,
+) -> None:
     """Import subscribers from a CSV file with a header row (any delimiter, UTF-8 or Latin-1).
 
     New addresses become active; known ones get the file's name and extra columns; nobody
@@ -152,6 +187,13 @@ def import_(obj: Context, file: Path, resubscribe: bool, rejects: Path | None,
     Example: newsletter subscribers import contacts.csv --source webinar --rejects bad.csv
     """
     with obj.store() as store, progress("importing", file.stat().st_size, in_bytes=True) as bar:
-        report = import_csv(store, file, source=source, resubscribe=resubscribe, rejects_path=rejects,
-                            batch_size=batch_size, on_batch=lambda step: bar.show(step.bytes_read, f"{step.rows} rows"))
+        report = import_csv(
+            store,
+            file,
+            source=source,
+            resubscribe=resubscribe,
+            rejects_path=rejects,
+            batch_size=batch_size,
+            on_batch=lambda step: bar.show(step.bytes_read, f"{step.rows} rows"),
+        )
     click.echo(report.summary)

@@ -12,7 +12,13 @@ from newsletter.errors import ConfigError
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to listen on.",
+)
 @click.pass_obj
 def web(obj: Context, host: str, port: int) -> None:
     """Serve the web endpoints: one-click unsubscribe, subscribe with confirmation, the
@@ -29,14 +35,20 @@ def web(obj: Context, host: str, port: int) -> None:
     from newsletter.web.app import create_app
 
     if obj.settings.secret is None and not _loopback(host):
-        raise ConfigError("serving beyond this machine needs NEWSLETTER_SECRET",
-                          hint="without it, links are signed with a public default and could be forged")
+        raise ConfigError(
+            "serving beyond this machine needs NEWSLETTER_SECRET",
+            hint="without it, links are signed with a public default and could be forged",
+        )
     settings = obj.settings
     if settings.base_url is None:  # local use: links in confirmation mails lead back here
         settings = settings.model_copy(update={"base_url": _local_url(host, port)})
     app = create_app(settings)
-    err.print(f"serving on {_local_url(host, port)}; links point to {settings.base_url}", markup=False)
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False, log_level="info")
+    err.print(
+        f"serving on {_local_url(host, port)}; links point to {settings.base_url}", markup=False
+    )
+    uvicorn.run(
+        app, host=host, port=port, proxy_headers=True, server_header=False, log_level="info"
+    )
 
 
 def _local_url(host: str, port: int) -> str:

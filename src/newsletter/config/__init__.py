@@ -11,6 +11,12 @@ from newsletter.config.settings import (
 )
 
 __all__ = [
-    "STARTER_CONFIG", "STARTER_ENV", "TEMPLATES_DIR", "EditorConfig", "Settings", "load_editor_config",
-    "load_settings", "resolve_location",
+    "STARTER_CONFIG",
+    "STARTER_ENV",
+    "TEMPLATES_DIR",
+    "EditorConfig",
+    "Settings",
+    "load_editor_config",
+    "load_settings",
+    "resolve_location",
 ]

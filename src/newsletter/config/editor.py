@@ -147,7 +147,9 @@ class ScheduleConfig(BaseModel):
     weekly: str = "0 8 * * 1"  # weekly-issue: cron, in `timezone` (Mondays 08:00)
     timezone: str = "UTC"  # an IANA zone, e.g. "Europe/Berlin"
     daily_ingest: str = "0 5 * * *"  # daily-ingest: cron, always in UTC
-    min_candidates: int = Field(default=5, ge=0)  # fewer: the weekly run stops and tells the editors
+    min_candidates: int = Field(
+        default=5, ge=0
+    )  # fewer: the weekly run stops and tells the editors
 
     @field_validator("weekly", "daily_ingest")
     @classmethod
@@ -164,7 +166,9 @@ class ScheduleConfig(BaseModel):
         try:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {zone!r} (use an IANA name like Europe/Berlin)") from None
+            raise ValueError(
+                f"unknown time zone {zone!r} (use an IANA name like Europe/Berlin)"
+            ) from None
         return zone
 
 
@@ -175,7 +179,9 @@ class ApprovalConfig(BaseModel):
 
     editors: list[str] = Field(default_factory=list)  # get proofs and failure notices
     timeout_hours: float = Field(default=24.0, gt=0, le=14 * 24)  # no answer by then: not sent
-    poll_seconds: int = Field(default=10, ge=1, le=600)  # how often a paused run checks for the answer
+    poll_seconds: int = Field(
+        default=10, ge=1, le=600
+    )  # how often a paused run checks for the answer
 
 
 def _names_unique(what: str, names: list[str]) -> None:
@@ -236,5 +242,3 @@ def resolve_location(url: str, base: Path) -> str:
     if "://" in url or Path(url).is_absolute():
         return url
     return str((base / url).resolve())
-
-

@@ -30,10 +30,14 @@ def init_folder(
 
     Nothing is overwritten unless `force`: an editor's settings are never lost by accident.
     """
-    wanted = [folder / "newsletter.toml", folder / ".env"] + ([folder / "templates"] if templates else [])
+    wanted = [folder / "newsletter.toml", folder / ".env"] + (
+        [folder / "templates"] if templates else []
+    )
     present = [p.name for p in wanted if p.exists()]
     if present and not force:
-        raise ConfigError(f"{', '.join(present)} already in {folder}", hint="pass --force to overwrite")
+        raise ConfigError(
+            f"{', '.join(present)} already in {folder}", hint="pass --force to overwrite"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(STARTER_CONFIG, wanted[0])
     wanted[1].write_text(starter_env(new_secret(), templates), encoding="utf-8")
@@ -46,7 +50,9 @@ def init_folder(
 
 def starter_env(secret: str, templates: bool) -> str:
     """.env.example with a real secret, and the copied templates switched on."""
-    text = _SECRET_LINE.sub(f"NEWSLETTER_SECRET={secret}", STARTER_ENV.read_text(encoding="utf-8"), count=1)
+    text = _SECRET_LINE.sub(
+        f"NEWSLETTER_SECRET={secret}", STARTER_ENV.read_text(encoding="utf-8"), count=1
+    )
     if templates:
         text = _TEMPLATES_LINE.sub("NEWSLETTER_TEMPLATES=templates", text, count=1)
     return text

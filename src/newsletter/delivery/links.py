@@ -83,17 +83,23 @@ def _check_age(issued: str | None, max_age: dt.timedelta, now: dt.datetime) -> N
     if issued_at > now + CLOCK_SKEW:
         raise TokenError("token was issued in the future")
     if now - issued_at > max_age:
-        raise TokenError(f"token expired (valid for {max_age}, issued {issued_at:%Y-%m-%d %H:%M} UTC)")
+        raise TokenError(
+            f"token expired (valid for {max_age}, issued {issued_at:%Y-%m-%d %H:%M} UTC)"
+        )
 
 
 def _mac(secret: str, purpose: str, payload: str) -> bytes:
     if not secret:
-        raise ConfigError("no secret to sign links with", hint="set NEWSLETTER_SECRET to a long random string")
+        raise ConfigError(
+            "no secret to sign links with", hint="set NEWSLETTER_SECRET to a long random string"
+        )
     if not _PURPOSE.fullmatch(purpose):
         raise ValueError(f"a token purpose is a short lowercase word, not {purpose!r}")
     # The purpose never contains ':' and the payload never does, so the message is unambiguous.
     message = f"{purpose}:{payload}".encode()
-    return hmac.digest(secret.encode(), message, hashlib.sha256)  # one-shot C path: sends sign millions
+    return hmac.digest(
+        secret.encode(), message, hashlib.sha256
+    )  # one-shot C path: sends sign millions
 
 
 def _b64(data: bytes) -> str:

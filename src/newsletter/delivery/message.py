@@ -42,11 +42,15 @@ class Sender:
     unsubscribe_mailto: str
 
     @classmethod
-    def parse(cls, from_address: str, base_url: str, secret: str, mailto: str | None = None) -> Sender:
+    def parse(
+        cls, from_address: str, base_url: str, secret: str, mailto: str | None = None
+    ) -> Sender:
         name, email = parseaddr(from_address)
         if "@" not in email:
-            raise ConfigError(f"NEWSLETTER_FROM is not an address: {from_address!r}",
-                              hint='write it as "Name <newsletter@example.org>"')
+            raise ConfigError(
+                f"NEWSLETTER_FROM is not an address: {from_address!r}",
+                hint='write it as "Name <newsletter@example.org>"',
+            )
         return cls(name, email, base_url.rstrip("/"), secret, mailto or email)
 
     @property
@@ -67,8 +71,13 @@ class Envelope:
     @classmethod
     def for_issue(cls, number: int, subject: str, html: str, text: str, sender: Sender) -> Envelope:
         view = f"{sender.base_url}/issues/{number}"
-        return cls(number, subject, html.replace(VIEW_PLACEHOLDER, view),
-                   text.replace(VIEW_PLACEHOLDER, view), sender)
+        return cls(
+            number,
+            subject,
+            html.replace(VIEW_PLACEHOLDER, view),
+            text.replace(VIEW_PLACEHOLDER, view),
+            sender,
+        )
 
     @property
     def category(self) -> str:
@@ -84,7 +93,10 @@ class Personal(NamedTuple):
     message_id: str
 
     def substitutions(self) -> dict[str, str]:
-        return {UNSUBSCRIBE_PLACEHOLDER: self.unsubscribe_url, NAME_PLACEHOLDER: self.recipient.name or ""}
+        return {
+            UNSUBSCRIBE_PLACEHOLDER: self.unsubscribe_url,
+            NAME_PLACEHOLDER: self.recipient.name or "",
+        }
 
     def fill(self, body: str) -> str:
         for key, value in self.substitutions().items():
@@ -93,7 +105,10 @@ class Personal(NamedTuple):
 
     def headers(self) -> dict[str, str]:
         """RFC 8058 one-click unsubscribe, as Gmail and Yahoo require of bulk senders."""
-        return {"List-Unsubscribe": self.list_unsubscribe, "List-Unsubscribe-Post": LIST_UNSUBSCRIBE_POST}
+        return {
+            "List-Unsubscribe": self.list_unsubscribe,
+            "List-Unsubscribe-Post": LIST_UNSUBSCRIBE_POST,
+        }
 
 
 Signer = Callable[[int], str]

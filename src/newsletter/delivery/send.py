@@ -47,7 +47,9 @@ Progress = Callable[[int], None]
 def load_issue(store: Store, number: int) -> StoredIssue:
     stored = store.get_issue(number)
     if stored is None:
-        raise SendError(f"there is no issue {number}", hint="build it first: newsletter build --week DATE")
+        raise SendError(
+            f"there is no issue {number}", hint="build it first: newsletter build --week DATE"
+        )
     return stored
 
 
@@ -82,10 +84,20 @@ def send_issue(
         try:
             while True:
                 while len(waiting) < depth and (limit is None or claimed < limit):
-                    size = backend.batch_size if limit is None else min(backend.batch_size, limit - claimed)
+                    size = (
+                        backend.batch_size
+                        if limit is None
+                        else min(backend.batch_size, limit - claimed)
+                    )
                     batch, skipped, last_seen = store.claim(
-                        number, next_id.result(), backend.name, size, backend.send_at(),
-                        after=cursor, settle=answers)
+                        number,
+                        next_id.result(),
+                        backend.name,
+                        size,
+                        backend.send_at(),
+                        after=cursor,
+                        settle=answers,
+                    )
                     answers = []
                     next_id = wire.submit(backend.new_batch_id)
                     report.skipped += skipped
@@ -98,7 +110,12 @@ def send_issue(
                     if batch.recipients:
                         claimed += len(batch.recipients)
                         people = [personal(envelope, r, token) for r in batch.recipients]
-                        waiting.append((batch, wire.submit(_send_batch, store, envelope, backend, batch, people)))
+                        waiting.append(
+                            (
+                                batch,
+                                wire.submit(_send_batch, store, envelope, backend, batch, people),
+                            )
+                        )
                 if not waiting:
                     break
                 batch, pending = waiting.popleft()
@@ -109,8 +126,10 @@ def send_issue(
                 if outcome.requeue:
                     claimed -= len(batch.recipients)
                     if requeues > MAX_REQUEUES:
-                        raise SendError(f"gave up after {MAX_REQUEUES} failed tries in a row: {outcome.requeue}",
-                                        hint="nothing was sent twice; run the send again later")
+                        raise SendError(
+                            f"gave up after {MAX_REQUEUES} failed tries in a row: {outcome.requeue}",
+                            hint="nothing was sent twice; run the send again later",
+                        )
                     sleep(min(30.0, 2.0**requeues))
                 if on_progress:
                     on_progress(_settled(batch, outcome))
@@ -155,8 +174,9 @@ def _drain(waiting: deque[tuple[Batch, Future[Outcome]]], report: SendReport) ->
     return found
 
 
-def _send_batch(store: Store, envelope: Envelope, backend: Backend, batch: Batch,
-                people: Sequence[Personal]) -> Outcome:
+def _send_batch(
+    store: Store, envelope: Envelope, backend: Backend, batch: Batch, people: Sequence[Personal]
+) -> Outcome:
     def settle(who: Personal, provider_id: str | None, error: str | None) -> None:
         if error is None:
             store.delivery_sent(envelope.issue_number, who.recipient.subscriber_id, provider_id)
@@ -211,8 +231,13 @@ def recover(store: Store, backend: Backend, number: int, report: SendReport) -> 
 
 def proof(envelope: Envelope, backend: Backend, addresses: Sequence[str], token: Signer) -> int:
     """The editor's proof: the issue to these addresses only; no ledger, no batches."""
-    proofed = Envelope(envelope.issue_number, f"[Proof] {envelope.subject}", envelope.html,
-                       envelope.text, envelope.sender)
+    proofed = Envelope(
+        envelope.issue_number,
+        f"[Proof] {envelope.subject}",
+        envelope.html,
+        envelope.text,
+        envelope.sender,
+    )
     people = [personal(proofed, Recipient(0, address, None), token) for address in addresses]
     backend.send_proof(proofed, people)
     return len(people)

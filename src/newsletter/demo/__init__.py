@@ -55,17 +55,30 @@ def run_demo(
     on_feed: Callable[[FeedReport], None] | None = None,
 ) -> DemoRun:
     """Start a fresh demo store and outbox under `out`, ingest, build, and send to the readers."""
-    demo = settings.model_copy(update={"config": DEMO_CONFIG, "database_url": database_url,
-                                       "outbox": out / "outbox"})
+    demo = settings.model_copy(
+        update={"config": DEMO_CONFIG, "database_url": database_url, "outbox": out / "outbox"}
+    )
     _reset(database_url, demo.outbox)
     app.migrate(demo)
     editor = load_editor_config(DEMO_CONFIG)
     with app.open_store(demo) as store:
         with app.fetcher(demo) as fetch:
-            reports = ingest(editor.feed_specs(), store, since=DEMO_RANGE[0], until=DEMO_RANGE[1],
-                             fetcher=fetch, on_feed=on_feed)
-        built, files = build_week(store, editor, Week.containing(DEMO_WEEK), templates=demo.templates,
-                                  config_dir=DEMO_DIR, out=out / DEMO_WEEK.isoformat())
+            reports = ingest(
+                editor.feed_specs(),
+                store,
+                since=DEMO_RANGE[0],
+                until=DEMO_RANGE[1],
+                fetcher=fetch,
+                on_feed=on_feed,
+            )
+        built, files = build_week(
+            store,
+            editor,
+            Week.containing(DEMO_WEEK),
+            templates=demo.templates,
+            config_dir=DEMO_DIR,
+            out=out / DEMO_WEEK.isoformat(),
+        )
         for email, name in DEMO_READERS:
             service.add(store, email, name=name, source="demo")
         service.unsubscribe(store, DEMO_READERS[-1][0])
@@ -74,7 +87,9 @@ def run_demo(
         with app.sending(demo, stored, "outbox") as (envelope, backend, token):
             sent = send_issue(store, envelope, backend, token)
         papers = store.count_papers()
-    return DemoRun(reports, papers, store.safe_url, built, files, sent, demo.outbox / f"issue-{stored.number}")
+    return DemoRun(
+        reports, papers, store.safe_url, built, files, sent, demo.outbox / f"issue-{stored.number}"
+    )
 
 
 def _reset(database_url: str, outbox: Path) -> None:

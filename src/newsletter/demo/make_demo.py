@@ -48,7 +48,9 @@ def main(shared: Path) -> None:
     for day, rows in sorted(by_day.items()):
         rows.sort(key=lambda r: (-(r.get("hf_upvotes") or 0), r["arxiv_id"]))
         doc = [hf_entry(r) for r in rows]
-        (out / f"{day}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        (out / f"{day}.json").write_text(
+            json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
     arxiv = HERE / "feeds" / "arxiv"
     arxiv.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(shared / "formats" / "arxiv_rss_cs.CL_2026-08-13.xml", arxiv / "cs.CL.xml")

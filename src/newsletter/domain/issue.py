@@ -168,21 +168,48 @@ class IssueRecord(_Record):
     @classmethod
     def of(cls, issue: Issue) -> IssueRecord:
         return cls(
-            number=issue.number, title=issue.title, subtitle=issue.subtitle,
-            week_start=issue.week_start, week_end=issue.week_end, intro=issue.intro,
+            number=issue.number,
+            title=issue.title,
+            subtitle=issue.subtitle,
+            week_start=issue.week_start,
+            week_end=issue.week_end,
+            intro=issue.intro,
             sections=tuple(
-                SectionRecord(number=s.number, name=s.name, papers=tuple(
-                    PickRecord(number=p.number, arxiv_id=p.arxiv_id, title=p.title, url=p.url,
-                               pdf_url=p.pdf_url, hf_url=p.hf_url, authors=p.authors, summary=p.summary,
-                               score=p.score, why=p.why)
-                    for p in s.papers))
-                for s in issue.sections),
+                SectionRecord(
+                    number=s.number,
+                    name=s.name,
+                    papers=tuple(
+                        PickRecord(
+                            number=p.number,
+                            arxiv_id=p.arxiv_id,
+                            title=p.title,
+                            url=p.url,
+                            pdf_url=p.pdf_url,
+                            hf_url=p.hf_url,
+                            authors=p.authors,
+                            summary=p.summary,
+                            score=p.score,
+                            why=p.why,
+                        )
+                        for p in s.papers
+                    ),
+                )
+                for s in issue.sections
+            ),
             promos=tuple(p.name for p in issue.promos),
             candidates=tuple(
-                CandidateRecord(arxiv_id=c.paper.arxiv_id, title=c.paper.title, score=c.score,
-                                section=c.section, kind=c.kind, upvotes=c.paper.upvotes,
-                                listed_on=c.paper.listed_on, why=c.why)
-                for c in issue.candidates),
+                CandidateRecord(
+                    arxiv_id=c.paper.arxiv_id,
+                    title=c.paper.title,
+                    score=c.score,
+                    section=c.section,
+                    kind=c.kind,
+                    upvotes=c.paper.upvotes,
+                    listed_on=c.paper.listed_on,
+                    why=c.why,
+                )
+                for c in issue.candidates
+            ),
         )
 
     @classmethod

@@ -28,8 +28,13 @@ class Status(StrEnum):
 
 # How strongly a status says "send nothing". A reason to leave only ever replaces a weaker
 # one: a bounce is not undone by an unsubscribe click, nor a spam complaint by a bounce.
-LEAVE_RANK = {Status.PENDING: 0, Status.ACTIVE: 0, Status.UNSUBSCRIBED: 1, Status.BOUNCED: 2,
-              Status.COMPLAINED: 3}
+LEAVE_RANK = {
+    Status.PENDING: 0,
+    Status.ACTIVE: 0,
+    Status.UNSUBSCRIBED: 1,
+    Status.BOUNCED: 2,
+    Status.COMPLAINED: 3,
+}
 # People who left the list: nothing but an explicit resubscription brings them back.
 GONE = frozenset(status for status, rank in LEAVE_RANK.items() if rank > 0)
 
@@ -114,7 +119,9 @@ def with_status(sub: S, status: Status, at: dt.datetime) -> S:
     if sub.status == status:
         return sub
     if status is Status.ACTIVE:
-        return dataclasses.replace(sub, status=status, confirmed_at=at, unsubscribed_at=None, updated_at=at)
+        return dataclasses.replace(
+            sub, status=status, confirmed_at=at, unsubscribed_at=None, updated_at=at
+        )
     if status in GONE:
         left = sub.unsubscribed_at if sub.status in GONE else None
         return dataclasses.replace(sub, status=status, unsubscribed_at=left or at, updated_at=at)

@@ -25,7 +25,7 @@ class Week:
 
     @property
     def name(self) -> str:
-        """"Fourth Week of November 2024": the ordinal of its Monday within the month."""
+        """ "Fourth Week of November 2024": the ordinal of its Monday within the month."""
         ordinal = ORDINALS[(self.start.day - 1) // 7]
         return f"{ordinal} Week of {self.start:%B %Y}"
 

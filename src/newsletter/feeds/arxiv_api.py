@@ -14,6 +14,7 @@ from newsletter.feeds.text import clean_authors, clean_text
 
 API_PAGE_SIZE = 200
 
+
 def parse_api(out: Collector, doc: Any, feed: str) -> None:
     for entry in doc.entries:
         if "/api/errors" in (entry.get("id") or ""):  # arXiv reports bad queries as entries
@@ -31,10 +32,15 @@ def _api_listing(entry: Mapping[str, Any], feed: str) -> Listing:
     submitted = parse_datetime(entry.get("published"))
     names = [a.get("name") or "" for a in entry.get("authors") or []]
     return listing(
-        first_id(entry.get("id"), entry.get("link")), entry.get("title"), feed=feed,
-        abstract=clean_text(entry.get("summary")), authors=clean_authors(names),
-        categories=categories, primary_category=primary or (categories[:1] or [None])[0],
-        submitted_at=submitted, listed_on=submitted.date() if submitted else None,
+        first_id(entry.get("id"), entry.get("link")),
+        entry.get("title"),
+        feed=feed,
+        abstract=clean_text(entry.get("summary")),
+        authors=clean_authors(names),
+        categories=categories,
+        primary_category=primary or (categories[:1] or [None])[0],
+        submitted_at=submitted,
+        listed_on=submitted.date() if submitted else None,
     )
 
 
@@ -52,11 +58,16 @@ def next_api_page(url: str, start: int) -> str:
 def first_page(url: str, since: date, until: date) -> str:
     query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True)).get("search_query")
     window = f"submittedDate:[{since:%Y%m%d}0000 TO {until:%Y%m%d}2359]"
-    return _with_params(url, {
-        "search_query": f"({query}) AND {window}" if query else window,
-        "sortBy": "submittedDate", "sortOrder": "ascending",
-        "start": "0", "max_results": str(API_PAGE_SIZE),
-    })
+    return _with_params(
+        url,
+        {
+            "search_query": f"({query}) AND {window}" if query else window,
+            "sortBy": "submittedDate",
+            "sortOrder": "ascending",
+            "start": "0",
+            "max_results": str(API_PAGE_SIZE),
+        },
+    )
 
 
 def _with_params(url: str, params: Mapping[str, str]) -> str:

@@ -36,8 +36,9 @@ def parse_arxiv_rss(out: Collector, doc: Any, feed: str, listed_on: date | None)
         out.add(_arxiv_rss_listing, entry, feed, day, scope)
 
 
-def _arxiv_rss_listing(entry: Mapping[str, Any], feed: str, day: date | None,
-                       scope: str | None) -> Listing:
+def _arxiv_rss_listing(
+    entry: Mapping[str, Any], feed: str, day: date | None, scope: str | None
+) -> Listing:
     title = entry.get("title") or ""
     legacy = _LEGACY_TITLE.match(title)
     if legacy:
@@ -45,26 +46,42 @@ def _arxiv_rss_listing(entry: Mapping[str, Any], feed: str, day: date | None,
     abstract = clean_text(entry.get("summary"))
     announce = ANNOUNCE.match(abstract)
     if announce:
-        abstract = abstract[announce.end():]
+        abstract = abstract[announce.end() :]
     found = first_id(entry.get("id"), entry.get("link"), announce and announce.group(1))
     categories = terms(entry)
     kind = entry.get("arxiv_announce_type") or (announce.group(2) if announce else None)
     return listing(
-        found, title, feed=feed, abstract=abstract, authors=clean_authors(entry.get("author")),
-        categories=categories, primary_category=categories[0] if categories else None,
-        listed_on=day, announce_type=announce_type(kind),
+        found,
+        title,
+        feed=feed,
+        abstract=abstract,
+        authors=clean_authors(entry.get("author")),
+        categories=categories,
+        primary_category=categories[0] if categories else None,
+        listed_on=day,
+        announce_type=announce_type(kind),
     )
 
 
-def _legacy_listing(entry: Mapping[str, Any], feed: str, day: date | None,
-                    scope: str | None, legacy: re.Match[str]) -> Listing:
+def _legacy_listing(
+    entry: Mapping[str, Any], feed: str, day: date | None, scope: str | None, legacy: re.Match[str]
+) -> Listing:
     title, raw_id, category, updated = legacy.groups()
     cross = scope is not None and category != scope and not category.startswith(scope + ".")
-    kind = {(False, False): "new", (True, False): "cross", (False, True): "replace",
-            (True, True): "replace-cross"}[(cross, bool(updated))]
+    kind = {
+        (False, False): "new",
+        (True, False): "cross",
+        (False, True): "replace",
+        (True, True): "replace-cross",
+    }[(cross, bool(updated))]
     return listing(
-        first_id(raw_id, entry.get("link")), title, feed=feed,
-        abstract=clean_text(entry.get("summary")), authors=clean_authors(entry.get("author")),
-        categories=(category,), primary_category=category, listed_on=day,
+        first_id(raw_id, entry.get("link")),
+        title,
+        feed=feed,
+        abstract=clean_text(entry.get("summary")),
+        authors=clean_authors(entry.get("author")),
+        categories=(category,),
+        primary_category=category,
+        listed_on=day,
         announce_type=AnnounceType(kind),
     )

@@ -59,8 +59,10 @@ def parse_xml(out: Collector, content: bytes, content_type: str | None) -> Any:
     # US-ASCII (RFC 3023), which would mangle the UTF-8 every feed really uses.
     headers = {"content-type": f"application/xml; charset={declared}"} if declared else None
     doc = feedparser.parse(  # BytesIO: feedparser takes bare bytes for a file name
-        io.BytesIO(content), response_headers=headers,
-        sanitize_html=False, resolve_relative_uris=False,
+        io.BytesIO(content),
+        response_headers=headers,
+        sanitize_html=False,
+        resolve_relative_uris=False,
     )
     error = doc.get("bozo_exception")
     if isinstance(error, xml.sax.SAXParseException):
@@ -80,6 +82,7 @@ def parse_xml(out: Collector, content: bytes, content_type: str | None) -> Any:
 
 ANNOUNCE = re.compile(r"^arXiv:(\S+) Announce Type: ?([\w-]+) ?(?:Abstract: ?)?")
 
+
 def listing(found: tuple[str, int | None] | None, title: object, **fields: Any) -> Listing:
     if found is None:
         raise Skip("without an arXiv id")
@@ -97,7 +100,9 @@ def merge(old: Listing, new: Listing) -> Listing:
     keep, other = (new, old) if (new.version or 0) >= (old.version or 0) else (old, new)
     gaps = {name: getattr(other, name) for name in _GAPS if not getattr(keep, name)}
     return replace(
-        keep, **gaps, upvotes=larger(keep.upvotes, other.upvotes),
+        keep,
+        **gaps,
+        upvotes=larger(keep.upvotes, other.upvotes),
         comments=larger(keep.comments, other.comments),
         on_hugging_face=keep.on_hugging_face or other.on_hugging_face,
     )

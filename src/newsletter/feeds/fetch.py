@@ -282,8 +282,9 @@ class Fetcher:
         counted = f" ({tries} tries)" if tries > 1 else ""
         hints = {429: _HINT_RATE, None: _HINT_SLOW}
         hint = hints.get(failure.status)
-        return FeedError(failure.message + counted, url=url, status=failure.status, hint=hint,
-                         gave_up=True)
+        return FeedError(
+            failure.message + counted, url=url, status=failure.status, hint=hint, gave_up=True
+        )
 
     def _too_large(self, url: str, status: int | None) -> FeedError:
         message = f"feed is larger than the {_size(self._max_bytes)} cap"

@@ -22,8 +22,9 @@ from newsletter.feeds.common import (
 from newsletter.feeds.text import clean_authors, clean_text
 
 
-def parse_hf(out: Collector, content: bytes, feed: str, listed_on: date | None,
-              content_type: str | None) -> None:
+def parse_hf(
+    out: Collector, content: bytes, feed: str, listed_on: date | None, content_type: str | None
+) -> None:
     try:
         data = json.loads(_json_text(content, content_type))
     except ValueError as exc:  # includes undecodable bytes
@@ -49,11 +50,14 @@ def _hf_listing(item: object, feed: str, listed_on: date | None) -> Listing:
     day = listed_on or day_of(paper.get("submittedOnDailyAt")) or day_of(item.get("publishedAt"))
     return listing(
         first_id(raw_id if isinstance(raw_id, str) else None),
-        as_str(paper.get("title")) or as_str(item.get("title")), feed=feed,
+        as_str(paper.get("title")) or as_str(item.get("title")),
+        feed=feed,
         abstract=clean_text(as_str(paper.get("summary")) or as_str(item.get("summary"))),
         authors=clean_authors(name for name in authors if isinstance(name, str)),
-        submitted_at=parse_datetime(as_str(paper.get("publishedAt"))), listed_on=day,
-        upvotes=as_int(paper.get("upvotes")), comments=as_int(item.get("numComments")),
+        submitted_at=parse_datetime(as_str(paper.get("publishedAt"))),
+        listed_on=day,
+        upvotes=as_int(paper.get("upvotes")),
+        comments=as_int(item.get("numComments")),
         on_hugging_face=True,
     )
 

@@ -89,7 +89,11 @@ def _store_read(store: Store, spec: FeedSpec, job: Future[FeedRead]) -> FeedRepo
 def _store_feed(store: Store, read: FeedRead) -> FeedReport:
     """Merge one feed's listings, then remember its validators (so a crash refetches)."""
     name = read.spec.name
-    left_out = [f"{read.not_made} later requests not made: the server is not answering"] if read.not_made else []
+    left_out = (
+        [f"{read.not_made} later requests not made: the server is not answering"]
+        if read.not_made
+        else []
+    )
     report = FeedReport(
         feed=name,
         fetched=len(read.listings),
@@ -98,7 +102,11 @@ def _store_feed(store: Store, read: FeedRead) -> FeedReport:
         not_modified=read.documents == 0 and read.not_modified > 0,
     )
     if read.failures and read.documents == 0 and read.not_modified == 0:
-        more = f" (and {len(read.failures) - 1} more failed requests)" if len(read.failures) > 1 else ""
+        more = (
+            f" (and {len(read.failures) - 1} more failed requests)"
+            if len(read.failures) > 1
+            else ""
+        )
         report.error = "; ".join([read.failures[0] + more, *left_out])
         return report
     counts = store.merge(read.listings)

@@ -50,7 +50,6 @@ def parse(
     return out.result()
 
 
-
 def requests_for(spec: FeedSpec, since: date, until: date) -> list[tuple[str, date | None]]:
     """The locations to fetch for the days since…until (inclusive), each with its list day."""
     if spec.kind is SourceKind.HF_DAILY:

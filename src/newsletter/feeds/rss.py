@@ -30,20 +30,29 @@ def parse_rss(out: Collector, doc: Any, feed: str, listed_on: date | None) -> No
 
 
 def _rss_listing(entry: Mapping[str, Any], feed: str, day: date | None) -> Listing:
-    links = [entry.get("link"), entry.get("id"), *(link.get("href") for link in entry.get("links", []))]
+    links = [
+        entry.get("link"),
+        entry.get("id"),
+        *(link.get("href") for link in entry.get("links", [])),
+    ]
     contents = entry.get("content") or [{}]  # Atom <content> when there is no <summary>
     abstract = clean_text(entry.get("summary") or contents[0].get("value"))
     announce = ANNOUNCE.match(abstract)
     if announce:  # an arXiv feed configured as plain RSS
-        abstract = abstract[announce.end():]
+        abstract = abstract[announce.end() :]
     else:  # the community feed of HF papers puts an AI summary before the abstract
         abstract = _HF_AI_SUMMARY.sub("", abstract, count=1)
     names = [a.get("name") or "" for a in entry.get("authors") or []]
     categories = terms(entry)
     return listing(
-        first_id(*links), entry.get("title"), feed=feed, abstract=abstract,
+        first_id(*links),
+        entry.get("title"),
+        feed=feed,
+        abstract=abstract,
         authors=clean_authors(names[0] if len(names) == 1 else names),
-        categories=categories, primary_category=categories[0] if categories else None,
-        listed_on=day, announce_type=announce_type(entry.get("arxiv_announce_type")),
+        categories=categories,
+        primary_category=categories[0] if categories else None,
+        listed_on=day,
+        announce_type=announce_type(entry.get("arxiv_announce_type")),
         on_hugging_face=any("huggingface.co/" in (link or "") for link in links),
     )

@@ -27,11 +27,45 @@ _TAG = re.compile(
     r"|<![^<>]*>|<\?[^<>]*\?>"
 )
 # Tags that separate words; the rest (b, i, sub, a, span ...) join their text.
-_BLOCK_TAGS = frozenset({
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
-    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
-    "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
-})
+_BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    }
+)
 
 
 def _tag_replacement(match: re.Match[str]) -> str:
@@ -67,38 +101,126 @@ _OPERATORS = (
     "euro € pounds £ textregistered ® dag † ddag ‡"
 )
 _PAIRS = (_GREEK + " " + _OPERATORS).split()
-_SYMBOLS: dict[str, str] = dict(zip(_PAIRS[::2], _PAIRS[1::2], strict=True)) | {"quad": " ", "qquad": " "}
+_SYMBOLS: dict[str, str] = dict(zip(_PAIRS[::2], _PAIRS[1::2], strict=True)) | {
+    "quad": " ",
+    "qquad": " ",
+}
 # Commands that only format their argument (kept) or mean nothing in plain text.
-_FORMATTING = frozenset({
-    "emph", "textbf", "textit", "texttt", "textsc", "textsf", "textrm", "textup", "textsl",
-    "textnormal", "underline", "url", "mathrm", "mathbf", "mathit", "mathsf", "mathtt",
-    "mathcal", "mathfrak", "mathscr", "mathbb", "boldsymbol", "bm", "text", "mbox", "hbox",
-    "fbox", "operatorname", "it", "bf", "em", "rm", "tt", "sc", "sf", "sl", "small", "large",
-    "Large", "footnotesize", "tiny", "huge", "normalsize", "left", "right", "big", "Big",
-    "bigl", "bigr", "Bigl", "Bigr", "displaystyle", "textstyle", "scriptstyle", "hat", "bar",
-    "tilde", "vec", "dot", "ddot", "widehat", "widetilde", "overline", "noindent", "limits",
-    "nolimits", "newline", "linebreak", "mathop", "mathrel", "mathbin", "color", "textcolor",
-    "protect"
-})
+_FORMATTING = frozenset(
+    {
+        "emph",
+        "textbf",
+        "textit",
+        "texttt",
+        "textsc",
+        "textsf",
+        "textrm",
+        "textup",
+        "textsl",
+        "textnormal",
+        "underline",
+        "url",
+        "mathrm",
+        "mathbf",
+        "mathit",
+        "mathsf",
+        "mathtt",
+        "mathcal",
+        "mathfrak",
+        "mathscr",
+        "mathbb",
+        "boldsymbol",
+        "bm",
+        "text",
+        "mbox",
+        "hbox",
+        "fbox",
+        "operatorname",
+        "it",
+        "bf",
+        "em",
+        "rm",
+        "tt",
+        "sc",
+        "sf",
+        "sl",
+        "small",
+        "large",
+        "Large",
+        "footnotesize",
+        "tiny",
+        "huge",
+        "normalsize",
+        "left",
+        "right",
+        "big",
+        "Big",
+        "bigl",
+        "bigr",
+        "Bigl",
+        "Bigr",
+        "displaystyle",
+        "textstyle",
+        "scriptstyle",
+        "hat",
+        "bar",
+        "tilde",
+        "vec",
+        "dot",
+        "ddot",
+        "widehat",
+        "widetilde",
+        "overline",
+        "noindent",
+        "limits",
+        "nolimits",
+        "newline",
+        "linebreak",
+        "mathop",
+        "mathrel",
+        "mathbin",
+        "color",
+        "textcolor",
+        "protect",
+    }
+)
 _DOUBLE_STRUCK = {"R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ", "E": "𝔼", "P": "ℙ", "F": "𝔽"}
 _ACCENTS = {
-    '"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303", "=": "\u0304",
-    ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
-    "r": "\u030a", "d": "\u0323", "b": "\u0331",
+    '"': "\u0308",
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    "~": "\u0303",
+    "=": "\u0304",
+    ".": "\u0307",
+    "u": "\u0306",
+    "v": "\u030c",
+    "H": "\u030b",
+    "c": "\u0327",
+    "k": "\u0328",
+    "r": "\u030a",
+    "d": "\u0323",
+    "b": "\u0331",
 }
 # Private-use stand-ins keep escaped $ { } out of the way of math and brace handling.
 _DOLLAR, _LBRACE, _RBRACE = "\ue000", "\ue001", "\ue002"
-_ESCAPES = {"\\\\": " ", "\\$": _DOLLAR, "\\{": _LBRACE, "\\}": _RBRACE, "\\%": "%",
-            "\\&": "&", "\\#": "#", "\\_": "_"}
+_ESCAPES = {
+    "\\\\": " ",
+    "\\$": _DOLLAR,
+    "\\{": _LBRACE,
+    "\\}": _RBRACE,
+    "\\%": "%",
+    "\\&": "&",
+    "\\#": "#",
+    "\\_": "_",
+}
 
 _ESCAPE = re.compile(r"\\\\|\\[${}%&#_]")
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.DOTALL)
 # Like pandoc, a closing dollar needs no space before it, and math starting with a
 # digit no digit after it, so "costs $5 and $10" and "$5-$10" stay money, while
 # "$<$2%" and "$ k $" are math.
-_INLINE_MATH = re.compile(
-    r"\$(?:(\d(?:[^$]*[^\s$])?)\$(?!\d)|\s*([^\s$\d](?:[^$]*[^\s$])?)\s*\$)"
-)
+_INLINE_MATH = re.compile(r"\$(?:(\d(?:[^$]*[^\s$])?)\$(?!\d)|\s*([^\s$\d](?:[^$]*[^\s$])?)\s*\$)")
 _NEWCOMMAND = re.compile(
     r"\\(?:re)?newcommand\s*\{[^{}]*\}\s*(?:\[\d\])?\s*\{(?:[^{}]|\{[^{}]*\})*\}"
 )

@@ -82,7 +82,9 @@ def build_issue(
         candidates=ranked,
         section_order=[s.name for s in sections],
         texts=texts,
-        promos=[p.promo() for p in editor.promos if p.enabled and p.name not in overrides.skip_promos],
+        promos=[
+            p.promo() for p in editor.promos if p.enabled and p.name not in overrides.skip_promos
+        ],
         last_listing=max((p.listed_on for p in papers if p.listed_on), default=None),
     )
     preheader = fill(texts["preheader"], {"count": len(picks), "week_name": week.name})
@@ -156,7 +158,9 @@ def selection_rules(
             topic=w.topic,
             kinds=w.kinds.model_dump(),
         ),
-        feed_weights=feed_weights if feed_weights is not None else {f.name: f.weight for f in editor.feeds},
+        feed_weights=feed_weights
+        if feed_weights is not None
+        else {f.name: f.weight for f in editor.feeds},
         sections=tuple(sections),
     )
 
@@ -181,7 +185,9 @@ def read_overrides(folder: Path, week: Week) -> Overrides:
     )
 
 
-def _forced(store: Store, papers: Sequence[Paper], rules: Rules, ids: Sequence[str]) -> list[Candidate]:
+def _forced(
+    store: Store, papers: Sequence[Paper], rules: Rules, ids: Sequence[str]
+) -> list[Candidate]:
     week_papers = {p.arxiv_id: p for p in papers}
     forced = []
     for arxiv_id in ids:

@@ -32,9 +32,7 @@ _STOP = re.compile(r"([.?!]+)([\"'”’)\]]*)\s+")
 # What may begin a sentence: capitals, digits, an opening quote or bracket, a
 # lowercase enumerator ("ii) We ...") or a lowercase name with a capital or digit
 # inside ("iPhone", "o1"). Lowercase prose after a period means an abbreviation.
-_STARTER = re.compile(
-    r"https?://|[\"'“‘(\[A-Z0-9]|(?:[ivx]{1,4}|[a-h])\)\s|[a-z][\w-]*[A-Z0-9]"
-)
+_STARTER = re.compile(r"https?://|[\"'“‘(\[A-Z0-9]|(?:[ivx]{1,4}|[a-h])\)\s|[a-z][\w-]*[A-Z0-9]")
 # Abbreviations that do not end a sentence even before a capital ("e.g. GPT-4o").
 # "etc." is absent on purpose: before a capital it usually does end the sentence.
 _ABBREVIATIONS = frozenset(

@@ -117,7 +117,9 @@ class Analyser:
         self.sections = tuple(sections)
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self._pool: ProcessPoolExecutor | None = None
-        self._pending: list[tuple[Sequence[Paper], Future[list[Analysis | None]] | list[Analysis | None]]] = []
+        self._pending: list[
+            tuple[Sequence[Paper], Future[list[Analysis | None]] | list[Analysis | None]]
+        ] = []
 
     def submit(self, papers: Sequence[Paper]) -> None:
         texts = [(p.title, p.abstract) for p in papers]
@@ -190,7 +192,9 @@ def _candidate(
         _upvote_part(paper, day_best, w.upvotes),
         _comment_part(paper, w.comments),
         _feed_part(paper, rules.feed_weights, w.feeds),
-        ScorePart("kind", w.kinds.get(found.kind, 0.0), found.kind.value + _because(found.kind_why)),
+        ScorePart(
+            "kind", w.kinds.get(found.kind, 0.0), found.kind.value + _because(found.kind_why)
+        ),
         ScorePart(
             "topic",
             round(w.topic * max(min(topic, TOPIC_FULL), 0.0) / TOPIC_FULL, 4),

@@ -17,14 +17,29 @@ from newsletter.store.papers import Clock, FeedState, MergeCounts, PaperQueries
 from newsletter.store.subscribers import SubscriberQueries
 from newsletter.store.webhook_events import SeenEvent, WebhookEventQueries
 
-__all__ = ["ArchiveEntry", "FeedState", "MergeCounts", "SeenEvent", "Store", "StoredIssue", "utcnow"]
+__all__ = [
+    "ArchiveEntry",
+    "FeedState",
+    "MergeCounts",
+    "SeenEvent",
+    "Store",
+    "StoredIssue",
+    "utcnow",
+]
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Store(PaperQueries, IssueQueries, DeliveryQueries, SubscriberQueries, WebhookEventQueries, ArchiveQueries):
+class Store(
+    PaperQueries,
+    IssueQueries,
+    DeliveryQueries,
+    SubscriberQueries,
+    WebhookEventQueries,
+    ArchiveQueries,
+):
     """One database, by SQLAlchemy URL. Opening it changes nothing: `migrate()` is the
     explicit step that creates or upgrades the schema (`newsletter db upgrade`, or the
     start of a command, the web app or a flow)."""

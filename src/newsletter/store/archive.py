@@ -36,13 +36,23 @@ class ArchiveQueries:
     def sent_issues(self) -> list[ArchiveEntry]:
         """Every issue whose send finished, newest first."""
         query = (
-            select(issues.c.number, issues.c.title, issues.c.week_start, issues.c.sent_at, issues.c.data)
+            select(
+                issues.c.number,
+                issues.c.title,
+                issues.c.week_start,
+                issues.c.sent_at,
+                issues.c.data,
+            )
             .where(issues.c.status == IssueStatus.SENT)
             .order_by(issues.c.week_start.desc(), issues.c.number.desc())
         )
         with self.engine.connect() as conn:
-            return [ArchiveEntry(r.number, r.title, r.week_start, r.sent_at, IssueRecord.from_json(r.data))
-                    for r in conn.execute(query).all()]
+            return [
+                ArchiveEntry(
+                    r.number, r.title, r.week_start, r.sent_at, IssueRecord.from_json(r.data)
+                )
+                for r in conn.execute(query).all()
+            ]
 
     def published_issue_html(self, number: int) -> str | None:
         """The stored HTML of an issue that went out to someone; None for drafts and unknown numbers."""

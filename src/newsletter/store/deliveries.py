@@ -19,7 +19,9 @@ from newsletter.store.schema import deliveries, issues, send_batches, subscriber
 
 QUEUED, IN_FLIGHT = DeliveryStatus.QUEUED, DeliveryStatus.IN_FLIGHT
 # What a SendGrid event can say about one delivery: the column that keeps its first time.
-DELIVERY_EVENT_COLUMNS = frozenset({"delivered_at", "opened_at", "clicked_at", "bounced_at", "complained_at"})
+DELIVERY_EVENT_COLUMNS = frozenset(
+    {"delivered_at", "opened_at", "clicked_at", "bounced_at", "complained_at"}
+)
 ACTIVE = Status.ACTIVE
 
 
@@ -36,23 +38,37 @@ class DeliveryQueries:
         of the same issue queues only people who joined since.
         """
         already = exists().where(
-            and_(deliveries.c.issue_number == issue_number, deliveries.c.subscriber_id == subscribers.c.id)
+            and_(
+                deliveries.c.issue_number == issue_number,
+                deliveries.c.subscriber_id == subscribers.c.id,
+            )
         )
         rows = select(
-            literal(issue_number), subscribers.c.id, literal(QUEUED.value), literal(0), literal(self.clock())
+            literal(issue_number),
+            subscribers.c.id,
+            literal(QUEUED.value),
+            literal(0),
+            literal(self.clock()),
         ).where(subscribers.c.status == ACTIVE, ~already)
         columns = ["issue_number", "subscriber_id", "status", "attempts", "updated_at"]
         with self.engine.begin() as conn:
             done = conn.execute(insert(deliveries).from_select(columns, rows))
             conn.execute(
-                update(issues).where(issues.c.number == issue_number, issues.c.status == IssueStatus.DRAFT)
+                update(issues)
+                .where(issues.c.number == issue_number, issues.c.status == IssueStatus.DRAFT)
                 .values(status=IssueStatus.SENDING, updated_at=self.clock())
             )
         return int(done.rowcount or 0)
 
     def claim(
-        self, issue_number: int, batch_id: str, backend: str, size: int, send_at: int | None,
-        after: int = 0, settle: Sequence[Settlement] = (),
+        self,
+        issue_number: int,
+        batch_id: str,
+        backend: str,
+        size: int,
+        send_at: int | None,
+        after: int = 0,
+        settle: Sequence[Settlement] = (),
     ) -> tuple[Batch, int, int | None]:
         """Take up to `size` queued deliveries (subscriber id > `after`) into a new pending batch.
 
@@ -66,29 +82,51 @@ class DeliveryQueries:
         with self.engine.begin() as conn:
             _settle_in(conn, settle, now)
             rows = conn.execute(
-                select(subscribers.c.id, subscribers.c.email, subscribers.c.name, subscribers.c.status)
+                select(
+                    subscribers.c.id, subscribers.c.email, subscribers.c.name, subscribers.c.status
+                )
                 .join(deliveries, deliveries.c.subscriber_id == subscribers.c.id)
-                .where(deliveries.c.issue_number == issue_number, deliveries.c.status == QUEUED,
-                       deliveries.c.subscriber_id > after)
+                .where(
+                    deliveries.c.issue_number == issue_number,
+                    deliveries.c.status == QUEUED,
+                    deliveries.c.subscriber_id > after,
+                )
                 .order_by(deliveries.c.subscriber_id)
                 .limit(size)
             ).all()
             gone = [r.id for r in rows if r.status != ACTIVE]
             taken = [Recipient(r.id, r.email, r.name) for r in rows if r.status == ACTIVE]
             if gone:
-                conn.execute(_set(issue_number, gone, status=DeliveryStatus.SKIPPED, updated_at=now))
+                conn.execute(
+                    _set(issue_number, gone, status=DeliveryStatus.SKIPPED, updated_at=now)
+                )
             if taken:
-                conn.execute(insert(send_batches).values(
-                    batch_id=batch_id, issue_number=issue_number, backend=backend, status=BatchStatus.PENDING,
-                    send_at=send_at, created_at=now, updated_at=now))
+                conn.execute(
+                    insert(send_batches).values(
+                        batch_id=batch_id,
+                        issue_number=issue_number,
+                        backend=backend,
+                        status=BatchStatus.PENDING,
+                        send_at=send_at,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
                 # Every queued row in this id range is one we just read (the skipped ones are
                 # no longer queued): a range beats a thousand-item IN list.
                 conn.execute(
                     update(deliveries)
-                    .where(deliveries.c.issue_number == issue_number, deliveries.c.status == QUEUED,
-                           deliveries.c.subscriber_id.between(rows[0].id, rows[-1].id))
-                    .values(status=IN_FLIGHT, batch_id=batch_id, attempts=deliveries.c.attempts + 1,
-                            updated_at=now)
+                    .where(
+                        deliveries.c.issue_number == issue_number,
+                        deliveries.c.status == QUEUED,
+                        deliveries.c.subscriber_id.between(rows[0].id, rows[-1].id),
+                    )
+                    .values(
+                        status=IN_FLIGHT,
+                        batch_id=batch_id,
+                        attempts=deliveries.c.attempts + 1,
+                        updated_at=now,
+                    )
                 )
         batch = Batch(batch_id, issue_number, backend, BatchStatus.PENDING, send_at, tuple(taken))
         return batch, len(gone), (rows[-1].id if rows else None)
@@ -116,23 +154,41 @@ class DeliveryQueries:
     def audience(self, issue_number: int) -> int:
         """How many deliveries a send would make now: queued ones plus active newcomers."""
         already = exists().where(
-            and_(deliveries.c.issue_number == issue_number, deliveries.c.subscriber_id == subscribers.c.id)
+            and_(
+                deliveries.c.issue_number == issue_number,
+                deliveries.c.subscriber_id == subscribers.c.id,
+            )
         )
-        newcomers = select(func.count()).select_from(subscribers).where(
-            subscribers.c.status == ACTIVE, ~already)
-        queued = select(func.count()).select_from(deliveries).where(
-            deliveries.c.issue_number == issue_number, deliveries.c.status == QUEUED)
+        newcomers = (
+            select(func.count())
+            .select_from(subscribers)
+            .where(subscribers.c.status == ACTIVE, ~already)
+        )
+        queued = (
+            select(func.count())
+            .select_from(deliveries)
+            .where(deliveries.c.issue_number == issue_number, deliveries.c.status == QUEUED)
+        )
         with self.engine.connect() as conn:
-            return int(conn.execute(newcomers).scalar_one()) + int(conn.execute(queued).scalar_one())
+            return int(conn.execute(newcomers).scalar_one()) + int(
+                conn.execute(queued).scalar_one()
+            )
 
     def sample_recipients(self, issue_number: int, limit: int) -> list[Recipient]:
         """The first recipients a send would reach (for --dry-run)."""
         query = (
             select(subscribers.c.id, subscribers.c.email, subscribers.c.name)
-            .outerjoin(deliveries, and_(deliveries.c.subscriber_id == subscribers.c.id,
-                                        deliveries.c.issue_number == issue_number))
-            .where(subscribers.c.status == ACTIVE,
-                   (deliveries.c.status == QUEUED) | (deliveries.c.status.is_(None)))
+            .outerjoin(
+                deliveries,
+                and_(
+                    deliveries.c.subscriber_id == subscribers.c.id,
+                    deliveries.c.issue_number == issue_number,
+                ),
+            )
+            .where(
+                subscribers.c.status == ACTIVE,
+                (deliveries.c.status == QUEUED) | (deliveries.c.status.is_(None)),
+            )
             .order_by(subscribers.c.id)
             .limit(limit)
         )
@@ -141,13 +197,28 @@ class DeliveryQueries:
 
     def delivery_sent(self, issue_number: int, subscriber_id: int, provider_id: str | None) -> None:
         with self.engine.begin() as conn:
-            conn.execute(_set(issue_number, [subscriber_id], status=DeliveryStatus.SENT, provider_id=provider_id,
-                              error=None, updated_at=self.clock()))
+            conn.execute(
+                _set(
+                    issue_number,
+                    [subscriber_id],
+                    status=DeliveryStatus.SENT,
+                    provider_id=provider_id,
+                    error=None,
+                    updated_at=self.clock(),
+                )
+            )
 
     def delivery_failed(self, issue_number: int, subscriber_id: int, error: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(_set(issue_number, [subscriber_id], status=DeliveryStatus.FAILED, error=error,
-                              updated_at=self.clock()))
+            conn.execute(
+                _set(
+                    issue_number,
+                    [subscriber_id],
+                    status=DeliveryStatus.FAILED,
+                    error=error,
+                    updated_at=self.clock(),
+                )
+            )
 
     def close_batch(self, batch_id: str) -> None:
         """Per-message backends settle each delivery; the batch itself then just ends."""
@@ -168,8 +239,16 @@ class DeliveryQueries:
                     .order_by(subscribers.c.id)
                 ).all()
                 recipients = tuple(Recipient(r.id, r.email, r.name) for r in rows)
-                found.append(Batch(b.batch_id, b.issue_number, b.backend, BatchStatus(b.status), b.send_at,
-                                   recipients))
+                found.append(
+                    Batch(
+                        b.batch_id,
+                        b.issue_number,
+                        b.backend,
+                        BatchStatus(b.status),
+                        b.send_at,
+                        recipients,
+                    )
+                )
         return found
 
     def delivery_counts(self, issue_number: int) -> dict[DeliveryStatus, int]:
@@ -188,12 +267,15 @@ class DeliveryQueries:
             return False
         with self.engine.begin() as conn:
             conn.execute(
-                update(issues).where(issues.c.number == issue_number, issues.c.status != IssueStatus.SENT)
+                update(issues)
+                .where(issues.c.number == issue_number, issues.c.status != IssueStatus.SENT)
                 .values(status=IssueStatus.SENT, sent_at=self.clock(), updated_at=self.clock())
             )
         return True
 
-    def record_delivery_event(self, issue_number: int, subscriber_id: int, column: str, at: dt.datetime) -> bool:
+    def record_delivery_event(
+        self, issue_number: int, subscriber_id: int, column: str, at: dt.datetime
+    ) -> bool:
         """Keep the earliest time of `column` on the delivery row; False if there is no such row.
 
         Events arrive out of order and more than once: taking the earliest makes any order
@@ -207,35 +289,52 @@ class DeliveryQueries:
         with self.engine.begin() as conn:
             done = conn.execute(
                 update(deliveries)
-                .where(deliveries.c.issue_number == issue_number, deliveries.c.subscriber_id == subscriber_id)
+                .where(
+                    deliveries.c.issue_number == issue_number,
+                    deliveries.c.subscriber_id == subscriber_id,
+                )
                 .values({column: earliest})
             )
         return bool(done.rowcount)
 
-    def delivery_events(self, issue_number: int, subscriber_id: int) -> dict[str, dt.datetime | None]:
+    def delivery_events(
+        self, issue_number: int, subscriber_id: int
+    ) -> dict[str, dt.datetime | None]:
         """The event times of one delivery (empty if there is no such delivery)."""
         columns = [deliveries.c[name] for name in sorted(DELIVERY_EVENT_COLUMNS)]
         with self.engine.connect() as conn:
-            row = conn.execute(select(*columns).where(
-                deliveries.c.issue_number == issue_number, deliveries.c.subscriber_id == subscriber_id)).first()
+            row = conn.execute(
+                select(*columns).where(
+                    deliveries.c.issue_number == issue_number,
+                    deliveries.c.subscriber_id == subscriber_id,
+                )
+            ).first()
         return dict(row._mapping) if row else {}
 
 
 def _settle_in(conn: Connection, settlements: Sequence[Settlement], now: dt.datetime) -> None:
     for s in settlements:
-        conn.execute(update(send_batches).where(send_batches.c.batch_id == s.batch_id).values(
-            status=s.batch_status, updated_at=now, message_id=s.provider_id, error=s.error))
+        conn.execute(
+            update(send_batches)
+            .where(send_batches.c.batch_id == s.batch_id)
+            .values(status=s.batch_status, updated_at=now, message_id=s.provider_id, error=s.error)
+        )
         if s.deliveries is not None:
             conn.execute(
                 update(deliveries)
                 .where(deliveries.c.batch_id == s.batch_id, deliveries.c.status == IN_FLIGHT)
-                .values(status=s.deliveries, updated_at=now, provider_id=s.provider_id, error=s.error)
+                .values(
+                    status=s.deliveries, updated_at=now, provider_id=s.provider_id, error=s.error
+                )
             )
 
 
 def _set(issue_number: int, subscriber_ids: Sequence[int], **values: Any) -> Any:
     return (
         update(deliveries)
-        .where(deliveries.c.issue_number == issue_number, deliveries.c.subscriber_id.in_(subscriber_ids))
+        .where(
+            deliveries.c.issue_number == issue_number,
+            deliveries.c.subscriber_id.in_(subscriber_ids),
+        )
         .values(**values)
     )

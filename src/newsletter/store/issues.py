@@ -59,13 +59,26 @@ class IssueQueries:
     ) -> None:
         """Create or replace the week's draft; a sent issue is never rewritten."""
         now = self.clock()
-        values = {"title": title, "data": record.to_json(), "html": html, "text": text,
-                  "markdown": markdown, "updated_at": now}
+        values = {
+            "title": title,
+            "data": record.to_json(),
+            "html": html,
+            "text": text,
+            "markdown": markdown,
+            "updated_at": now,
+        }
         with self.engine.begin() as conn:
             row = conn.execute(select(issues).where(issues.c.week_start == week_start)).first()
             if row is None:
-                conn.execute(insert(issues).values(
-                    number=number, week_start=week_start, status=IssueStatus.DRAFT, created_at=now, **values))
+                conn.execute(
+                    insert(issues).values(
+                        number=number,
+                        week_start=week_start,
+                        status=IssueStatus.DRAFT,
+                        created_at=now,
+                        **values,
+                    )
+                )
             elif row.status != IssueStatus.DRAFT:
                 raise StoreError(
                     f"issue {row.number} for the week of {week_start} was already {row.status}",
@@ -87,7 +100,15 @@ class IssueQueries:
 
 def _stored(row: Row[Any]) -> StoredIssue:
     return StoredIssue(
-        number=row.number, week_start=row.week_start, title=row.title, status=IssueStatus(row.status),
-        record=IssueRecord.from_json(row.data), html=row.html, text=row.text, markdown=row.markdown,
-        created_at=row.created_at, updated_at=row.updated_at, sent_at=row.sent_at,
+        number=row.number,
+        week_start=row.week_start,
+        title=row.title,
+        status=IssueStatus(row.status),
+        record=IssueRecord.from_json(row.data),
+        html=row.html,
+        text=row.text,
+        markdown=row.markdown,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        sent_at=row.sent_at,
     )

@@ -116,5 +116,3 @@ def paper_from(item: Listing, sigs: tuple[Signal, ...]) -> Paper:
 
 def _hf_url(item: Listing) -> str | None:
     return f"https://huggingface.co/papers/{item.arxiv_id}" if item.on_hugging_face else None
-
-

@@ -70,7 +70,9 @@ class PaperQueries:
                 counts.unchanged[item.feed] += 1
         self._write(conn, before, after)
 
-    def _write(self, conn: Connection, before: Mapping[str, Paper], after: Mapping[str, Paper]) -> None:
+    def _write(
+        self, conn: Connection, before: Mapping[str, Paper], after: Mapping[str, Paper]
+    ) -> None:
         now = self.clock()
         fresh = [p for key, p in after.items() if key not in before]
         changed = [p for key, p in after.items() if key in before and p != before[key]]
@@ -94,7 +96,9 @@ class PaperQueries:
     def papers_listed_between(self, start: dt.date, end: dt.date) -> list[Paper]:
         """Papers whose listing date falls in [start, end], oldest first then by id."""
         in_range = papers.c.listed_on.between(start, end)
-        sig_query = select(signals).join(papers, signals.c.arxiv_id == papers.c.arxiv_id).where(in_range)
+        sig_query = (
+            select(signals).join(papers, signals.c.arxiv_id == papers.c.arxiv_id).where(in_range)
+        )
         query = select(papers).where(in_range).order_by(papers.c.listed_on, papers.c.arxiv_id)
         with self.engine.connect() as conn:
             sigs = _signals_by_paper(conn.execute(sig_query).all())  # fetchall: far fewer calls
@@ -126,7 +130,11 @@ class PaperQueries:
         return found
 
     def save_feed_state(self, location: str, state: FeedState) -> None:
-        values = {"etag": state.etag, "last_modified": state.last_modified, "fetched_at": self.clock()}
+        values = {
+            "etag": state.etag,
+            "last_modified": state.last_modified,
+            "fetched_at": self.clock(),
+        }
         with self.engine.begin() as conn:
             write_turn(conn, MERGE_LOCK)  # update-else-insert: one process at a time
             done = conn.execute(

@@ -156,7 +156,9 @@ subscribers = Table(
 deliveries = Table(
     "deliveries",
     metadata,
-    Column("issue_number", Integer, ForeignKey("issues.number", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "issue_number", Integer, ForeignKey("issues.number", ondelete="CASCADE"), primary_key=True
+    ),
     Column(
         "subscriber_id",
         Integer,
@@ -179,7 +181,9 @@ send_batches = Table(
     "send_batches",
     metadata,
     Column("batch_id", String(100), primary_key=True),
-    Column("issue_number", Integer, ForeignKey("issues.number", ondelete="CASCADE"), nullable=False),
+    Column(
+        "issue_number", Integer, ForeignKey("issues.number", ondelete="CASCADE"), nullable=False
+    ),
     Column("backend", String(20), nullable=False),
     Column("status", String(20), nullable=False, index=True),
     Column("send_at", Integer),

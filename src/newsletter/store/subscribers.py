@@ -37,7 +37,9 @@ class SubscriberQueries:
             with self.engine.begin() as conn:
                 result = conn.execute(insert(subscribers).values(_row(data)))
         except IntegrityError:  # the unique email_key: someone added them a moment ago
-            raise SubscriberError(f"{data.email} is already on the list", email=data.email) from None
+            raise SubscriberError(
+                f"{data.email} is already on the list", email=data.email
+            ) from None
         new_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
         assert new_id is not None
         return Subscriber(id=int(new_id), **_fields(data))
@@ -63,7 +65,9 @@ class SubscriberQueries:
         with self.engine.begin() as conn:
             # The foreign key cascades, but erasure must not depend on PRAGMA foreign_keys
             # being on for whichever connection does it: delete the deliveries explicitly.
-            erased = conn.execute(delete(deliveries).where(deliveries.c.subscriber_id == subscriber_id))
+            erased = conn.execute(
+                delete(deliveries).where(deliveries.c.subscriber_id == subscriber_id)
+            )
             gone = conn.execute(delete(subscribers).where(subscribers.c.id == subscriber_id))
         return int(erased.rowcount) if gone.rowcount else None
 
@@ -81,11 +85,13 @@ class SubscriberQueries:
             query = query.where(subscribers.c.status == status.value)
         if search:
             needle = search.lower()
-            query = query.where(or_(
-                subscribers.c.email_key.contains(needle, autoescape=True),
-                # lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not
-                func.lower(subscribers.c.name).contains(needle, autoescape=True),
-            ))
+            query = query.where(
+                or_(
+                    subscribers.c.email_key.contains(needle, autoescape=True),
+                    # lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not
+                    func.lower(subscribers.c.name).contains(needle, autoescape=True),
+                )
+            )
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(subscribers.c.id).limit(limit)).all()
         return [_subscriber(row) for row in rows]
@@ -95,7 +101,9 @@ class SubscriberQueries:
         with self.engine.connect() as conn:
             return {status: int(n) for status, n in conn.execute(query).all()}
 
-    def subscriber_event_times(self, since: dt.datetime) -> tuple[list[dt.datetime], list[dt.datetime]]:
+    def subscriber_event_times(
+        self, since: dt.datetime
+    ) -> tuple[list[dt.datetime], list[dt.datetime]]:
         """When subscribers became active, and when they left, from `since` on."""
         confirmed, left = subscribers.c.confirmed_at, subscribers.c.unsubscribed_at
         with self.engine.connect() as conn:
@@ -119,7 +127,7 @@ class SubscriberQueries:
 def _by_keys(conn: Connection, keys: Sequence[str]) -> dict[str, Subscriber]:
     found: dict[str, Subscriber] = {}
     for start in range(0, len(keys), KEYS_PER_QUERY):
-        chunk = keys[start:start + KEYS_PER_QUERY]
+        chunk = keys[start : start + KEYS_PER_QUERY]
         for row in conn.execute(select(subscribers).where(subscribers.c.email_key.in_(chunk))):
             found[row.email_key] = _subscriber(row)
     return found

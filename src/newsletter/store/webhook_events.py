@@ -32,8 +32,10 @@ class WebhookEventQueries:
         found: set[str] = set()
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), IDS_PER_QUERY):
-                chunk = wanted[start:start + IDS_PER_QUERY]
-                query = select(webhook_events.c.sg_event_id).where(webhook_events.c.sg_event_id.in_(chunk))
+                chunk = wanted[start : start + IDS_PER_QUERY]
+                query = select(webhook_events.c.sg_event_id).where(
+                    webhook_events.c.sg_event_id.in_(chunk)
+                )
                 found.update(conn.execute(query).scalars())
         return found
 
@@ -42,10 +44,19 @@ class WebhookEventQueries:
         if not events:
             return
         now = self.clock()
-        rows = [{"sg_event_id": e.sg_event_id, "event": e.event, "occurred_at": e.occurred_at,
-                 "received_at": now} for e in events]
+        rows = [
+            {
+                "sg_event_id": e.sg_event_id,
+                "event": e.event,
+                "occurred_at": e.occurred_at,
+                "received_at": now,
+            }
+            for e in events
+        ]
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(webhook_events).on_conflict_do_nothing(index_elements=["sg_event_id"])
+        statement = dialect.insert(webhook_events).on_conflict_do_nothing(
+            index_elements=["sg_event_id"]
+        )
         with self.engine.begin() as conn:
             conn.execute(statement, rows)
 

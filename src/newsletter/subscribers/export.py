@@ -29,8 +29,18 @@ def iter_subscribers(
         after = page[-1].id
 
 
-EXPORT_COLUMNS = ("id", "email", "name", "status", "source", "created_at", "updated_at",
-                  "confirmed_at", "unsubscribed_at", "attributes")
+EXPORT_COLUMNS = (
+    "id",
+    "email",
+    "name",
+    "status",
+    "source",
+    "created_at",
+    "updated_at",
+    "confirmed_at",
+    "unsubscribed_at",
+    "attributes",
+)
 
 
 def export_csv(
@@ -50,7 +60,18 @@ def _export_row(sub: Subscriber) -> list[str]:
     def when(value: dt.datetime | None) -> str:
         return value.isoformat() if value else ""
 
-    attributes = json.dumps(sub.attributes, ensure_ascii=False, sort_keys=True) if sub.attributes else ""
-    return [str(sub.id), sub.email, sub.name or "", sub.status.value, sub.source or "",
-            when(sub.created_at), when(sub.updated_at), when(sub.confirmed_at),
-            when(sub.unsubscribed_at), attributes]
+    attributes = (
+        json.dumps(sub.attributes, ensure_ascii=False, sort_keys=True) if sub.attributes else ""
+    )
+    return [
+        str(sub.id),
+        sub.email,
+        sub.name or "",
+        sub.status.value,
+        sub.source or "",
+        when(sub.created_at),
+        when(sub.updated_at),
+        when(sub.confirmed_at),
+        when(sub.unsubscribed_at),
+        attributes,
+    ]

@@ -72,8 +72,10 @@ class ImportReport:
 
     @property
     def summary(self) -> str:
-        line = (f"imported {self.imported}, updated {self.updated}, "
-                f"unchanged {self.unchanged}, rejected {self.rejected}")
+        line = (
+            f"imported {self.imported}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, rejected {self.rejected}"
+        )
         if self.kept_gone:
             line += f"; {self.kept_gone} left unsubscribed/bounced/complained (--resubscribe re-activates)"
         if self.rejected and self.rejects_path:
@@ -126,8 +128,11 @@ class Columns:
 
     def _attributes(self, cells: list[str]) -> dict[str, str]:
         used = {self.email, self.name, self.first, self.last}
-        return {(self.header[i].strip() or f"column {i + 1}"): value.strip()
-                for i, value in enumerate(cells) if i not in used and value.strip()}
+        return {
+            (self.header[i].strip() or f"column {i + 1}"): value.strip()
+            for i, value in enumerate(cells)
+            if i not in used and value.strip()
+        }
 
 
 def find_columns(header: Sequence[str]) -> Columns:
@@ -143,10 +148,17 @@ def find_columns(header: Sequence[str]) -> Columns:
     if email is None:
         found = ", ".join(repr(cell) for cell in header) or "none"
         raise SubscriberError(
-            f"no email column in the header (found: {found})", email="",
+            f"no email column in the header (found: {found})",
+            email="",
             hint="the first row must name the columns, one of them email (or e-mail, email address, mail)",
         )
-    return Columns(tuple(header), email, first_of(NAME_HEADERS), first_of(FIRST_HEADERS), first_of(LAST_HEADERS))
+    return Columns(
+        tuple(header),
+        email,
+        first_of(NAME_HEADERS),
+        first_of(FIRST_HEADERS),
+        first_of(LAST_HEADERS),
+    )
 
 
 def detect_encoding(path: Path) -> str:
@@ -270,7 +282,9 @@ def _rows(reader: Iterator[list[str]]) -> Iterator[list[str] | csv.Error]:
 class _Merger:
     """Applies one batch in one transaction with the import's rules, and counts."""
 
-    def __init__(self, store: SubscriberQueries, *, now: dt.datetime, source: str, resubscribe: bool) -> None:
+    def __init__(
+        self, store: SubscriberQueries, *, now: dt.datetime, source: str, resubscribe: bool
+    ) -> None:
         self.store, self.now, self.source, self.resubscribe = store, now, source, resubscribe
 
     def __call__(self, batch: list[Incoming], report: ImportReport) -> None:
@@ -297,11 +311,23 @@ class _Merger:
         """The subscriber after this row: the first row of an address sets, repeats fill gaps."""
         now = self.now
         if old is None:
-            return SubscriberData(email=item.email, name=item.name, status=Status.ACTIVE, source=self.source,
-                                  attributes=item.attributes, created_at=now, updated_at=now, confirmed_at=now)
+            return SubscriberData(
+                email=item.email,
+                name=item.name,
+                status=Status.ACTIVE,
+                source=self.source,
+                attributes=item.attributes,
+                created_at=now,
+                updated_at=now,
+                confirmed_at=now,
+            )
         # First-row-wins keeps a rerun idempotent: a later repeat never undoes the first row.
         name = old.name if item.repeat and old.name else item.name or old.name
-        attributes = {**item.attributes, **old.attributes} if item.repeat else {**old.attributes, **item.attributes}
+        attributes = (
+            {**item.attributes, **old.attributes}
+            if item.repeat
+            else {**old.attributes, **item.attributes}
+        )
         new = dataclasses.replace(old, name=name, attributes=attributes)
         if old.status is Status.PENDING or (self.resubscribe and old.status in GONE):
             new = with_status(new, Status.ACTIVE, now)

@@ -30,8 +30,19 @@ if TYPE_CHECKING:
     from newsletter.store.subscribers import SubscriberQueries
 
 __all__ = [
-    "Added", "Stats", "WeekCount", "add", "confirm", "get", "get_by_email", "leave", "list_subscribers",
-    "remove", "sign_up", "stats", "unsubscribe",
+    "Added",
+    "Stats",
+    "WeekCount",
+    "add",
+    "confirm",
+    "get",
+    "get_by_email",
+    "leave",
+    "list_subscribers",
+    "remove",
+    "sign_up",
+    "stats",
+    "unsubscribe",
 ]
 
 
@@ -74,8 +85,16 @@ def add(
     now = store.clock() if now is None else now
     found = store.subscriber_by_email(address.lower())
     if found is None:
-        data = SubscriberData(email=address, name=name, status=Status.ACTIVE, source=source,
-                              attributes={}, created_at=now, updated_at=now, confirmed_at=now)
+        data = SubscriberData(
+            email=address,
+            name=name,
+            status=Status.ACTIVE,
+            source=source,
+            attributes={},
+            created_at=now,
+            updated_at=now,
+            confirmed_at=now,
+        )
         return Added(store.insert_subscriber(data), "added")
     changed = found
     if name and name != found.name:
@@ -105,7 +124,11 @@ def _require(store: SubscriberQueries, email: str) -> Subscriber:
 
 
 def sign_up(
-    store: SubscriberQueries, email: str, *, name: str | None = None, source: str = "web",
+    store: SubscriberQueries,
+    email: str,
+    *,
+    name: str | None = None,
+    source: str = "web",
     now: dt.datetime | None = None,
 ) -> Subscriber:
     """Someone asked for the newsletter themselves: a new address is stored pending until its
@@ -114,8 +137,15 @@ def sign_up(
     found = store.subscriber_by_email(address.lower())
     if found is not None:
         return found
-    data = SubscriberData(email=address, name=clean_name(name), status=Status.PENDING, source=source,
-                          attributes={}, created_at=now, updated_at=now)
+    data = SubscriberData(
+        email=address,
+        name=clean_name(name),
+        status=Status.PENDING,
+        source=source,
+        attributes={},
+        created_at=now,
+        updated_at=now,
+    )
     try:
         return store.insert_subscriber(data)
     except SubscriberError:  # the same address signed up twice at once
@@ -129,7 +159,9 @@ def confirm(store: SubscriberQueries, subscriber_id: int, at: dt.datetime) -> Su
     return _move(store, subscriber_id, Status.ACTIVE, at)
 
 
-def leave(store: SubscriberQueries, subscriber_id: int, status: Status, at: dt.datetime) -> Subscriber:
+def leave(
+    store: SubscriberQueries, subscriber_id: int, status: Status, at: dt.datetime
+) -> Subscriber:
     """The subscriber leaves for `status` (unsubscribed, bounced, complained) at `at`.
 
     A stronger reason already recorded stays (a bounce is not turned into an unsubscribe),
@@ -153,7 +185,9 @@ def unsubscribe(
     return left, left != found
 
 
-def _move(store: SubscriberQueries, subscriber_id: int, status: Status, at: dt.datetime) -> Subscriber:
+def _move(
+    store: SubscriberQueries, subscriber_id: int, status: Status, at: dt.datetime
+) -> Subscriber:
     found = _get(store, subscriber_id)
     changed = with_status(found, status, at)
     if changed != found:
@@ -176,7 +210,11 @@ def remove(store: SubscriberQueries, email: str) -> int:
 
 
 def list_subscribers(
-    store: SubscriberQueries, *, status: Status | None = None, search: str | None = None, limit: int = 50
+    store: SubscriberQueries,
+    *,
+    status: Status | None = None,
+    search: str | None = None,
+    limit: int = 50,
 ) -> list[Subscriber]:
     """Up to `limit` subscribers, oldest first; `search` matches the address or the name."""
     return store.find_subscribers(status=status, search=(search or "").strip() or None, limit=limit)

@@ -80,7 +80,9 @@ def create_app(
     css = (settings.templates / STYLESHEET).read_bytes()
 
     async def stylesheet(request: Request) -> Response:
-        return Response(css, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+        return Response(
+            css, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"}
+        )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -121,6 +123,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
     headers = dict(exc.headers or {})
     if request.url.path.startswith("/webhooks/"):
         return JSONResponse({"error": exc.detail}, exc.status_code, headers=headers)
-    response = error_page(request, exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail))
+    response = error_page(
+        request, exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail)
+    )
     response.headers.update(headers)
     return response

@@ -36,28 +36,40 @@ async def issue_page(request: Request) -> Response:
     d, number = deps(request), request.path_params["number"]
     html = await run_in_threadpool(d.store.published_issue_html, number)
     if html is None:
-        return error_page(request, 404, "No such issue", "There is no published issue with that number.")
+        return error_page(
+            request, 404, "No such issue", "There is no published issue with that number."
+        )
     body = web_view(html, view_url=d.url(f"/issues/{number}"), neutral_url=d.url("/subscribe"))
-    return HTMLResponse(body, headers={"Content-Security-Policy": ISSUE_CSP, "Cache-Control": PUBLIC})
+    return HTMLResponse(
+        body, headers={"Content-Security-Policy": ISSUE_CSP, "Cache-Control": PUBLIC}
+    )
 
 
 def web_view(html: str, *, view_url: str, neutral_url: str) -> str:
     """The stored email with its placeholders filled for everyone: the page's own address,
     a neutral link where the reader's unsubscribe link was, and no name."""
-    return (html.replace(VIEW_PLACEHOLDER, str(escape(view_url)))
-            .replace(UNSUBSCRIBE_PLACEHOLDER, str(escape(neutral_url)))
-            .replace(NAME_PLACEHOLDER, ""))
+    return (
+        html.replace(VIEW_PLACEHOLDER, str(escape(view_url)))
+        .replace(UNSUBSCRIBE_PLACEHOLDER, str(escape(neutral_url)))
+        .replace(NAME_PLACEHOLDER, "")
+    )
 
 
 async def feed(request: Request) -> Response:
     """GET /feed.xml: the newsletter itself as an Atom feed."""
     d = deps(request)
     entries = await run_in_threadpool(d.store.sent_issues)
-    xml = atom_feed(entries, base_url=d.sender.base_url, title=d.sender.from_name or "Newsletter", now=d.clock())
-    return Response(xml, media_type="application/atom+xml; charset=utf-8", headers={"Cache-Control": PUBLIC})
+    xml = atom_feed(
+        entries, base_url=d.sender.base_url, title=d.sender.from_name or "Newsletter", now=d.clock()
+    )
+    return Response(
+        xml, media_type="application/atom+xml; charset=utf-8", headers={"Cache-Control": PUBLIC}
+    )
 
 
-def atom_feed(entries: Sequence[ArchiveEntry], *, base_url: str, title: str, now: dt.datetime) -> bytes:
+def atom_feed(
+    entries: Sequence[ArchiveEntry], *, base_url: str, title: str, now: dt.datetime
+) -> bytes:
     """An Atom 1.0 document (RFC 4287); ElementTree escapes every text."""
     root = ET.Element("feed", xmlns=ATOM)
     _text(root, "id", f"{base_url}/")

@@ -60,8 +60,11 @@ def page(
 ) -> HTMLResponse:
     """Render templates/web/`template`; `form=True` for pages with a form (adds the CSRF field)."""
     d = deps(request)
-    values: dict[str, Any] = {"root": request.scope.get("root_path", ""), "site": d.sender.from_name or "Newsletter",
-                              **(context or {})}
+    values: dict[str, Any] = {
+        "root": request.scope.get("root_path", ""),
+        "site": d.sender.from_name or "Newsletter",
+        **(context or {}),
+    }
     cookie = request.cookies.get(Csrf.COOKIE) if form else None
     fresh = form and not cookie
     if form:
@@ -70,8 +73,9 @@ def page(
     html = d.templates.get_template(f"web/{template}").render(values)
     response = HTMLResponse(html, status_code=status, headers=dict(headers or {}))
     if fresh and cookie:
-        response.set_cookie(Csrf.COOKIE, cookie, httponly=True, samesite="strict", secure=d.csrf.secure,
-                            path="/")
+        response.set_cookie(
+            Csrf.COOKIE, cookie, httponly=True, samesite="strict", secure=d.csrf.secure, path="/"
+        )
     return response
 
 

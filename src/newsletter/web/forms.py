@@ -34,27 +34,38 @@ HONEYPOT = "website"  # hidden from people by the stylesheet; bots fill every fi
 
 # -- unsubscribe ------------------------------------------------------------------------
 
+
 async def unsubscribe_page(request: Request) -> Response:
     """GET /u/{token}: who would be unsubscribed, and a button that posts."""
     d, token = deps(request), request.path_params["token"]
     sub = await run_in_threadpool(_by_token, d, token, "unsubscribe")
     if sub is None:
         return _bad_link(request)
-    return page(request, "unsubscribe.html.j2",
-                {"token": token, "address": masked(sub.email), "gone": sub.status in GONE}, form=True)
+    return page(
+        request,
+        "unsubscribe.html.j2",
+        {"token": token, "address": masked(sub.email), "gone": sub.status in GONE},
+        form=True,
+    )
 
 
 async def one_click(request: Request) -> Response:
     """POST /u/{token} with List-Unsubscribe=One-Click (RFC 8058): unsubscribe at once."""
     fields = await read_form(request)
     if fields.get(ONE_CLICK_FIELD) != ONE_CLICK_VALUE:
-        return error_page(request, 400, "Nothing was changed",
-                          "An unsubscribe request carries List-Unsubscribe=One-Click; this one did not.")
+        return error_page(
+            request,
+            400,
+            "Nothing was changed",
+            "An unsubscribe request carries List-Unsubscribe=One-Click; this one did not.",
+        )
     d, token = deps(request), request.path_params["token"]
     sub = await run_in_threadpool(_unsubscribe, d, token)
     if sub is None:
         return _bad_link(request)
-    return page(request, "unsubscribed.html.j2", {"token": token, "address": masked(sub.email)}, form=True)
+    return page(
+        request, "unsubscribed.html.j2", {"token": token, "address": masked(sub.email)}, form=True
+    )
 
 
 async def resubscribe(request: Request) -> Response:
@@ -70,6 +81,7 @@ async def resubscribe(request: Request) -> Response:
 
 # -- subscribe and confirm -------------------------------------------------------------
 
+
 async def subscribe_form(request: Request) -> Response:
     """GET /subscribe."""
     return page(request, "subscribe.html.j2", form=True)
@@ -81,8 +93,14 @@ async def subscribe(request: Request) -> Response:
     now = d.clock()
     wait = d.limiter.hit(f"client:{client_key(request)}", now.timestamp())
     if wait is not None:
-        return page(request, "subscribe.html.j2", {"error": "Too many attempts from your network; please try later."},
-                    status=429, form=True, headers={"Retry-After": str(int(wait))})
+        return page(
+            request,
+            "subscribe.html.j2",
+            {"error": "Too many attempts from your network; please try later."},
+            status=429,
+            form=True,
+            headers={"Retry-After": str(int(wait))},
+        )
     fields = await _own_form(request)
     if fields is None:
         return _forbidden(request)
@@ -91,11 +109,21 @@ async def subscribe(request: Request) -> Response:
     try:
         address = normalise_email(fields.get("email", ""))
     except SubscriberError:
-        return page(request, "subscribe.html.j2", {"error": "That does not look like an email address.",
-                                                   "email": fields.get("email", "")[:200]}, status=400, form=True)
+        return page(
+            request,
+            "subscribe.html.j2",
+            {
+                "error": "That does not look like an email address.",
+                "email": fields.get("email", "")[:200],
+            },
+            status=400,
+            form=True,
+        )
     if d.limiter.hit(f"address:{address.lower()}", now.timestamp()) is not None:
         return _check_inbox(request)  # that inbox has had enough mail from us for now
-    task = await run_in_threadpool(_subscribe, d, address, clean_name(fields.get("name", "")[:200]), now)
+    task = await run_in_threadpool(
+        _subscribe, d, address, clean_name(fields.get("name", "")[:200]), now
+    )
     return _check_inbox(request, task)
 
 
@@ -107,7 +135,9 @@ async def confirm_page(request: Request) -> Response:
         return _bad_link(request, expired=True)
     if sub.status is Status.ACTIVE:
         return page(request, "confirmed.html.j2", {"address": masked(sub.email)})
-    return page(request, "confirm.html.j2", {"token": token, "address": masked(sub.email)}, form=True)
+    return page(
+        request, "confirm.html.j2", {"token": token, "address": masked(sub.email)}, form=True
+    )
 
 
 async def confirm(request: Request) -> Response:
@@ -122,6 +152,7 @@ async def confirm(request: Request) -> Response:
 
 
 # -- the work, in a worker thread (the store is synchronous) ------------------------------
+
 
 def _by_token(d: Deps, token: str, purpose: str) -> Subscriber | None:
     """The subscriber a genuine, current token names; None for forged, altered, expired, unknown."""
@@ -156,6 +187,7 @@ def _subscribe(d: Deps, address: str, name: str | None, now: dt.datetime) -> Bac
 
 # -- answers -------------------------------------------------------------------------------
 
+
 async def _own_form(request: Request) -> dict[str, str] | None:
     """The posted fields if the form is one of ours (same origin, valid CSRF token), else None."""
     d = deps(request)
@@ -180,5 +212,9 @@ def _bad_link(request: Request, *, expired: bool = False) -> HTMLResponse:
 
 
 def _forbidden(request: Request) -> HTMLResponse:
-    return error_page(request, 403, "Please try again",
-                      "This form expired or was sent from another site. Reload the page and send it again.")
+    return error_page(
+        request,
+        403,
+        "Please try again",
+        "This form expired or was sent from another site. Reload the page and send it again.",
+    )

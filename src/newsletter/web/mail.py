@@ -48,7 +48,12 @@ class Mailer:
     def already_subscribed(self, sub: Subscriber) -> None:
         """Someone asked to subscribe an address that already gets the newsletter: tell its owner
         (the web page says the same thing either way, so the list cannot be probed)."""
-        self._send(sub, "You are already subscribed", "already", {"archive_url": f"{self.sender.base_url}/"})
+        self._send(
+            sub,
+            "You are already subscribed",
+            "already",
+            {"archive_url": f"{self.sender.base_url}/"},
+        )
 
     def send_quietly(self, kind: str, sub: Subscriber, *args: Any) -> None:
         """For background tasks: a failure is logged, never shown (the page has gone already)."""
@@ -66,7 +71,9 @@ class Mailer:
         html = self.templates.get_template(f"web/mail/{template}.html.j2").render(values)
         text = self.templates.get_template(f"web/mail/{template}.txt.j2").render(values)
         envelope = Transactional(0, subject, html, text, s)
-        who = personal(envelope, Recipient(sub.id, sub.email, sub.name), lambda i: make_token(i, s.secret))
+        who = personal(
+            envelope, Recipient(sub.id, sub.email, sub.name), lambda i: make_token(i, s.secret)
+        )
         # A fresh Message-ID each time: a second confirmation must not be folded into the first.
         who = who._replace(message_id=f"<{template}-{sub.id}-{uuid.uuid4().hex}@{s.domain}>")
         with self._lock:

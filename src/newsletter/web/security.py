@@ -30,11 +30,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from newsletter.errors import ConfigError
 
 # Our own pages: no script at all, styles and images from this site only, forms post here.
-PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'")
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 # An issue is the email itself: inline styles (premailer) and remote images, still no script.
-ISSUE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'none'; "
-             "frame-ancestors 'none'; base-uri 'none'")
+ISSUE_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'none'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 NO_STORE = "no-store"  # personal pages: a shared cache or the back button must not replay them
 FORM_LIMIT = 64 * 1024
 
@@ -235,8 +239,10 @@ def load_public_key(text: str) -> ec.EllipticCurvePublicKey:
         else:
             key = load_der_public_key(base64.b64decode("".join(text.split()), validate=True))
     except (ValueError, binascii.Error, UnsupportedAlgorithm) as exc:
-        raise ConfigError(f"SENDGRID_WEBHOOK_PUBLIC_KEY is not a public key: {exc}",
-                          hint="paste the verification key from SendGrid's Mail Settings, Signed Event Webhook") from None
+        raise ConfigError(
+            f"SENDGRID_WEBHOOK_PUBLIC_KEY is not a public key: {exc}",
+            hint="paste the verification key from SendGrid's Mail Settings, Signed Event Webhook",
+        ) from None
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
         raise ConfigError("SENDGRID_WEBHOOK_PUBLIC_KEY is not an ECDSA P-256 key")
     return key

@@ -27,8 +27,12 @@ from newsletter.web.security import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookR
 
 BODY_LIMIT = 16 * 1024 * 1024  # SendGrid batches events; a batch stays well under this
 KEEP_EVENT_IDS = dt.timedelta(days=7)  # SendGrid retries for 24 hours
-_DROPPED = {"bounced address": Status.BOUNCED, "invalid": Status.BOUNCED,
-            "spam reporting address": Status.COMPLAINED, "unsubscribed address": Status.UNSUBSCRIBED}
+_DROPPED = {
+    "bounced address": Status.BOUNCED,
+    "invalid": Status.BOUNCED,
+    "spam reporting address": Status.COMPLAINED,
+    "unsubscribed address": Status.UNSUBSCRIBED,
+}
 _COLUMN_OF = {Status.BOUNCED: "bounced_at", Status.COMPLAINED: "complained_at"}
 _TRACKING = {"delivered": "delivered_at", "open": "opened_at", "click": "clicked_at"}
 
@@ -49,8 +53,12 @@ async def sendgrid_events(request: Request) -> Response:
     body = await read_body(request, BODY_LIMIT)
     now = d.clock()
     try:
-        d.webhook.verify(body, request.headers.get(SIGNATURE_HEADER),
-                         request.headers.get(TIMESTAMP_HEADER), now.timestamp())
+        d.webhook.verify(
+            body,
+            request.headers.get(SIGNATURE_HEADER),
+            request.headers.get(TIMESTAMP_HEADER),
+            now.timestamp(),
+        )
     except WebhookRejected as exc:
         return JSONResponse({"error": str(exc)}, 401)
     try:

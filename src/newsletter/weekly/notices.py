@@ -35,8 +35,10 @@ def notify_editors(
     name = backend or default_backend(settings)
     sender, token = sender_for(settings, name)
     body = redact(settings, text)
-    html = f"<html><body><pre style=\"white-space:pre-wrap\">{escape(body)}</pre></body></html>"
-    envelope = Envelope(NOTICE_ISSUE, f"{SUBJECT_PREFIX} {redact(settings, subject)}", html, body, sender)
+    html = f'<html><body><pre style="white-space:pre-wrap">{escape(body)}</pre></body></html>'
+    envelope = Envelope(
+        NOTICE_ISSUE, f"{SUBJECT_PREFIX} {redact(settings, subject)}", html, body, sender
+    )
     people = [personal(envelope, Recipient(0, address, None), token) for address in editors]
     sending = open_backend(settings, name)
     try:
@@ -54,7 +56,11 @@ def redact(settings: Settings, text: str) -> str:
 
 
 def _secrets(settings: Settings) -> list[str]:
-    found = [s.get_secret_value() for s in (settings.sendgrid_api_key, settings.smtp_url, settings.secret) if s]
+    found = [
+        s.get_secret_value()
+        for s in (settings.sendgrid_api_key, settings.smtp_url, settings.secret)
+        if s
+    ]
     if settings.smtp_url:
         password = urlsplit(settings.smtp_url.get_secret_value()).password
         if password:

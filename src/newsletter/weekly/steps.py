@@ -73,8 +73,15 @@ class Ranked:
 
     def row(self) -> dict[str, Any]:
         c = self.candidate
-        return {"rank": self.rank, "arxiv_id": c.arxiv_id, "title": c.title, "score": round(c.score, 3),
-                "section": c.section, "picked": "yes" if self.picked else "", "why": c.why}
+        return {
+            "rank": self.rank,
+            "arxiv_id": c.arxiv_id,
+            "title": c.title,
+            "score": round(c.score, 3),
+            "section": c.section,
+            "picked": "yes" if self.picked else "",
+            "why": c.why,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +139,17 @@ def ingest_feed(settings: Settings, name: str, since: dt.date, until: dt.date) -
     spec = _feed(load_editor_config(settings.config), name)
     with app.open_store(settings) as store, app.fetcher(settings) as fetch:
         # one feed per task already runs beside the others: no threads or processes of its own
-        (report,) = ingest([spec], store, since=since, until=until, fetcher=fetch, threads=1, processes=1)
+        (report,) = ingest(
+            [spec], store, since=since, until=until, fetcher=fetch, threads=1, processes=1
+        )
     if report.error:
         raise IngestError(f"feed {name}: {report.error}")
     return report
 
 
-def prepare(settings: Settings, week: Week, edits: Edits = Edits(), *, out: Path = Path("out")) -> Draft:
+def prepare(
+    settings: Settings, week: Week, edits: Edits = Edits(), *, out: Path = Path("out")
+) -> Draft:
     """Build the week's issue (the week's overrides file, then `edits`) and write its files.
 
     An issue whose sending has started is never rebuilt: it comes back `locked`, so a
@@ -147,11 +158,20 @@ def prepare(settings: Settings, week: Week, edits: Edits = Edits(), *, out: Path
     editor = load_editor_config(settings.config)
     with app.open_store(settings) as store:
         stored = store.issue_for_week(week.start)
-        if stored is not None and (stored.status is not IssueStatus.DRAFT or store.delivery_counts(stored.number)):
+        if stored is not None and (
+            stored.status is not IssueStatus.DRAFT or store.delivery_counts(stored.number)
+        ):
             reason = "sent" if stored.status is not IssueStatus.DRAFT else "sending started"
             return _draft(store, stored, locked=reason)
-        _, files = build_week(store, editor, week, templates=settings.templates, config_dir=settings.config.parent,
-                              out=out / week.start.isoformat(), extra=edits.overrides())
+        _, files = build_week(
+            store,
+            editor,
+            week,
+            templates=settings.templates,
+            config_dir=settings.config.parent,
+            out=out / week.start.isoformat(),
+            extra=edits.overrides(),
+        )
         fresh = store.issue_for_week(week.start)
         assert fresh is not None  # build_week saved it
         return _draft(store, fresh, html=files["html"].resolve())
@@ -176,7 +196,9 @@ def proof_recipients(editor: EditorConfig, test_to: Iterable[str]) -> tuple[str,
     return tuple(unique.values())
 
 
-def send_proofs(settings: Settings, number: int, addresses: Sequence[str], backend: str | None = None) -> int:
+def send_proofs(
+    settings: Settings, number: int, addresses: Sequence[str], backend: str | None = None
+) -> int:
     """The proof of issue `number` to these addresses only; the ledger records nothing."""
     with app.open_store(settings) as store:
         stored = load_issue(store, number)
@@ -186,8 +208,9 @@ def send_proofs(settings: Settings, number: int, addresses: Sequence[str], backe
 
 def deliver(settings: Settings, number: int, backend: str | None = None) -> SendReport:
     """Send issue `number` to every active subscriber it has not reached: at most once each."""
-    with app.open_store(settings) as store, app.sending(settings, load_issue(store, number), backend) as (
-        envelope, opened, token
+    with (
+        app.open_store(settings) as store,
+        app.sending(settings, load_issue(store, number), backend) as (envelope, opened, token),
     ):
         return send_issue(store, envelope, opened, token)
 
@@ -205,11 +228,23 @@ def _feed(editor: EditorConfig, name: str) -> FeedSpec:
     raise ConfigError(f"no feed named {name} (known: {known})")
 
 
-def _draft(store: Store, stored: StoredIssue, *, html: Path | None = None, locked: str | None = None) -> Draft:
+def _draft(
+    store: Store, stored: StoredIssue, *, html: Path | None = None, locked: str | None = None
+) -> Draft:
     record = stored.record
     picks = tuple(Pick(p.number, p.arxiv_id, p.title, s.name) for s, p in record.picks)
     chosen = {p.arxiv_id for p in picks}
-    ranked = tuple(Ranked(rank, c, c.arxiv_id in chosen) for rank, c in enumerate(record.candidates, 1))
-    return Draft(number=stored.number, week_start=stored.week_start, title=stored.title,
-                 markdown=stored.markdown, picks=picks, candidates=ranked,
-                 audience=store.audience(stored.number), html_path=html, locked=locked)
+    ranked = tuple(
+        Ranked(rank, c, c.arxiv_id in chosen) for rank, c in enumerate(record.candidates, 1)
+    )
+    return Draft(
+        number=stored.number,
+        week_start=stored.week_start,
+        title=stored.title,
+        markdown=stored.markdown,
+        picks=picks,
+        candidates=ranked,
+        audience=store.audience(stored.number),
+        html_path=html,
+        locked=locked,
+    )

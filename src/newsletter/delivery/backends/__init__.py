@@ -50,8 +50,13 @@ class Backend(Protocol):
 
     def send_at(self) -> int | None: ...
 
-    def send(self, envelope: Envelope, batch: Batch, people: Sequence[Personal],
-             settle: Settle | None = None) -> Outcome: ...
+    def send(
+        self,
+        envelope: Envelope,
+        batch: Batch,
+        people: Sequence[Personal],
+        settle: Settle | None = None,
+    ) -> Outcome: ...
 
     def recover(self, batch: Batch) -> Recovery: ...
 

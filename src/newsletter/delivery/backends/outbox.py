@@ -34,8 +34,13 @@ class OutboxBackend:
     def send_at(self) -> int | None:
         return None
 
-    def send(self, envelope: Envelope, batch: Batch, people: Sequence[Personal],
-             settle: Settle | None = None) -> Outcome:
+    def send(
+        self,
+        envelope: Envelope,
+        batch: Batch,
+        people: Sequence[Personal],
+        settle: Settle | None = None,
+    ) -> Outcome:
         def write(who: Personal) -> tuple[str | None, str | None]:
             target = self.path(envelope.issue_number, who.recipient.subscriber_id)
             if not target.exists():  # written before a crash: it went already
@@ -45,8 +50,11 @@ class OutboxBackend:
         return send_each(people, write, settle)
 
     def recover(self, batch: Batch) -> Recovery:
-        present = [r.subscriber_id for r in batch.recipients
-                   if self.path(batch.issue_number, r.subscriber_id).exists()]
+        present = [
+            r.subscriber_id
+            for r in batch.recipients
+            if self.path(batch.issue_number, r.subscriber_id).exists()
+        ]
         return Recovery(requeue=True, sent=present)
 
     def send_proof(self, envelope: Envelope, people: Sequence[Personal]) -> None:

@@ -29,7 +29,13 @@ from newsletter.domain.delivery import Batch
 from newsletter.errors import SendError, UnsettledError
 from newsletter.render.placeholders import NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 
-NETWORK_ERRORS = (urllib.error.URLError, HTTPException, ConnectionError, socket.timeout, TimeoutError)
+NETWORK_ERRORS = (
+    urllib.error.URLError,
+    HTTPException,
+    ConnectionError,
+    socket.timeout,
+    TimeoutError,
+)
 MAX_PERSONALIZATIONS = 1000
 
 
@@ -64,8 +70,13 @@ class SendGridBackend:
     def send_at(self) -> int:
         return int(self.clock()) + self.send_delay
 
-    def send(self, envelope: Envelope, batch: Batch, people: Sequence[Personal],
-             settle: Settle | None = None) -> Outcome:
+    def send(
+        self,
+        envelope: Envelope,
+        batch: Batch,
+        people: Sequence[Personal],
+        settle: Settle | None = None,
+    ) -> Outcome:
         body = request_body(envelope, people, batch_id=batch.batch_id, send_at=batch.send_at)
         try:
             response = self._call(lambda: self.client.mail.send.post(request_body=body), "send")
@@ -74,14 +85,18 @@ class SendGridBackend:
         except _Unknown as exc:
             if self._cancel(batch.batch_id):
                 return Outcome(requeue=f"{exc}; the batch was cancelled")
-            raise UnsettledError(f"batch {batch.batch_id}: {exc}; it could not be cancelled, so it stays in flight") from exc
+            raise UnsettledError(
+                f"batch {batch.batch_id}: {exc}; it could not be cancelled, so it stays in flight"
+            ) from exc
         return Outcome(accepted=True, provider_id=response.headers.get("X-Message-Id"))
 
     def recover(self, batch: Batch) -> Recovery:
         if self._cancel(batch.batch_id):
             return Recovery(requeue=True)
-        return Recovery(unknown="SendGrid would not cancel it (less than 10 minutes before its send time); "
-                                "it has most likely gone out")
+        return Recovery(
+            unknown="SendGrid would not cancel it (less than 10 minutes before its send time); "
+            "it has most likely gone out"
+        )
 
     def send_proof(self, envelope: Envelope, people: Sequence[Personal]) -> None:
         for who in people:  # one request each: a proof address may repeat across runs
@@ -89,7 +104,9 @@ class SendGridBackend:
             try:
                 self._call(partial(self.client.mail.send.post, request_body=body), "send a proof")
             except (_Refused, _Unknown) as exc:
-                raise SendError(f"proof to {who.recipient.email}: {exc}", email=who.recipient.email) from exc
+                raise SendError(
+                    f"proof to {who.recipient.email}: {exc}", email=who.recipient.email
+                ) from exc
 
     def close(self) -> None:
         pass
@@ -106,7 +123,9 @@ class SendGridBackend:
 
     def _already_cancelled(self, batch_id: str) -> bool:
         try:
-            response = self._call(lambda: self.client.user.scheduled_sends._(batch_id).get(), "check")
+            response = self._call(
+                lambda: self.client.user.scheduled_sends._(batch_id).get(), "check"
+            )
             statuses = json.loads(response.body or b"[]")
         except (_Refused, _Unknown, ValueError):
             return False
@@ -124,8 +143,11 @@ class SendGridBackend:
             except HTTPError as exc:
                 status = exc.status_code
                 if status in (401, 403):
-                    raise SendError(f"SendGrid refused the API key ({status}) while trying to {what}",
-                                    status=status, hint="check SENDGRID_API_KEY") from exc
+                    raise SendError(
+                        f"SendGrid refused the API key ({status}) while trying to {what}",
+                        status=status,
+                        hint="check SENDGRID_API_KEY",
+                    ) from exc
                 if status == 429 and attempt < self.retries:
                     self.sleep(self._rate_wait(exc.headers, attempt))
                     continue
@@ -156,12 +178,15 @@ class SendGridBackend:
         return self.rng.uniform(0, min(30.0, 0.5 * 2**attempt))  # full jitter
 
 
-def request_body(envelope: Envelope, people: Sequence[Personal], *, batch_id: str | None,
-                 send_at: int | None) -> dict[str, Any]:
+def request_body(
+    envelope: Envelope, people: Sequence[Personal], *, batch_id: str | None, send_at: int | None
+) -> dict[str, Any]:
     """The v3 mail/send body: one personalization per person, each address once."""
     s = envelope.sender
     body: dict[str, Any] = {
-        "from": {"email": s.from_email, "name": s.from_name} if s.from_name else {"email": s.from_email},
+        "from": {"email": s.from_email, "name": s.from_name}
+        if s.from_name
+        else {"email": s.from_email},
         "subject": envelope.subject,
         "content": [
             {"type": "text/plain", "value": envelope.text},
@@ -181,8 +206,14 @@ def _personalization(envelope: Envelope, who: Personal) -> dict[str, Any]:
     r = who.recipient
     return {
         "to": [{"email": r.email, "name": r.name} if r.name else {"email": r.email}],
-        "substitutions": {UNSUBSCRIBE_PLACEHOLDER: who.unsubscribe_url, NAME_PLACEHOLDER: r.name or ""},
-        "headers": {"List-Unsubscribe": who.list_unsubscribe, "List-Unsubscribe-Post": LIST_UNSUBSCRIBE_POST},
+        "substitutions": {
+            UNSUBSCRIBE_PLACEHOLDER: who.unsubscribe_url,
+            NAME_PLACEHOLDER: r.name or "",
+        },
+        "headers": {
+            "List-Unsubscribe": who.list_unsubscribe,
+            "List-Unsubscribe-Post": LIST_UNSUBSCRIBE_POST,
+        },
         "custom_args": {"issue": str(envelope.issue_number), "subscriber": str(r.subscriber_id)},
     }
 
@@ -191,7 +222,10 @@ def _errors(body: bytes | str | None) -> str:
     """SendGrid's own error messages, one line."""
     try:
         data = json.loads(body or b"{}")
-        messages = [f"{e.get('field') + ': ' if e.get('field') else ''}{e.get('message')}" for e in data["errors"]]
+        messages = [
+            f"{e.get('field') + ': ' if e.get('field') else ''}{e.get('message')}"
+            for e in data["errors"]
+        ]
         return "; ".join(messages)
     except (ValueError, KeyError, TypeError, AttributeError):
         return (body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body))[:300]

@@ -36,7 +36,9 @@ class SMTPTarget:
     def parse(cls, url: str) -> SMTPTarget:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ConfigError("SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465")
+            raise ConfigError(
+                "SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465"
+            )
         options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         implicit = parts.scheme == "smtps"
         return cls(
@@ -55,8 +57,15 @@ class SMTPBackend:
     per_message = True
     batch_size = 100
 
-    def __init__(self, target: SMTPTarget, *, timeout: float = 30.0, retries: int = 3,
-                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        target: SMTPTarget,
+        *,
+        timeout: float = 30.0,
+        retries: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
         self.target = target
         self.timeout = timeout
         self.retries = retries
@@ -71,8 +80,13 @@ class SMTPBackend:
     def send_at(self) -> int | None:
         return None
 
-    def send(self, envelope: Envelope, batch: Batch, people: Sequence[Personal],
-             settle: Settle | None = None) -> Outcome:
+    def send(
+        self,
+        envelope: Envelope,
+        batch: Batch,
+        people: Sequence[Personal],
+        settle: Settle | None = None,
+    ) -> Outcome:
         def deliver(who: Personal) -> tuple[str | None, str | None]:
             error = self._deliver(envelope, who)
             return (who.message_id if error is None else None), error
@@ -89,7 +103,9 @@ class SMTPBackend:
         for who in people:
             error = self._deliver(envelope, who)
             if error:
-                raise SendError(f"proof to {who.recipient.email}: {error}", email=who.recipient.email)
+                raise SendError(
+                    f"proof to {who.recipient.email}: {error}", email=who.recipient.email
+                )
 
     def close(self) -> None:
         if self._conn is not None:
@@ -113,8 +129,10 @@ class SMTPBackend:
             except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
                 failure = (exc.smtp_code, _say(exc.smtp_code, exc.smtp_error))
             except smtplib.SMTPAuthenticationError as exc:
-                raise SendError(f"SMTP login refused: {_say(exc.smtp_code, exc.smtp_error)}",
-                                hint="check the user and password in SMTP_URL") from exc
+                raise SendError(
+                    f"SMTP login refused: {_say(exc.smtp_code, exc.smtp_error)}",
+                    hint="check the user and password in SMTP_URL",
+                ) from exc
             except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
                 self._conn = None
                 failure = (421, f"connection lost: {exc}")
@@ -142,8 +160,10 @@ class SMTPBackend:
         except smtplib.SMTPAuthenticationError:
             raise
         except (smtplib.SMTPException, OSError) as exc:
-            raise SendError(f"cannot reach the SMTP server {t.host}:{t.port}: {exc}",
-                            hint="check SMTP_URL and that the server is up") from exc
+            raise SendError(
+                f"cannot reach the SMTP server {t.host}:{t.port}: {exc}",
+                hint="check SMTP_URL and that the server is up",
+            ) from exc
         self._conn = conn
         return conn
 

@@ -43,10 +43,18 @@ def upgrade() -> None:
         sa.Column("error", sa.Text()),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["issue_number"], ["issues.number"],
-                                name="fk_deliveries_issue_number_issues", ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["subscriber_id"], ["subscribers.id"],
-                                name="fk_deliveries_subscriber_id_subscribers", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["issue_number"],
+            ["issues.number"],
+            name="fk_deliveries_issue_number_issues",
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["subscriber_id"],
+            ["subscribers.id"],
+            name="fk_deliveries_subscriber_id_subscribers",
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("issue_number", "subscriber_id", name="pk_deliveries"),
     )
     op.create_index("ix_deliveries_batch_id", "deliveries", ["batch_id"])
@@ -61,8 +69,12 @@ def upgrade() -> None:
         sa.Column("error", sa.Text()),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["issue_number"], ["issues.number"],
-                                name="fk_send_batches_issue_number_issues", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["issue_number"],
+            ["issues.number"],
+            name="fk_send_batches_issue_number_issues",
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("batch_id", name="pk_send_batches"),
     )
     op.create_index("ix_send_batches_status", "send_batches", ["status"])
