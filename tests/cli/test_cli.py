@@ -43,7 +43,7 @@ def test_every_command_has_help_and_is_in_the_command_reference(
 def test_every_command_has_a_heading_in_the_reference_and_a_row_in_the_readme() -> None:
     reference = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for name, command in cli.commands.items():
+    for name in cli.commands:
         leaf = f"newsletter {name} upgrade" if name == "db" else f"newsletter {name}"
         assert f"## `{leaf}`" in reference, leaf
         assert f"| `newsletter {name}" in readme, name

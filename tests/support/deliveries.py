@@ -9,7 +9,7 @@ from sqlalchemy import insert
 
 from newsletter.delivery.links import make_token
 from newsletter.delivery.message import Envelope, Sender
-from newsletter.domain.issue import IssueRecord, PickRecord, SectionRecord
+from newsletter.domain.issue import IssuePaper, IssueRecord, IssueSection
 from newsletter.render.placeholders import UNSUBSCRIBE_PLACEHOLDER, VIEW_PLACEHOLDER
 from newsletter.store import Store
 from newsletter.store.schema import subscribers
@@ -27,7 +27,7 @@ NOW = dt.datetime(2024, 12, 2, 8, 0, tzinfo=dt.UTC)
 def issue_record(number: int, week: dt.date, title: str, *picks: tuple[str, str]) -> IssueRecord:
     """A stored issue's record: (arxiv id, title) picks in one section."""
     papers = tuple(
-        PickRecord(
+        IssuePaper(
             number=f"1.{n}.",
             arxiv_id=arxiv_id,
             title=paper,
@@ -41,7 +41,7 @@ def issue_record(number: int, week: dt.date, title: str, *picks: tuple[str, str]
         )
         for n, (arxiv_id, paper) in enumerate(picks, 1)
     )
-    sections = (SectionRecord(number=1, name="LLM Training", papers=papers),) if papers else ()
+    sections = (IssueSection(number=1, name="LLM Training", papers=papers),) if papers else ()
     return IssueRecord(
         number=number,
         title=title,

@@ -119,25 +119,6 @@ class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class PickRecord(_Record):
-    number: str  # "1.1"
-    arxiv_id: str
-    title: str
-    url: str
-    pdf_url: str
-    hf_url: str | None
-    authors: tuple[str, ...]
-    summary: tuple[Paragraph, ...]
-    score: float
-    why: str
-
-
-class SectionRecord(_Record):
-    number: int
-    name: str
-    papers: tuple[PickRecord, ...]
-
-
 class CandidateRecord(_Record):
     """One ranked candidate as the editor sees it in the dashboard's table."""
 
@@ -161,7 +142,7 @@ class IssueRecord(_Record):
     week_start: dt.date
     week_end: dt.date
     intro: tuple[str, ...]
-    sections: tuple[SectionRecord, ...]
+    sections: tuple[IssueSection, ...]  # the picks, as the issue shows them
     promos: tuple[str, ...]
     candidates: tuple[CandidateRecord, ...]
 
@@ -174,28 +155,7 @@ class IssueRecord(_Record):
             week_start=issue.week_start,
             week_end=issue.week_end,
             intro=issue.intro,
-            sections=tuple(
-                SectionRecord(
-                    number=s.number,
-                    name=s.name,
-                    papers=tuple(
-                        PickRecord(
-                            number=p.number,
-                            arxiv_id=p.arxiv_id,
-                            title=p.title,
-                            url=p.url,
-                            pdf_url=p.pdf_url,
-                            hf_url=p.hf_url,
-                            authors=p.authors,
-                            summary=p.summary,
-                            score=p.score,
-                            why=p.why,
-                        )
-                        for p in s.papers
-                    ),
-                )
-                for s in issue.sections
-            ),
+            sections=issue.sections,
             promos=tuple(p.name for p in issue.promos),
             candidates=tuple(
                 CandidateRecord(
@@ -222,6 +182,6 @@ class IssueRecord(_Record):
         return found
 
     @property
-    def picks(self) -> tuple[tuple[SectionRecord, PickRecord], ...]:
+    def picks(self) -> tuple[tuple[IssueSection, IssuePaper], ...]:
         """Every pick with its section, in issue order."""
         return tuple((s, p) for s in self.sections for p in s.papers)
