@@ -132,3 +132,24 @@ def test_db_upgrade_creates_the_schema_and_says_where(
         result = CliRunner().invoke(cli, ["db", "upgrade"])
         assert result.exit_code == 0, result.output
         assert f"{url} is at schema revision 0004" in result.output
+
+
+def test_subscribers_list_prints_no_control_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name stored before names were cleaned cannot drive the editor's terminal."""
+    from sqlalchemy import update
+
+    from newsletter.store.schema import subscribers
+    from newsletter.subscribers import service
+    from tests.support.stores import migrated
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with migrated(url) as store:
+        service.add(store, "ada@example.org")
+        with store.engine.begin() as conn:  # as an older version could have stored it
+            conn.execute(update(subscribers).values(name="Ada\x1b]0;owned\x07\x1b[2J\x00"))
+    monkeypatch.setenv("NEWSLETTER_DATABASE_URL", url)
+    result = CliRunner().invoke(cli, ["subscribers", "list"])
+    assert result.exit_code == 0 and "ada@example.org  Ada ]0;owned [2J" in result.output
+    assert not any(ch in result.output for ch in "\x1b\x07\x00")

@@ -99,7 +99,7 @@ def test_a_crash_after_writing_before_recording_is_recovered(
     add_people(any_store, 6)
     outbox = OutboxBackend(tmp_path / "o")
     any_store.enqueue(1)
-    batch, _, _ = any_store.claim(1, outbox.new_batch_id(), "outbox", 6, None)
+    batch = any_store.claim(1, outbox.new_batch_id(), "outbox", 6, None).batch
     from newsletter.delivery.message import personal
 
     people = [personal(envelope, r, token) for r in batch.recipients]

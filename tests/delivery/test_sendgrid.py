@@ -154,7 +154,7 @@ def test_a_crash_after_cancelling_before_recording_still_resends(
     emails = add_people(any_store, 10)
     sending, _ = backend(server, batch_size=10)
     any_store.enqueue(1)
-    batch, _, _ = any_store.claim(1, sending.new_batch_id(), "sendgrid", 10, sending.send_at())
+    batch = any_store.claim(1, sending.new_batch_id(), "sendgrid", 10, sending.send_at()).batch
     assert sending.recover(batch).requeue  # SendGrid cancels it ... and the process dies here
     report = send_issue(any_store, envelope, sending, token)
     assert (report.recovered, report.sent, report.unknown) == (10, 10, 0)

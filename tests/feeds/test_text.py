@@ -172,3 +172,15 @@ def test_no_authors() -> None:
     assert clean_authors(None) == ()
     assert clean_authors("") == ()
     assert clean_authors([]) == ()
+
+
+def test_a_tag_whose_name_ends_at_a_slash_is_removed() -> None:
+    """Browsers read <svg/onload=…> as a tag with an attribute: it goes, raw or escaped."""
+    assert clean_text("a <svg/onload=alert(1)> b") == "a b"
+    assert clean_text("a &lt;svg/onload=alert(1)&gt; b") == "a b"
+    assert clean_text("a <img/src=x/onerror=alert(1)> b") == "a b"
+
+
+def test_feed_text_cannot_carry_a_placeholder_or_control_characters() -> None:
+    assert clean_text("win %%unsubscribe_url%% now") == "win %\u2060%unsubscribe_url%\u2060% now"
+    assert clean_text("a\x00b\x1b[2Jc\x9bd") == "a b [2Jc d"

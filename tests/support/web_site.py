@@ -24,7 +24,7 @@ from newsletter.delivery.send import send_issue
 from newsletter.domain.subscriber import Subscriber
 from newsletter.store import Store
 from newsletter.web.app import create_app
-from newsletter.web.security import RateLimiter
+from newsletter.web.security import Limits
 from tests.support.deliveries import HTML, TEXT, issue_record
 from tests.support.webserver import WebServer
 
@@ -118,7 +118,7 @@ def running_site(
     tmp_path: Path,
     *,
     clock: Callable[[], dt.datetime] | None = None,
-    limiter: RateLimiter | None = None,
+    limits: Limits | None = None,
     **settings: Any,
 ) -> Iterator[Site]:
     outbox = tmp_path / "outbox"
@@ -129,7 +129,7 @@ def running_site(
             settings_for(url, store.url, outbox, **settings),
             store=store,
             backend=OutboxBackend(outbox),
-            limiter=limiter,
+            limits=limits,
             **extra,
         )
 

@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from newsletter.domain.subscriber import Status, SubscriberData
 from newsletter.errors import ConfigError
 from newsletter.store import Store
-from newsletter.web.security import SIGNATURE_HEADER, TIMESTAMP_HEADER, load_public_key
+from newsletter.web.security import load_public_key
 from newsletter.web.webhook import apply_events
 from tests.support.deliveries import add_issue, add_people
+from tests.support.signer import Signer, post
 from tests.support.web_site import Site, running_site, subscriber
 
 # SendGrid's published test vector (sendgrid-python, test/unit/test_eventwebhook.py).
@@ -83,15 +83,6 @@ def vector_site(any_store: Store, tmp_path: Path) -> Iterator[Site]:
         any_store, tmp_path, clock=lambda: SG_NOW, sendgrid_webhook_public_key=SG_PUBLIC_KEY
     ) as site:
         yield site
-
-
-def post(site: Site, body: str | bytes, signature: str | None, timestamp: str | None) -> Any:
-    headers = {"Content-Type": "application/json"}
-    if signature is not None:
-        headers[SIGNATURE_HEADER] = signature
-    if timestamp is not None:
-        headers[TIMESTAMP_HEADER] = timestamp
-    return site.http.post("/webhooks/sendgrid", content=body, headers=headers)
 
 
 def test_sendgrids_published_test_vector_is_accepted_and_applied(vector_site: Site) -> None:
@@ -170,20 +161,6 @@ def test_a_malformed_key_stops_the_app_at_start() -> None:
     """A key that is not base64 DER of a P-256 key is a configuration error, not a silent 401."""
     with pytest.raises(ConfigError):
         load_public_key("not a key")
-
-
-class Signer:
-    """A key pair made here, signing as SendGrid does."""
-
-    def __init__(self) -> None:
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        der = self.key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-        self.public = base64.b64encode(der).decode()
-
-    def post(self, site: Site, events: list[dict[str, Any]], timestamp: int) -> Any:
-        body = json.dumps(events).encode() + b"\r\n"
-        signature = self.key.sign(str(timestamp).encode() + body, ec.ECDSA(hashes.SHA256()))
-        return post(site, body, base64.b64encode(signature).decode(), str(timestamp))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from newsletter.cli.base import Context, progress
-from newsletter.domain.subscriber import Status
+from newsletter.domain.subscriber import Status, clean_name
 from newsletter.errors import SubscriberError
 from newsletter.subscribers import service as subs
 from newsletter.subscribers.export import export_csv
@@ -94,9 +94,8 @@ def list_(obj: Context, status: str | None, search: str | None, limit: int) -> N
         )
     for sub in found:
         joined = f"{sub.confirmed_at:%Y-%m-%d}" if sub.confirmed_at else "-"
-        click.echo(
-            f"{sub.id:>7}  {sub.status:<12}  {sub.email}  {sub.name or ''}  {joined}".rstrip()
-        )
+        name = clean_name(sub.name) or ""  # no terminal escapes from what a stranger typed
+        click.echo(f"{sub.id:>7}  {sub.status:<12}  {sub.email}  {name}  {joined}".rstrip())
     click.echo(
         f"{len(found)} shown" + (" (--limit reached)" if len(found) == limit else ""), err=True
     )

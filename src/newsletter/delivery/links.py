@@ -18,7 +18,7 @@ import re
 
 from newsletter.errors import ConfigError, TokenError
 
-__all__ = ["make_token", "read_token"]
+__all__ = ["make_token", "read_token", "read_token_issued"]
 
 # A strict shape check first: urlsafe_b64decode silently skips characters outside the
 # alphabet, which would let an altered token decode to the original bytes.
@@ -53,13 +53,26 @@ def read_token(
     now: dt.datetime | None = None,
 ) -> int:
     """The subscriber id in `token`, or TokenError if it is not a genuine, current token."""
+    return read_token_issued(token, secret, purpose, max_age=max_age, now=now)[0]
+
+
+def read_token_issued(
+    token: str,
+    secret: str,
+    purpose: str,
+    *,
+    max_age: dt.timedelta | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[int, dt.datetime | None]:
+    """The subscriber id in `token` and when it was issued (None for tokens without a time)."""
     payload = _verified_payload(token.strip(), secret, purpose)
     match = _PAYLOAD.fullmatch(payload)
     if match is None:  # signed by us, so only an old or foreign format gets here
         raise TokenError("token has an unknown format")
     if max_age is not None:
         _check_age(match.group(2), max_age, now or dt.datetime.now(dt.UTC))
-    return int(match.group(1))
+    issued = dt.datetime.fromtimestamp(int(match.group(2)), dt.UTC) if match.group(2) else None
+    return int(match.group(1)), issued
 
 
 def _verified_payload(token: str, secret: str, purpose: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.policy
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -15,8 +16,10 @@ from email.utils import format_datetime, formataddr, parseaddr
 from typing import NamedTuple
 
 from newsletter.domain.delivery import Recipient
+from newsletter.domain.subscriber import clean_name
 from newsletter.errors import ConfigError
 from newsletter.render.placeholders import (
+    NAME_HTML_PLACEHOLDER,
     NAME_PLACEHOLDER,
     UNSUBSCRIBE_PLACEHOLDER,
     VIEW_PLACEHOLDER,
@@ -92,10 +95,18 @@ class Personal(NamedTuple):
     list_unsubscribe: str
     message_id: str
 
+    @property
+    def name(self) -> str:
+        """The reader's name as any part may show it: one line, no control characters."""
+        return clean_name(self.recipient.name) or ""
+
     def substitutions(self) -> dict[str, str]:
+        """Each value escaped for the part its key stands in: the HTML part has its own name key."""
+        name = self.name
         return {
             UNSUBSCRIBE_PLACEHOLDER: self.unsubscribe_url,
-            NAME_PLACEHOLDER: self.recipient.name or "",
+            NAME_PLACEHOLDER: name,
+            NAME_HTML_PLACEHOLDER: html.escape(name),
         }
 
     def fill(self, body: str) -> str:
@@ -134,7 +145,7 @@ def mime(envelope: Envelope, who: Personal, *, now: dt.datetime | None = None) -
     msg = EmailMessage(policy=WIRE)
     s = envelope.sender
     msg["From"] = formataddr((s.from_name, s.from_email))
-    msg["To"] = formataddr((who.recipient.name or "", who.recipient.email))
+    msg["To"] = formataddr((who.name, who.recipient.email))
     msg["Subject"] = envelope.subject
     msg["Date"] = format_datetime(now or dt.datetime.now(dt.UTC))
     msg["Message-ID"] = who.message_id

@@ -89,7 +89,7 @@ def send_issue(
                         if limit is None
                         else min(backend.batch_size, limit - claimed)
                     )
-                    batch, skipped, last_seen = store.claim(
+                    batch, skipped, failed, last_seen = store.claim(
                         number,
                         next_id.result(),
                         backend.name,
@@ -101,6 +101,7 @@ def send_issue(
                     answers = []
                     next_id = wire.submit(backend.new_batch_id)
                     report.skipped += skipped
+                    report.failed += failed
                     if last_seen is None:  # nothing after the cursor: once more from the start,
                         if cursor == 0:  # for deliveries a requeue put back behind it
                             break

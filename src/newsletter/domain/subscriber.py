@@ -74,14 +74,46 @@ S = TypeVar("S", bound=SubscriberData)
 
 
 def normalise_email(raw: str) -> str:
-    """The address in canonical form (domain lowercased, Unicode normalised), checked offline."""
+    """The address in canonical form, checked offline: the domain lowercased and, when it is
+    internationalised, in its ASCII (IDNA) form, so that every backend can send to it.
+
+    A non-ASCII part before the @ needs SMTPUTF8, which not every mail server speaks: such
+    addresses are refused here, with the reason, rather than failing at send time.
+    """
     text = raw.strip()
     if not text:
         raise SubscriberError("missing email address", email=raw)
+    plain = _plain_address(text)
+    if plain:
+        return plain
+    if not text.partition("@")[0].isascii():
+        raise SubscriberError(
+            f"not a deliverable address: {_shown(text)}: letters other than ASCII before the @",
+            email=raw,
+            hint="use an address with only ASCII letters, digits and .-_+ before the @",
+        )
     try:
-        return _plain_address(text) or validate_email(text, check_deliverability=False).normalized
+        checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
-        raise SubscriberError(f"not a valid email address: {text!r}: {exc}", email=raw) from None
+        raise SubscriberError(
+            f"not a valid email address: {_shown(text)}: {exc}", email=raw
+        ) from None
+    return checked.ascii_email or checked.normalized
+
+
+def mailbox_key(address: str) -> str:
+    """The mailbox an address delivers to, for counting mails to it: lower case, without a
+    +tag, and without dots for Gmail, so victim+1@… and v.ictim@gmail.com count as one."""
+    local, _, domain = address.lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in ("gmail.com", "googlemail.com"):
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
+def _shown(text: str) -> str:
+    """An address as an error message may quote it: printable, bounded."""
+    return repr(_CONTROL.sub("", text)[:200])
 
 
 # email-validator spends most of its time on the domain (IDNA/UTS-46 rules), and a list
@@ -103,15 +135,20 @@ def _plain_address(text: str) -> str | None:
 @functools.lru_cache(maxsize=4096)
 def _checked_domain(domain: str) -> str | None:
     try:
-        return validate_email(f"x@{domain}", check_deliverability=False).domain
+        return validate_email(f"x@{domain}", check_deliverability=False).ascii_domain
     except EmailNotValidError:
         return None  # the full check says why
 
 
+# C0 and C1 control characters (NUL, escape sequences, …): nothing a name or address needs,
+# and a terminal or a mail header would act on them.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def clean_name(name: str | None) -> str | None:
-    """A display name on one line with single spaces, or None when there is none."""
-    cleaned = " ".join((name or "").split())
-    return cleaned or None
+    """A display name on one line with single spaces and no control characters, or None."""
+    cleaned = " ".join(_CONTROL.sub(" ", name or "").split())
+    return cleaned[:200] or None
 
 
 def with_status(sub: S, status: Status, at: dt.datetime) -> S:

@@ -14,7 +14,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from newsletter.render.placeholders import PLACEHOLDER_BREAK
+
 __all__ = ["clean_authors", "clean_text"]
+
+# C0 and C1 control characters (NUL, terminal escapes); tabs and newlines become spaces too.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 # -- HTML ---------------------------------------------------------------------
 
@@ -22,8 +27,9 @@ _SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)", re.DOTALL | re
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 # A tag must start with a name (or !, ?) right after `<`, so "a < b" and
 # "$x<y$" survive; quoted attribute values may contain `>`.
+# Browsers also end a tag name at "/" ("<svg/onload=…>"), so attributes may follow one.
 _TAG = re.compile(
-    r"</?([A-Za-z][A-Za-z0-9:-]*)(?:\s+(?:\"[^\"]*\"|'[^']*'|[^<>\"'])*)?/?>"
+    r"</?([A-Za-z][A-Za-z0-9:-]*)(?:[\s/]+(?:\"[^\"]*\"|'[^']*'|[^<>\"'])*)?/?>"
     r"|<![^<>]*>|<\?[^<>]*\?>"
 )
 # Tags that separate words; the rest (b, i, sub, a, span ...) join their text.
@@ -318,6 +324,9 @@ def clean_text(s: str | None) -> str:
             s = _strip_tags(s)
     if _TEX_TRIGGER.search(s):
         s = _detex(s)
+    s = _CONTROL.sub(" ", s)
+    if "%%" in s:  # never a delivery placeholder (%%name%%), whatever a feed writes
+        s = s.replace("%%", PLACEHOLDER_BREAK)
     return " ".join(s.split())
 
 

@@ -17,7 +17,7 @@ import jinja2
 from premailer import Premailer
 
 from newsletter.domain.issue import Issue, IssueRecord
-from newsletter.render.placeholders import PLACEHOLDER_LINKS
+from newsletter.render.placeholders import HTML_LINKS, PLACEHOLDER_LINKS, neutral
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 
@@ -31,13 +31,15 @@ class Rendered:
 
 
 def environment(templates: Path) -> jinja2.Environment:
-    """Autoescaping on for HTML: a title with `<script>` shows as text."""
+    """Autoescaping on for HTML: a title with `<script>` shows as text; and no value but a
+    placeholder can put a delivery placeholder into the output."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2")),
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
         keep_trailing_newline=True,
+        finalize=neutral,
     )
     env.filters["md"] = markdown_escape
     env.filters["authors"] = author_line
@@ -50,10 +52,9 @@ def render(
     *,
     texts: Mapping[str, Any],
     preheader: str,
-    links: Mapping[str, str] = PLACEHOLDER_LINKS,
 ) -> Rendered:
-    context = {"issue": issue, "texts": texts, "preheader": preheader, "links": links}
-    html = env.get_template("email/issue.html.j2").render(context)
+    context = {"issue": issue, "texts": texts, "preheader": preheader, "links": PLACEHOLDER_LINKS}
+    html = env.get_template("email/issue.html.j2").render({**context, "links": HTML_LINKS})
     return Rendered(
         html=inline_css(html),
         text=_tidy(env.get_template("email/issue.txt.j2").render(context)),

@@ -1,11 +1,41 @@
-"""What the rendered issue leaves for delivery to fill: the per-recipient and per-issue links.
+"""What the rendered issue leaves for delivery to fill: the per-recipient and per-issue parts.
 
 The issue is rendered once; each recipient's message differs only by substituting these.
+A placeholder is a `Placeholder`, so rendering can tell it from text: any other "%%" (in
+a title from a feed, say) is broken up and can never become one (see `neutral`).
+Values differ by part: the HTML part gets the reader's name HTML-escaped, under its own key.
 """
 
 from __future__ import annotations
 
-UNSUBSCRIBE_PLACEHOLDER = "%%unsubscribe_url%%"  # the reader's own signed unsubscribe link
-VIEW_PLACEHOLDER = "%%view_url%%"  # "view in browser": the issue's page in the archive
-NAME_PLACEHOLDER = "%%name%%"  # the reader's name
-PLACEHOLDER_LINKS = {"unsubscribe": UNSUBSCRIBE_PLACEHOLDER, "view": VIEW_PLACEHOLDER}
+from typing import Any
+
+
+class Placeholder(str):
+    """A slot delivery fills per recipient or per issue."""
+
+    __slots__ = ()
+
+
+UNSUBSCRIBE_PLACEHOLDER = Placeholder("%%unsubscribe_url%%")  # the reader's signed unsubscribe link
+VIEW_PLACEHOLDER = Placeholder("%%view_url%%")  # "view in browser": the issue's page in the archive
+NAME_PLACEHOLDER = Placeholder("%%name%%")  # the reader's name, in the text part
+NAME_HTML_PLACEHOLDER = Placeholder(
+    "%%name_html%%"
+)  # the reader's name, HTML-escaped, in the HTML part
+# What the templates call them: `{{ links.unsubscribe }}`, `{{ links.view }}`, `{{ links.name }}`.
+PLACEHOLDER_LINKS = {
+    "unsubscribe": UNSUBSCRIBE_PLACEHOLDER,
+    "view": VIEW_PLACEHOLDER,
+    "name": NAME_PLACEHOLDER,
+}
+HTML_LINKS = {**PLACEHOLDER_LINKS, "name": NAME_HTML_PLACEHOLDER}
+# "%%" with a word joiner between: reads the same, and never forms a placeholder.
+PLACEHOLDER_BREAK = "%\u2060%"
+
+
+def neutral(value: Any) -> Any:
+    """Jinja's finalize: every rendered value but a Placeholder has its "%%" broken up."""
+    if type(value) is Placeholder or not isinstance(value, str) or "%%" not in value:
+        return value
+    return value.replace("%%", PLACEHOLDER_BREAK)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, and_, case, exists, func, insert, literal, select, update
 
@@ -18,6 +18,16 @@ from newsletter.domain.subscriber import Status
 from newsletter.store.schema import deliveries, issues, send_batches, subscribers
 
 QUEUED, IN_FLIGHT = DeliveryStatus.QUEUED, DeliveryStatus.IN_FLIGHT
+UNDELIVERABLE = "address has characters other than ASCII before the @: no backend can send to it"
+
+
+class Claimed(NamedTuple):
+    batch: Batch
+    skipped: int  # their subscriber is no longer active
+    failed: int  # an address no backend can take
+    last_seen: int | None  # the last subscriber id looked at; None: nothing left
+
+
 # What a SendGrid event can say about one delivery: the column that keeps its first time.
 DELIVERY_EVENT_COLUMNS = frozenset(
     {"delivered_at", "opened_at", "clicked_at", "bounced_at", "complained_at"}
@@ -69,12 +79,13 @@ class DeliveryQueries:
         send_at: int | None,
         after: int = 0,
         settle: Sequence[Settlement] = (),
-    ) -> tuple[Batch, int, int | None]:
+    ) -> Claimed:
         """Take up to `size` queued deliveries (subscriber id > `after`) into a new pending batch.
 
         Returns the batch, how many deliveries were skipped instead (their subscriber is no
-        longer active), and the last subscriber id looked at (None: nothing left after
-        `after`). `after` lets a send walk the primary key instead of rescanning what it
+        longer active), how many failed at once (an address no backend can take: stored
+        before addresses were checked as they are now), and the last subscriber id looked at
+        (None: nothing left after `after`). `after` lets a send walk the primary key instead of rescanning what it
         already sent. `settle` records earlier batches' answers in the same transaction:
         one commit (one fsync) per batch instead of two.
         """
@@ -95,10 +106,25 @@ class DeliveryQueries:
                 .limit(size)
             ).all()
             gone = [r.id for r in rows if r.status != ACTIVE]
-            taken = [Recipient(r.id, r.email, r.name) for r in rows if r.status == ACTIVE]
+            bad = [r.id for r in rows if r.status == ACTIVE and not r.email.isascii()]
+            taken = [
+                Recipient(r.id, r.email, r.name)
+                for r in rows
+                if r.status == ACTIVE and r.email.isascii()
+            ]
             if gone:
                 conn.execute(
                     _set(issue_number, gone, status=DeliveryStatus.SKIPPED, updated_at=now)
+                )
+            if bad:
+                conn.execute(
+                    _set(
+                        issue_number,
+                        bad,
+                        status=DeliveryStatus.FAILED,
+                        updated_at=now,
+                        error=UNDELIVERABLE,
+                    )
                 )
             if taken:
                 conn.execute(
@@ -129,7 +155,7 @@ class DeliveryQueries:
                     )
                 )
         batch = Batch(batch_id, issue_number, backend, BatchStatus.PENDING, send_at, tuple(taken))
-        return batch, len(gone), (rows[-1].id if rows else None)
+        return Claimed(batch, len(gone), len(bad), rows[-1].id if rows else None)
 
     def batch_sent(self, batch_id: str, provider_id: str | None) -> None:
         """The provider accepted the batch: its deliveries are sent."""

@@ -1,4 +1,5 @@
-"""Subscribers out: every subscriber streamed a page at a time, as CSV."""
+"""Subscribers out: every subscriber streamed a page at a time, as CSV whose cells a
+spreadsheet never runs as formulas (cells.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, TextIO
 
 from newsletter.domain.subscriber import Status, Subscriber
+from newsletter.subscribers.cells import neutralise
 
 if TYPE_CHECKING:
     from newsletter.store.subscribers import SubscriberQueries
@@ -63,7 +65,7 @@ def _export_row(sub: Subscriber) -> list[str]:
     attributes = (
         json.dumps(sub.attributes, ensure_ascii=False, sort_keys=True) if sub.attributes else ""
     )
-    return [
+    row = [
         str(sub.id),
         sub.email,
         sub.name or "",
@@ -75,3 +77,4 @@ def _export_row(sub: Subscriber) -> list[str]:
         when(sub.unsubscribed_at),
         attributes,
     ]
+    return [neutralise(cell) for cell in row]

@@ -32,6 +32,7 @@ from newsletter.domain.subscriber import (
     with_status,
 )
 from newsletter.errors import SubscriberError
+from newsletter.subscribers.cells import restore
 
 if TYPE_CHECKING:
     from newsletter.store.subscribers import Changes, SubscriberQueries
@@ -111,7 +112,7 @@ class Columns:
         width = len(self.header)
         if len(row) > width and any(cell.strip() for cell in row[width:]):
             raise RowRejected(f"{len(row)} fields where the header has {width}")
-        cells = list(row[:width]) + [""] * (width - len(row))
+        cells = [restore(cell) for cell in row[:width]] + [""] * (width - len(row))
         if not cells[self.email].strip():
             raise RowRejected("missing email")
         try:

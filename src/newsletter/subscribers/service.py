@@ -30,14 +30,17 @@ if TYPE_CHECKING:
     from newsletter.store.subscribers import SubscriberQueries
 
 __all__ = [
+    "UNDO_UNSUBSCRIBE",
     "Added",
     "Stats",
     "WeekCount",
     "add",
+    "come_back",
     "confirm",
     "get",
     "get_by_email",
     "leave",
+    "link_is_spent",
     "list_subscribers",
     "remove",
     "sign_up",
@@ -154,9 +157,41 @@ def sign_up(
         return again
 
 
+# How long after unsubscribing the reader's own "Subscribe again" button works at once: an
+# undo. Later, or after a bounce or a complaint, coming back takes a new confirmation mail.
+UNDO_UNSUBSCRIBE = dt.timedelta(hours=1)
+
+
 def confirm(store: SubscriberQueries, subscriber_id: int, at: dt.datetime) -> Subscriber:
-    """The address's owner confirmed (or came back through their own link): active now."""
+    """The address's owner confirmed: active now."""
     return _move(store, subscriber_id, Status.ACTIVE, at)
+
+
+def link_is_spent(sub: Subscriber, issued_at: dt.datetime | None) -> bool:
+    """A confirmation link works once: it is spent if they have confirmed since it was issued
+    (an old link must not bring back someone who left afterwards)."""
+    if issued_at is None:  # confirm links always carry their time
+        return True
+    return sub.confirmed_at is not None and sub.confirmed_at >= issued_at
+
+
+def come_back(
+    store: SubscriberQueries, subscriber_id: int, at: dt.datetime
+) -> tuple[Subscriber, bool]:
+    """The unsubscribe page's "Subscribe again": the subscriber, and whether it takes a fresh
+    confirmation mail (double opt-in) to the address.
+
+    The link sits in every old issue, so whoever holds one could press it: it undoes an
+    unsubscribe only within UNDO_UNSUBSCRIBE. A bounced or complained address, or an older
+    unsubscribe, comes back only when the mailbox's owner confirms from their inbox.
+    """
+    found = _get(store, subscriber_id)
+    if found.status is Status.ACTIVE:
+        return found, False
+    left = found.unsubscribed_at if found.status is Status.UNSUBSCRIBED else None
+    if left is not None and at - left <= UNDO_UNSUBSCRIBE:
+        return confirm(store, subscriber_id, at), False
+    return found, True
 
 
 def leave(

@@ -9,6 +9,7 @@ rate limits and the webhook's signature check in security.py. Nothing here impor
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from newsletter.app import default_backend, migrate, open_backend, open_store, sender_for
@@ -26,7 +27,7 @@ from newsletter.delivery.backends import Backend
 from newsletter.render.email import environment
 from newsletter.store import Store, utcnow
 from newsletter.web.archive import archive, feed, issue_page
-from newsletter.web.base import Clock, Deps, error_page
+from newsletter.web.base import Clock, Deps, deps, error_page
 from newsletter.web.forms import (
     confirm,
     confirm_page,
@@ -37,10 +38,12 @@ from newsletter.web.forms import (
     unsubscribe_page,
 )
 from newsletter.web.mail import Mailer
-from newsletter.web.security import Csrf, RateLimiter, SecurityHeaders, WebhookVerifier
+from newsletter.web.security import Csrf, Limits, SecurityHeaders, WebhookVerifier, secure_headers
 from newsletter.web.webhook import sendgrid_events
 
 __all__ = ["create_app"]
+
+log = logging.getLogger("newsletter.web")
 
 STYLESHEET = Path("web") / "static" / "web.css"
 
@@ -51,7 +54,7 @@ def create_app(
     store: Store | None = None,
     backend: Backend | None = None,
     clock: Clock = utcnow,
-    limiter: RateLimiter | None = None,
+    limits: Limits | None = None,
 ) -> Starlette:
     """The app. A store or backend passed in is the caller's to close; those made here close
     when the server stops."""
@@ -72,7 +75,7 @@ def create_app(
         sender=sender,
         mailer=Mailer(backend, sender, templates),
         clock=clock,
-        limiter=limiter or RateLimiter(settings.subscribe_limit, settings.subscribe_window),
+        limits=limits or Limits.of(settings.subscribe_limit, settings.subscribe_window),
         csrf=Csrf(sender.secret, secure=sender.base_url.startswith("https://")),
         templates=templates,
         webhook=WebhookVerifier(key, settings.webhook_max_age) if key else None,
@@ -93,9 +96,11 @@ def create_app(
     app = Starlette(
         routes=[*ROUTES, Route("/static/web.css", stylesheet, methods=["GET"])],
         middleware=[Middleware(SecurityHeaders, hsts=sender.base_url.startswith("https://"))],
-        exception_handlers={HTTPException: http_error},
+        exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )
+    # A trailing-slash redirect would build its Location from the Host header: no redirects.
+    app.router.redirect_slashes = False
     app.state.deps = deps
     return app
 
@@ -115,6 +120,21 @@ ROUTES = [
 ]
 
 _TITLES = {404: "Not found", 405: "Method not allowed", 413: "Too large"}
+
+
+_CRASHED = (
+    "<!doctype html><html lang=en><head><meta charset=utf-8><title>Something went wrong</title></head>"
+    "<body><h1>Something went wrong</h1><p>Nothing was changed. Please try again later.</p></body></html>"
+)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """A crash: logged with its traceback, answered with a plain page and every security header
+    (Starlette answers a 500 outside the middleware, so the headers are set here too)."""
+    log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    response = HTMLResponse(_CRASHED, status_code=500)
+    secure_headers(response.headers, hsts=deps(request).sender.base_url.startswith("https://"))
+    return response
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

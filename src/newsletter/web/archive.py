@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, Response
 
 from newsletter.domain.issue import IssueRecord
 from newsletter.render.placeholders import (
+    NAME_HTML_PLACEHOLDER,
     NAME_PLACEHOLDER,
     UNSUBSCRIBE_PLACEHOLDER,
     VIEW_PLACEHOLDER,
@@ -23,6 +24,7 @@ from newsletter.web.security import ISSUE_CSP
 
 PUBLIC = "public, max-age=300"  # the same for everyone; a new issue shows within minutes
 ATOM = "http://www.w3.org/2005/Atom"
+MAX_ISSUE = 2**31 - 1  # issue numbers are 32-bit integers in every store
 
 
 async def archive(request: Request) -> Response:
@@ -34,6 +36,10 @@ async def archive(request: Request) -> Response:
 async def issue_page(request: Request) -> Response:
     """GET /issues/{number}: the issue as mailed, without anyone's personal links."""
     d, number = deps(request), request.path_params["number"]
+    if number > MAX_ISSUE:  # beyond the column's range: no such issue, not a database error
+        return error_page(
+            request, 404, "No such issue", "There is no published issue with that number."
+        )
     html = await run_in_threadpool(d.store.published_issue_html, number)
     if html is None:
         return error_page(
@@ -48,11 +54,15 @@ async def issue_page(request: Request) -> Response:
 def web_view(html: str, *, view_url: str, neutral_url: str) -> str:
     """The stored email with its placeholders filled for everyone: the page's own address,
     a neutral link where the reader's unsubscribe link was, and no name."""
-    return (
-        html.replace(VIEW_PLACEHOLDER, str(escape(view_url)))
-        .replace(UNSUBSCRIBE_PLACEHOLDER, str(escape(neutral_url)))
-        .replace(NAME_PLACEHOLDER, "")
-    )
+    filled = {
+        VIEW_PLACEHOLDER: str(escape(view_url)),
+        UNSUBSCRIBE_PLACEHOLDER: str(escape(neutral_url)),
+        NAME_PLACEHOLDER: "",
+        NAME_HTML_PLACEHOLDER: "",
+    }
+    for placeholder, value in filled.items():
+        html = html.replace(placeholder, value)
+    return html
 
 
 async def feed(request: Request) -> Response:

@@ -15,7 +15,7 @@ from newsletter.config import Settings
 from newsletter.delivery.message import Sender
 from newsletter.store import Store
 from newsletter.web.mail import Mailer
-from newsletter.web.security import Csrf, RateLimiter, WebhookVerifier, origin_of
+from newsletter.web.security import Csrf, Limits, WebhookVerifier, origin_of
 
 Clock = Callable[[], dt.datetime]
 
@@ -29,7 +29,7 @@ class Deps:
     sender: Sender  # the public base URL and the secret that signs links
     mailer: Mailer
     clock: Clock
-    limiter: RateLimiter
+    limits: Limits
     csrf: Csrf
     templates: jinja2.Environment
     webhook: WebhookVerifier | None

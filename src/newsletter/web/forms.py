@@ -3,7 +3,8 @@
 GET never changes anything (mail scanners follow links); every change is a POST. Forms
 carry a CSRF token and must come from our own origin, except the RFC 8058 one-click post
 itself: mail providers send it without cookies, and the signed token in its URL is the
-proof that the mailbox owner (or their provider) asked.
+proof that the mailbox owner (or their provider) asked. Who may come back and how is
+decided in subscribers/service.py; this module only asks and answers.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from newsletter.delivery.links import make_token, read_token
+from newsletter.delivery.links import make_token, read_token_issued
 from newsletter.delivery.message import ONE_CLICK_FIELD, ONE_CLICK_VALUE
 from newsletter.domain.subscriber import (
     GONE,
     Status,
     Subscriber,
     clean_name,
+    mailbox_key,
     normalise_email,
 )
 from newsletter.errors import SubscriberError, TokenError
@@ -73,9 +75,12 @@ async def resubscribe(request: Request) -> Response:
     if await _own_form(request) is None:
         return _forbidden(request)
     d, token = deps(request), request.path_params["token"]
-    sub = await run_in_threadpool(_activate, d, token, "unsubscribe")
-    if sub is None:
+    came = await run_in_threadpool(_come_back, d, token)
+    if came is None:
         return _bad_link(request)
+    sub, needs_confirmation = came
+    if needs_confirmation:  # a fresh double opt-in, mailed to the address itself
+        return _check_inbox(request, _confirmation_task(d, sub))
     return page(request, "confirmed.html.j2", {"address": masked(sub.email), "back": True})
 
 
@@ -88,66 +93,74 @@ async def subscribe_form(request: Request) -> Response:
 
 
 async def subscribe(request: Request) -> Response:
-    """POST /subscribe: one answer whatever the address's state, so the list cannot be probed."""
+    """POST /subscribe: one answer whatever the address's state, so the list cannot be probed.
+
+    Only a form of ours counts against the client's limit; the address's own limit is on its
+    mailbox (victim+1@…, v.ictim@gmail.com are one). The store is not touched before the
+    answer: new, known and gone addresses take the same time.
+    """
     d = deps(request)
     now = d.clock()
-    wait = d.limiter.hit(f"client:{client_key(request)}", now.timestamp())
+    fields = await _own_form(request)
+    if fields is None:
+        return _forbidden(request)
+    wait = d.limits.clients.hit(client_key(request), now.timestamp())
     if wait is not None:
+        error = "Too many attempts from your network; please try later."
         return page(
             request,
             "subscribe.html.j2",
-            {"error": "Too many attempts from your network; please try later."},
+            {"error": error},
             status=429,
             form=True,
             headers={"Retry-After": str(int(wait))},
         )
-    fields = await _own_form(request)
-    if fields is None:
-        return _forbidden(request)
     if fields.get(HONEYPOT):
         return _check_inbox(request)  # a bot: it learns nothing, nothing is stored or sent
     try:
-        address = normalise_email(fields.get("email", ""))
-    except SubscriberError:
+        address = normalise_email(fields.get("email", "")[:320])
+    except SubscriberError as exc:
+        error = "That does not look like an email address we can send to."
+        if "ASCII" in str(exc):
+            error = "Please use an address with only ASCII letters, digits and .-_+ before the @."
         return page(
             request,
             "subscribe.html.j2",
-            {
-                "error": "That does not look like an email address.",
-                "email": fields.get("email", "")[:200],
-            },
+            {"error": error, "email": fields.get("email", "")[:200]},
             status=400,
             form=True,
         )
-    if d.limiter.hit(f"address:{address.lower()}", now.timestamp()) is not None:
+    if d.limits.mailboxes.hit(mailbox_key(address), now.timestamp()) is not None:
         return _check_inbox(request)  # that inbox has had enough mail from us for now
-    task = await run_in_threadpool(
-        _subscribe, d, address, clean_name(fields.get("name", "")[:200]), now
-    )
-    return _check_inbox(request, task)
+    name = clean_name(fields.get("name", "")[:200])
+    return _check_inbox(request, BackgroundTask(_subscribe, d, address, name, now))
 
 
 async def confirm_page(request: Request) -> Response:
     """GET /confirm/{token}: a button that confirms (a mail scanner's GET confirms nothing)."""
     d, token = deps(request), request.path_params["token"]
-    sub = await run_in_threadpool(_by_token, d, token, "confirm")
-    if sub is None:
+    found = await run_in_threadpool(_confirmable, d, token)
+    if found is None:
         return _bad_link(request, expired=True)
-    if sub.status is Status.ACTIVE:
-        return page(request, "confirmed.html.j2", {"address": masked(sub.email)})
+    sub, spent = found
+    if spent:
+        return _spent(request, sub)
     return page(
         request, "confirm.html.j2", {"token": token, "address": masked(sub.email)}, form=True
     )
 
 
 async def confirm(request: Request) -> Response:
-    """POST /confirm/{token}: the subscriber becomes active."""
+    """POST /confirm/{token}: the subscriber becomes active; the link is spent."""
     if await _own_form(request) is None:
         return _forbidden(request)
     d, token = deps(request), request.path_params["token"]
-    sub = await run_in_threadpool(_activate, d, token, "confirm")
-    if sub is None:
+    found = await run_in_threadpool(_confirm, d, token)
+    if found is None:
         return _bad_link(request, expired=True)
+    sub, spent = found
+    if spent:
+        return _spent(request, sub)
     return page(request, "confirmed.html.j2", {"address": masked(sub.email)})
 
 
@@ -156,12 +169,20 @@ async def confirm(request: Request) -> Response:
 
 def _by_token(d: Deps, token: str, purpose: str) -> Subscriber | None:
     """The subscriber a genuine, current token names; None for forged, altered, expired, unknown."""
+    found = _token(d, token, purpose)
+    return None if found is None else found[0]
+
+
+def _token(d: Deps, token: str, purpose: str) -> tuple[Subscriber, dt.datetime | None] | None:
     max_age = dt.timedelta(seconds=d.settings.confirm_max_age) if purpose == "confirm" else None
     try:
-        subscriber_id = read_token(token, d.sender.secret, purpose, max_age=max_age, now=d.clock())
+        subscriber_id, issued = read_token_issued(
+            token, d.sender.secret, purpose, max_age=max_age, now=d.clock()
+        )
     except TokenError:
         return None
-    return d.store.get_subscriber(subscriber_id)
+    sub = d.store.get_subscriber(subscriber_id)
+    return None if sub is None else (sub, issued)
 
 
 def _unsubscribe(d: Deps, token: str) -> Subscriber | None:
@@ -169,20 +190,51 @@ def _unsubscribe(d: Deps, token: str) -> Subscriber | None:
     return None if sub is None else service.leave(d.store, sub.id, Status.UNSUBSCRIBED, d.clock())
 
 
-def _activate(d: Deps, token: str, purpose: str) -> Subscriber | None:
-    sub = _by_token(d, token, purpose)
-    return None if sub is None else service.confirm(d.store, sub.id, d.clock())
+def _come_back(d: Deps, token: str) -> tuple[Subscriber, bool] | None:
+    sub = _by_token(d, token, "unsubscribe")
+    return None if sub is None else service.come_back(d.store, sub.id, d.clock())
 
 
-def _subscribe(d: Deps, address: str, name: str | None, now: dt.datetime) -> BackgroundTask:
-    """Store a new address as pending; the mail to send is returned, to go after the answer
-    (so the answer's timing does not tell whether a mail was sent)."""
-    sub = service.sign_up(d.store, address, name=name, now=now)
+def _confirmable(d: Deps, token: str) -> tuple[Subscriber, bool] | None:
+    """The subscriber, and whether the link is spent already."""
+    found = _token(d, token, "confirm")
+    if found is None:
+        return None
+    sub, issued = found
+    return sub, service.link_is_spent(sub, issued)
+
+
+def _confirm(d: Deps, token: str) -> tuple[Subscriber, bool] | None:
+    found = _confirmable(d, token)
+    if found is None or found[1]:
+        return found
+    return service.confirm(d.store, found[0].id, d.clock()), False
+
+
+def _subscribe(d: Deps, address: str, name: str | None, now: dt.datetime) -> None:
+    """After the answer: store a new address as pending and mail it the link to confirm (an
+    address already active gets a short note instead)."""
+    try:
+        sub = service.sign_up(d.store, address, name=name, now=now)
+    except SubscriberError:
+        return
     if sub.status is Status.ACTIVE:
-        return BackgroundTask(d.mailer.send_quietly, "already_subscribed", sub)
+        d.mailer.send_quietly("already_subscribed", sub)
+        return
     # Pending, or gone: only the address's owner confirming makes them active (again).
+    _send_confirmation(d, sub, now)
+
+
+def _confirmation_task(d: Deps, sub: Subscriber) -> BackgroundTask | None:
+    now = d.clock()
+    if d.limits.mailboxes.hit(mailbox_key(sub.email), now.timestamp()) is not None:
+        return None  # that inbox has had enough mail from us for now
+    return BackgroundTask(_send_confirmation, d, sub, now)
+
+
+def _send_confirmation(d: Deps, sub: Subscriber, now: dt.datetime) -> None:
     token = make_token(sub.id, d.sender.secret, "confirm", issued_at=now)
-    return BackgroundTask(d.mailer.send_quietly, "confirmation", sub, d.url(f"/confirm/{token}"))
+    d.mailer.send_quietly("confirmation", sub, d.url(f"/confirm/{token}"))
 
 
 # -- answers -------------------------------------------------------------------------------
@@ -203,6 +255,17 @@ def _check_inbox(request: Request, task: BackgroundTask | None = None) -> HTMLRe
     response = page(request, "check_inbox.html.j2")
     response.background = task
     return response
+
+
+def _spent(request: Request, sub: Subscriber) -> HTMLResponse:
+    if sub.status is Status.ACTIVE:
+        return page(request, "confirmed.html.j2", {"address": masked(sub.email)})
+    return error_page(
+        request,
+        400,
+        "This link was used already",
+        "A confirmation link works once. To subscribe again, use the subscribe form.",
+    )
 
 
 def _bad_link(request: Request, *, expired: bool = False) -> HTMLResponse:

@@ -67,12 +67,14 @@ class Mailer:
 
     def _send(self, sub: Subscriber, subject: str, template: str, context: dict[str, Any]) -> None:
         s = self.sender
-        values = {"site": s.from_name or "Newsletter", "name": sub.name, **context}
+        # Nothing a stranger typed goes into a mail to someone else's address: no name in the
+        # greeting or the To: header, only the address and our own words.
+        values = {"site": s.from_name or "Newsletter", **context}
         html = self.templates.get_template(f"web/mail/{template}.html.j2").render(values)
         text = self.templates.get_template(f"web/mail/{template}.txt.j2").render(values)
         envelope = Transactional(0, subject, html, text, s)
         who = personal(
-            envelope, Recipient(sub.id, sub.email, sub.name), lambda i: make_token(i, s.secret)
+            envelope, Recipient(sub.id, sub.email, None), lambda i: make_token(i, s.secret)
         )
         # A fresh Message-ID each time: a second confirmation must not be folded into the first.
         who = who._replace(message_id=f"<{template}-{sub.id}-{uuid.uuid4().hex}@{s.domain}>")

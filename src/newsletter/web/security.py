@@ -16,6 +16,7 @@ import ipaddress
 import secrets
 import threading
 from collections import OrderedDict, deque
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -62,18 +63,22 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("Content-Security-Policy", PAGE_CSP)
-                headers.setdefault("Cache-Control", NO_STORE)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Referrer-Policy", "same-origin")
-                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-                if self.hsts:
-                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+                secure_headers(MutableHeaders(scope=message), hsts=self.hsts)
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+def secure_headers(headers: MutableHeaders, *, hsts: bool) -> None:
+    """The headers every response carries, unless the route set its own."""
+    headers.setdefault("Content-Security-Policy", PAGE_CSP)
+    headers.setdefault("Cache-Control", NO_STORE)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if hsts:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
 
 
 class Csrf:
@@ -113,43 +118,69 @@ def origin_of(url: str) -> str:
 def same_origin(request: Request, trusted: str) -> bool:
     """Whether a form post comes from our own pages, by Origin (or Referer when it is absent).
 
-    `trusted` is the public origin (NEWSLETTER_BASE_URL); the origin the request itself
-    was made to counts too (the browser sets Host, so a foreign page cannot fake it).
-    When neither header is sent (old clients, privacy tools) the CSRF token alone decides.
+    `trusted` is the public origin (NEWSLETTER_BASE_URL), the one truth: the Host header a
+    request carries is not trusted for this. When neither header is sent (old clients,
+    privacy tools) the CSRF token alone decides.
     """
-    own = {trusted, origin_of(str(request.base_url))} - {""}
     origin = request.headers.get("origin")
     if origin is not None:
-        return origin.lower() in own  # "null" (sandboxed or privacy-stripped) is refused
+        return bool(trusted) and origin.lower() == trusted  # "null" (sandboxed) is refused
     referer = request.headers.get("referer")
-    return referer is None or origin_of(referer) in own
+    return referer is None or origin_of(referer) == trusted
 
 
 class RateLimiter:
     """At most `limit` hits per key in any `window` seconds: a sliding log per key.
 
-    In memory, per process; the number of keys is bounded so a flood of addresses
-    cannot exhaust it (the oldest keys are forgotten first).
+    In memory, per process, for at most `max_keys` keys. When the table is full, only keys
+    whose window has passed are forgotten (least recently hit first); while every key is
+    still counting, a new key is refused rather than an old one dropped, so a flood of new
+    keys can never clear the count of a key being limited.
     """
 
     def __init__(self, limit: int, window: float, *, max_keys: int = 100_000) -> None:
         self.limit, self.window, self.max_keys = limit, window, max_keys
-        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
+        self._hits: OrderedDict[str, deque[float]] = OrderedDict()  # least recently hit first
         self._lock = threading.Lock()
 
     def hit(self, key: str, now: float) -> float | None:
         """Count a hit; None when allowed, else the seconds until the next one would be."""
         with self._lock:
-            log = self._hits.pop(key, None) or deque()
+            log = self._hits.get(key)
+            if log is None:
+                if len(self._hits) >= self.max_keys and not self._forget_one(now):
+                    return self.window  # full of keys still counting: refuse, forget nothing
+                log = self._hits[key] = deque()
+            self._hits.move_to_end(key)
             while log and log[0] <= now - self.window:
                 log.popleft()
-            self._hits[key] = log  # most recently used last
             if len(log) >= self.limit:
                 return max(1.0, log[0] + self.window - now)
             log.append(now)
-            while len(self._hits) > self.max_keys:
-                self._hits.popitem(last=False)
             return None
+
+    def _forget_one(self, now: float) -> bool:
+        """Drop the least recently hit key if its whole window has passed."""
+        oldest_key, oldest = next(iter(self._hits.items()))
+        if oldest and oldest[-1] > now - self.window:
+            return False  # the least recent key is still counting, so is every other
+        del self._hits[oldest_key]
+        return True
+
+    def __len__(self) -> int:
+        return len(self._hits)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Separate tables, so that posts from many clients cannot push a mailbox's count out."""
+
+    clients: RateLimiter  # subscribe posts per client address
+    mailboxes: RateLimiter  # confirmation mails per mailbox
+
+    @classmethod
+    def of(cls, limit: int, window: float) -> Limits:
+        return cls(RateLimiter(limit, window), RateLimiter(limit, window))
 
 
 def client_key(request: Request) -> str:
@@ -253,14 +284,19 @@ class WebhookVerifier:
         self.key = load_public_key(public_key)
         self.max_age = max_age
 
-    def verify(self, body: bytes, signature: str | None, timestamp: str | None, now: float) -> None:
-        """Raise WebhookRejected unless SendGrid signed exactly this body, recently."""
-        if not signature or not timestamp:
+    def check_headers(self, signature: str | None, timestamp: str | None, now: float) -> None:
+        """What can be refused before the body is read: no signature, a bad or stale timestamp."""
+        if not signature or not timestamp or len(signature) > 200:
             raise WebhookRejected("missing signature")
         if not timestamp.isdigit() or len(timestamp) > 12:
             raise WebhookRejected("bad timestamp")
         if abs(now - int(timestamp)) > self.max_age:  # a replayed old post, or a wrong clock
             raise WebhookRejected("stale timestamp")
+
+    def verify(self, body: bytes, signature: str | None, timestamp: str | None, now: float) -> None:
+        """Raise WebhookRejected unless SendGrid signed exactly this body, recently."""
+        self.check_headers(signature, timestamp, now)
+        assert signature is not None and timestamp is not None  # checked just above
         try:
             signed = base64.b64decode(signature.strip(), validate=True)
             self.key.verify(signed, timestamp.encode() + body, ec.ECDSA(hashes.SHA256()))

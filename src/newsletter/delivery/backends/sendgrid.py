@@ -27,7 +27,6 @@ from newsletter.delivery.backends import Outcome, Recovery, Settle
 from newsletter.delivery.message import LIST_UNSUBSCRIBE_POST, Envelope, Personal
 from newsletter.domain.delivery import Batch
 from newsletter.errors import SendError, UnsettledError
-from newsletter.render.placeholders import NAME_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 
 NETWORK_ERRORS = (
     urllib.error.URLError,
@@ -203,13 +202,10 @@ def request_body(
 
 
 def _personalization(envelope: Envelope, who: Personal) -> dict[str, Any]:
-    r = who.recipient
+    r, name = who.recipient, who.name
     return {
-        "to": [{"email": r.email, "name": r.name} if r.name else {"email": r.email}],
-        "substitutions": {
-            UNSUBSCRIBE_PLACEHOLDER: who.unsubscribe_url,
-            NAME_PLACEHOLDER: r.name or "",
-        },
+        "to": [{"email": r.email, "name": name} if name else {"email": r.email}],
+        "substitutions": who.substitutions(),
         "headers": {
             "List-Unsubscribe": who.list_unsubscribe,
             "List-Unsubscribe-Post": LIST_UNSUBSCRIBE_POST,

@@ -1,0 +1,310 @@
+"""What a stranger can try against `newsletter web` (the real app under uvicorn), each the
+attack an outside probe found: re-enrolling people who left, a stranger's words in our mail,
+flooding the rate limits, big unsigned posts, 500s, and the Host header."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsletter.delivery.links import make_token
+from newsletter.domain.subscriber import Status
+from newsletter.store import Store
+from newsletter.subscribers import service
+from newsletter.web.security import Limits, RateLimiter
+from newsletter.web.webhook import BODY_LIMIT
+from tests.support.deliveries import add_emails, add_people
+from tests.support.signer import Signer
+from tests.support.web_site import SECRET, Site, running_site, subscriber
+
+ONE_CLICK = {"List-Unsubscribe": "One-Click"}
+
+
+@pytest.fixture
+def site(any_store: Store, tmp_path: Path) -> Iterator[Site]:
+    with running_site(any_store, tmp_path) as running:
+        yield running
+
+
+def confirm_link(site: Site, address: str) -> str:
+    text = site.confirm_mail(address).get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    found = re.search(rf"{re.escape(site.url)}/confirm/\S+", text)
+    assert found, text
+    return found.group(0)
+
+
+def post_confirm(site: Site, link: str) -> Any:
+    return site.post_form(link, {"csrf": site.form("/subscribe")})
+
+
+# -- 1. an old unsubscribe link must not re-enrol people who left ------------------------
+
+
+@pytest.mark.parametrize("status", ["bounced", "complained"])
+def test_an_old_unsubscribe_link_does_not_bring_back_a_bounced_or_complained_address(
+    site: Site, status: str
+) -> None:
+    """'Subscribe again' on their page mails a fresh link to the address; only that makes them active."""
+    add_emails(site.store, ["gone@example.org"], status)
+    token = make_token(1, SECRET)
+    answer = site.post_form(f"/u/{token}/resubscribe", {"csrf": site.form(f"/u/{token}")})
+    assert answer.status_code == 200 and "Check your inbox" in answer.text
+    assert site.status(1) == status  # not active: the holder of an old mail is not the owner
+    link = confirm_link(site, "gone@example.org")
+    assert post_confirm(site, link).status_code == 200
+    assert site.status(1) == "active"  # the mailbox's owner confirmed
+
+
+def test_an_unsubscribe_is_undone_at_once_only_soon_after(any_store: Store, tmp_path: Path) -> None:
+    """Within an hour the button undoes the unsubscribe; later it takes a new confirmation."""
+    add_people(any_store, 2)
+    when = [dt.datetime.now(dt.UTC)]
+    with running_site(any_store, tmp_path, clock=lambda: when[0]) as site:
+        for n in (1, 2):
+            site.http.post(f"/u/{make_token(n, SECRET)}", data=ONE_CLICK)
+        when[0] += dt.timedelta(minutes=30)
+        token = make_token(1, SECRET)
+        undo = site.post_form(f"/u/{token}/resubscribe", {"csrf": site.form(f"/u/{token}")})
+        assert "Welcome back" in undo.text and site.status(1) == "active"
+        when[0] += dt.timedelta(hours=2)
+        token = make_token(2, SECRET)
+        late = site.post_form(f"/u/{token}/resubscribe", {"csrf": site.form(f"/u/{token}")})
+        assert "Check your inbox" in late.text and site.status(2) == "unsubscribed"
+
+
+def test_a_confirm_link_works_once(site: Site) -> None:
+    """Used after the reader unsubscribed, an old confirm link changes nothing."""
+    site.post_form("/subscribe", {"csrf": site.form("/subscribe"), "email": "ada@example.org"})
+    link = confirm_link(site, "ada@example.org")
+    assert post_confirm(site, link).status_code == 200 and site.status(1) == "active"
+    site.http.post(f"/u/{make_token(1, SECRET)}", data=ONE_CLICK)
+    assert site.status(1) == "unsubscribed"
+    again = post_confirm(site, link)
+    assert again.status_code == 400 and "used already" in again.text
+    assert site.http.get(link).status_code == 400
+    assert site.status(1) == "unsubscribed"
+
+
+# -- 3. the confirmation mail carries none of a stranger's words --------------------------
+
+
+def test_the_confirmation_mail_has_no_typed_name(site: Site) -> None:
+    words = "You won $1000! Claim at https://evil.example/claim"
+    site.post_form(
+        "/subscribe",
+        {"csrf": site.form("/subscribe"), "email": "victim@example.org", "name": words},
+    )
+    mail = site.confirm_mail("victim@example.org")
+    assert str(mail["To"]) == "victim@example.org"
+    assert "won" not in mail.as_string() and "evil.example" not in mail.as_string()
+
+
+def test_the_mail_limit_counts_the_mailbox_not_the_spelling(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """victim+1@… … victim+8@… and dotted Gmail spellings share one count of confirmation mails."""
+    limits = Limits(clients=RateLimiter(1000, 3600), mailboxes=RateLimiter(2, 3600))
+    with running_site(any_store, tmp_path, limits=limits) as site:
+        spellings = [f"victim+{n}@example.org" for n in range(1, 9)] + [
+            "v.ic.tim@gmail.com",
+            "victim@gmail.com",
+        ]
+        for address in spellings:
+            answer = site.post_form(
+                "/subscribe", {"csrf": site.form("/subscribe"), "email": address}
+            )
+            assert answer.status_code == 200 and "Check your inbox" in answer.text
+        time.sleep(1.0)  # the mails go after the answers
+        mailed = {a for a in spellings if _mailed(site, a)}
+        assert mailed == {
+            "victim+1@example.org",
+            "victim+2@example.org",
+            "v.ic.tim@gmail.com",
+            "victim@gmail.com",
+        }
+
+
+def _mailed(site: Site, address: str) -> bool:
+    safe = "".join(
+        c if c.isalnum() or c in "@._-" else "_" for c in address
+    )  # the outbox's file name
+    return (site.outbox / "proofs" / "issue-0" / f"{safe}.eml").exists()
+
+
+def test_a_flood_of_other_addresses_does_not_clear_a_limited_mailbox(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """The tables are bounded, but keys still counting are never dropped to make room."""
+    limits = Limits(clients=RateLimiter(10_000, 3600), mailboxes=RateLimiter(1, 3600, max_keys=20))
+    with running_site(any_store, tmp_path, limits=limits) as site:
+        csrf = site.form("/subscribe")
+        site.post_form("/subscribe", {"csrf": csrf, "email": "victim@example.org"})
+        for n in range(40):  # twice the table's size, each a new mailbox
+            site.post_form("/subscribe", {"csrf": csrf, "email": f"flood{n}@example.org"})
+        site.confirm_mail("victim@example.org").get_content  # noqa: B018  (the first mail went)
+        (site.outbox / "proofs" / "issue-0" / "victim@example.org.eml").unlink()
+        site.post_form("/subscribe", {"csrf": csrf, "email": "victim@example.org"})
+        time.sleep(0.5)
+        assert not (site.outbox / "proofs" / "issue-0" / "victim@example.org.eml").exists()
+
+
+def test_refused_posts_do_not_count_against_the_client(any_store: Store, tmp_path: Path) -> None:
+    """Posts without our CSRF token are refused before the client's count, so they cannot use it up."""
+    with running_site(any_store, tmp_path, limits=Limits.of(2, 3600)) as site:
+        for n in range(5):
+            assert site.post_form("/subscribe", {"email": f"x{n}@example.org"}).status_code == 403
+        ok = site.post_form(
+            "/subscribe", {"csrf": site.form("/subscribe"), "email": "real@example.org"}
+        )
+        assert ok.status_code == 200
+
+
+def test_the_answer_does_not_wait_for_the_store(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New and known addresses answer alike in time too: the store is used only after the answer."""
+    release = threading.Event()
+    original = service.sign_up
+
+    def slow_sign_up(*args: Any, **kwargs: Any) -> Any:
+        release.wait(10)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(service, "sign_up", slow_sign_up)
+    started = time.monotonic()
+    answer = site.post_form(
+        "/subscribe", {"csrf": site.form("/subscribe"), "email": "new@example.org"}
+    )
+    assert answer.status_code == 200 and time.monotonic() - started < 5
+    release.set()
+
+
+# -- 5. the webhook refuses an unsigned post before reading it ----------------------------
+
+
+def test_an_unsigned_webhook_post_is_refused_before_its_body_is_read(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """A post announcing 16 MB without signature headers gets 401 at once: the body is never awaited."""
+    with running_site(any_store, tmp_path, sendgrid_webhook_public_key=Signer().public) as site:
+        host, port = site.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as conn:
+            conn.sendall(
+                b"POST /webhooks/sendgrid HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 16777216\r\n\r\n"
+            )  # ... and not one byte of it
+            head = conn.recv(4096).decode(errors="replace")
+        assert head.startswith("HTTP/1.1 401"), head
+
+
+def test_a_signed_webhook_post_is_capped_at_what_sendgrid_sends(
+    any_store: Store, tmp_path: Path
+) -> None:
+    signer = Signer()
+    with running_site(any_store, tmp_path, sendgrid_webhook_public_key=signer.public) as site:
+        big = b"[" + b" " * BODY_LIMIT + b"]"
+        assert signer.post_body(site, big, int(time.time())).status_code == 413
+
+
+# -- 6. no 500s from strange input, and every response carries the headers ------------------
+
+
+def test_an_issue_number_out_of_range_is_not_found(site: Site) -> None:
+    for number in ("9223372036854775808", "2147483648", "99999999999999999999999"):
+        answer = site.http.get(f"/issues/{number}")
+        assert answer.status_code == 404 and answer.headers["X-Frame-Options"] == "DENY"
+
+
+def test_deeply_nested_json_is_a_bad_request(any_store: Store, tmp_path: Path) -> None:
+    signer = Signer()
+    with running_site(any_store, tmp_path, sendgrid_webhook_public_key=signer.public) as site:
+        deep = b"[" * 100_000 + b"]" * 100_000
+        answer = signer.post_body(site, deep, int(time.time()))
+        assert answer.status_code == 400 and answer.json() == {"error": "body is not JSON"}
+
+
+class BrokenStore(Store):
+    def sent_issues(self) -> Any:
+        raise RuntimeError("the disk is on fire")
+
+
+def test_a_crash_answers_500_with_every_security_header(tmp_path: Path) -> None:
+    with (
+        BrokenStore(f"sqlite:///{tmp_path / 'b.db'}") as store,
+        running_site(store, tmp_path) as site,
+    ):
+        answer = site.http.get("/")
+    assert answer.status_code == 500 and "Something went wrong" in answer.text
+    assert "the disk is on fire" not in answer.text
+    for header in (
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+    ):
+        assert header in answer.headers, header
+
+
+# -- 7. addresses that cannot be sent to are refused at the door --------------------------
+
+
+def test_international_addresses_are_stored_sendable_or_refused_with_a_message(site: Site) -> None:
+    answer = site.post_form(
+        "/subscribe", {"csrf": site.form("/subscribe"), "email": "idn@bücher.example"}
+    )
+    assert answer.status_code == 200
+    time.sleep(0.5)
+    stored = site.store.subscriber_by_email("idn@xn--bcher-kva.example")
+    assert stored is not None and stored.email.isascii()
+    for address in ("ада@пример.рф", "ｆｕｌｌ@example.org"):
+        refused = site.post_form("/subscribe", {"csrf": site.form("/subscribe"), "email": address})
+        assert refused.status_code == 400 and "ASCII" in refused.text
+
+
+# -- 8. the small ones ----------------------------------------------------------------------
+
+
+def test_control_characters_in_a_name_are_dropped(site: Site) -> None:
+    name = "Ada\x00\x1b[2J\x1b]0;owned\x07 Lovelace"
+    site.post_form(
+        "/subscribe", {"csrf": site.form("/subscribe"), "email": "ada@example.org", "name": name}
+    )
+    time.sleep(0.5)
+    stored = site.store.subscriber_by_email("ada@example.org")
+    assert stored is not None and stored.name == "Ada [2J ]0;owned Lovelace"
+
+
+def test_events_without_an_id_cannot_be_replayed(any_store: Store, tmp_path: Path) -> None:
+    signer = Signer()
+    add_people(any_store, 1)
+    with running_site(any_store, tmp_path, sendgrid_webhook_public_key=signer.public) as site:
+        event = {
+            "email": "reader0@example.org",
+            "event": "spamreport",
+            "timestamp": int(time.time()),
+        }
+        first = signer.post(site, [event], int(time.time())).json()
+        again = signer.post(site, [event], int(time.time())).json()
+    assert first["applied"] == 1 and again["duplicates"] == 1
+    assert subscriber(any_store, 1).status is Status.COMPLAINED
+
+
+def test_the_host_header_decides_nothing(site: Site) -> None:
+    """No redirect built from Host, and a post whose Origin only matches a forged Host is refused."""
+    answer = site.http.get("/subscribe/", headers={"Host": "evil.example"})
+    assert answer.status_code == 404 and "evil.example" not in answer.headers.get("location", "")
+    csrf = site.form("/subscribe")
+    forged = site.http.post(
+        "/subscribe",
+        data={"csrf": csrf, "email": "x@example.org"},
+        headers={"Host": "evil.example", "Origin": "http://evil.example"},
+    )
+    assert forged.status_code == 403
