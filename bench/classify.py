@@ -22,11 +22,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.paths import ROOT
-
 from newsletter.selection.sections import DEFAULT_SECTIONS, classify
 from newsletter.selection.topics import llm_relevance, paper_kind
 
+ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(
     0, str(ROOT)
 )  # for tests.support.corpus, which joins title and abstract to the labels

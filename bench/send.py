@@ -18,9 +18,11 @@ import sys
 import tempfile
 import time
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 from sqlalchemy import insert
-from tests.support.paths import ROOT
+
+ROOT = Path(__file__).resolve().parents[1]
 
 sys.path.insert(0, str(ROOT))  # the test server lives in tests/
 

@@ -91,3 +91,15 @@ def test_ci_runs_exactly_the_readmes_test_command() -> None:
         "pytest -q"
     )  # install + demo, install + tests
     assert commands[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "bench").glob("*.py")))
+def test_every_benchmark_starts_from_the_project_root(script: str) -> None:
+    """Benches run as scripts (`python bench/x.py`), with no tests/ on the path until they put it there."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, f"bench/{script}", "--help"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "usage:" in done.stdout, done.stderr[-2000:]
