@@ -25,10 +25,14 @@ class Approval(RunInput):
     remove: list[str] = Field(
         default_factory=list, description="arXiv ids to take out of the issue."
     )
+    move: list[str] = Field(
+        default_factory=list,
+        description='Papers to put in another section, like "2412.01234 to LLM Reasoning".',
+    )
 
     @property
     def edits(self) -> bool:
-        return bool(self.add or self.remove)
+        return bool(self.add or self.remove or self.move)
 
 
 def ask(draft: Draft, config: ApprovalConfig, note: str = "") -> Approval:

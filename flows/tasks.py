@@ -71,6 +71,18 @@ def send(number: int, backend: str | None) -> SendReport:
     return steps.deliver(settings(), number, backend)
 
 
+@task(name="remember-edits", **RETRIED)
+def remember_edits(week_start: dt.date, before: Edits, after: Edits) -> int:
+    """The editor's approval edits, kept for the models to learn from."""
+    return steps.record_edits(settings(), week_start, before, after)
+
+
+@task(name="learn", **RETRIED)
+def learn(number: int) -> str:
+    """The sent issue and its edits become examples; the models retrain (a new version)."""
+    return steps.learn_from_issue(settings(), number)
+
+
 def ingest_all(since: dt.date, until: dt.date) -> dict[str, State[Any]]:
     """Every configured feed as its own task, side by side; one failing leaves the rest alone."""
     names = steps.feed_names(settings())

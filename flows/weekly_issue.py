@@ -12,7 +12,7 @@ from flows import publish
 from flows.approval import ask
 from flows.notify import tell_editors
 from flows.settings import editor_config, settings, today
-from flows.tasks import build, ingest_all, send, send_proof, upgrade_store
+from flows.tasks import build, ingest_all, learn, remember_edits, send, send_proof, upgrade_store
 from newsletter.config import EditorConfig
 from newsletter.errors import NewsletterError
 from newsletter.weekly.steps import (
@@ -82,8 +82,10 @@ def weekly_issue(
             draft = answer
     report = send(draft.number, backend)
     publish.report(report)
+    model = learn(draft.number)  # the issue as sent, and the edits, teach the next one
     return Completed(
-        message=f"issue {report.issue_number}: sent {report.sent}, failed {report.failed}, skipped {report.skipped}"
+        message=f"issue {report.issue_number}: sent {report.sent}, failed {report.failed}, "
+        f"skipped {report.skipped}; model now {model}"
     )
 
 
@@ -100,12 +102,13 @@ def approved(
         answer = ask(draft, config.approval, note)
         if answer.edits:
             try:
-                revised = edits.revised(answer.add, answer.remove)
+                revised = edits.revised(answer.add, answer.remove, answer.move)
                 draft = build(draft.week_start, revised)
             except NewsletterError as exc:  # a mistyped id must not lose the week: ask again
                 note = f"Not applied: {exc}"
                 get_run_logger().warning(note)
                 continue
+            remember_edits(draft.week_start, edits, revised)
             edits, note = revised, ""
             publish.draft(draft)
         if answer.approve:

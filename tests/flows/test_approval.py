@@ -57,10 +57,17 @@ def test_no_sends_nothing_and_yes_with_a_paper_removed_sends_the_issue_without_i
     assert not served.space.mails(number)
 
     served.wait(second, until=paused)
-    removed = picks[-1]
-    resume(second, approve=True, remove=[removed])
+    removed, moved = picks[-1], picks[0]
+    resume(second, approve=True, remove=[removed], move=[f"{moved} to LLM Agents"])
     ended = served.wait(second)
     assert ended.state.is_completed(), served.tail()
+    assert "model now v" in ended.state.message  # retrained on the issue as it went out
+    with migrated(served.space.database_url) as store:
+        issue = store.issue_for_week(WEEK)
+        assert issue is not None
+        assert [s.name for s, p in issue.record.picks if p.arxiv_id == moved] == ["LLM Agents"]
+        edits = {(d.arxiv_id, d.action.value, d.source) for d in store.decisions()}
+        assert {(removed, "removed", "approval"), (moved, "moved", "approval")} <= edits
     mails = served.space.mails(number)
     assert len(mails) == 3
     assert all(removed not in text(m) for m in mails)

@@ -96,7 +96,8 @@ def test_every_pick_is_in_exactly_one_numbered_section(store: Store, editor: Edi
         assert [p.number for p in section.papers] == [
             f"{n}.{i}" for i in range(1, len(section.papers) + 1)
         ]
-        assert len(section.papers) <= editor.selection.per_section
+    fewest, most = editor.selection.sections
+    assert fewest <= len(issue.sections) <= most  # the editor's habit: 4 to 8 sections
 
 
 def test_title_and_intro_name_the_week_as_the_editor_does(
@@ -280,3 +281,15 @@ class _TagCounter(HTMLParser):
 
     def unclosed(self) -> dict[str, int]:
         return {t: n for t, n in self.open.items() if n}
+
+
+def test_a_move_in_the_weeks_file_puts_the_paper_in_that_section(
+    store: Store, editor: EditorConfig, tmp_path: Path
+) -> None:
+    (tmp_path / "2024-11-25.toml").write_text('move = { "2411.17116" = "LLM Reasoning" }\n')
+    overrides = read_overrides(tmp_path, WEEK)
+    assert overrides.moves == (("2411.17116", "LLM Reasoning"),)
+    issue = build(store, editor, moves=overrides.moves).issue
+    assert [
+        s.name for s in issue.sections if any(p.arxiv_id == "2411.17116" for p in s.papers)
+    ] == ["LLM Reasoning"]

@@ -262,7 +262,7 @@ def test_config_weights_change_the_outcome() -> None:
         ([{"name": "A", "keywords": ["x^0"]}], "must be positive"),
         ([{"name": "A", "keywords": ["--"]}], "has no letters or digits"),
         ([{"name": "A", "keywords": ["LLM", "llms"]}], "listed twice"),
-        ([{"name": "A"}], "no keywords or kinds"),
+        ([{"name": "A"}], "no keywords, kinds or examples"),
         ([{"name": "A", "kinds": ["essay"]}], "unknown kind 'essay'"),
         ([{"name": "A", "keywords": ["x"], "catch_all": "yes"}], "'catch_all' must be true"),
         ([{"name": "A", "keywords": ["x"], "description": 3}], "'description' must be a string"),

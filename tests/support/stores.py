@@ -58,3 +58,12 @@ def migrated(url: str) -> Store:
 def any_store(any_store_url: str) -> Iterator[Store]:
     with migrated(any_store_url) as store:
         yield store
+
+
+# The newest schema revision: the number of the last migration file.
+HEAD = max(
+    p.name.split("_")[0]
+    for p in (Path(__file__).parents[2] / "src" / "newsletter" / "migrations" / "versions").glob(
+        "0*.py"
+    )
+)

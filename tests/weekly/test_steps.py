@@ -119,3 +119,51 @@ def test_notices_reach_the_editors_with_secrets_blanked(tmp_path: Path) -> None:
     assert sent == ("editor@example.org",)
     text = space.notice().read_text()
     assert "hunter22" not in text and "[newsletter] weekly-issue failed" in text
+
+
+def test_approval_edits_are_kept_and_a_sent_issue_teaches_the_next_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Removed, added and moved papers are recorded; after the send the models retrain on the
+    issue as it went out (picks with their sections, the rest left out)."""
+    from newsletter.store.learning import Action
+    from newsletter.weekly.steps import learn_from_issue, moves, record_edits
+
+    space = make_workspace(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(
+        database_url=space.database_url,
+        outbox=space.outbox,
+        config=CONFIG,
+        sendgrid_api_key=None,
+        smtp_url=None,
+    )
+    week = Week.containing(dt.date(2024, 11, 25))
+    for name in ("hf-daily", "arxiv-cs-cl"):
+        ingest_feed(settings, name, week.start, week.end)
+    first = prepare(settings, week, Edits(size=6))
+    gone, moved = first.ids[-1], first.ids[0]
+    edits = Edits(size=6).revised(add=[], remove=[gone], move=[f"{moved} to LLM Agents"])
+    draft = prepare(settings, week, edits)
+    assert gone not in draft.ids and {p.section for p in draft.picks if p.arxiv_id == moved} == {
+        "LLM Agents"
+    }
+    assert (
+        record_edits(settings, week.start, Edits(size=6), edits) == 3
+    )  # removed, added (the move), moved
+    deliver(settings, draft.number)
+    label = learn_from_issue(settings, draft.number)
+    assert label.startswith("v")
+    with migrated(space.database_url) as store:
+        actions = {(d.arxiv_id, d.action) for d in store.decisions()}
+        assert (gone, Action.REMOVED) in actions and (moved, Action.MOVED) in actions
+        assert {(i, Action.PICKED) for i in draft.ids} <= actions
+        assert sum(1 for _, a in actions if a is Action.LEFT_OUT) == len(draft.candidates) - len(
+            draft.ids
+        )
+    with pytest.raises(ConfigError, match="is not a move"):
+        moves(["2411.17691 into Reasoning"])
+    with pytest.raises(ConfigError, match="no section named 'Poetry'"):
+        prepare(
+            settings, week, Edits(size=6).revised(add=[], remove=[], move=[f"{moved} to Poetry"])
+        )

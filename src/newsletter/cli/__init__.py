@@ -2,6 +2,7 @@
 one short function per command, its docstring its help (docs/commands.md has them all).
 
     papers.py       ingest, build, classify
+    learning.py     train, learn
     send.py         send
     subscribers.py  subscribers add | unsubscribe | remove | list | stats | export | import
     web.py          web
@@ -17,6 +18,7 @@ from pathlib import Path
 import click
 
 from newsletter.cli.base import Context, err
+from newsletter.cli.learning import learn, train
 from newsletter.cli.papers import build, classify, ingest
 from newsletter.cli.send import send
 from newsletter.cli.setup import db, demo, init
@@ -40,7 +42,7 @@ def cli(ctx: click.Context, config: Path | None) -> None:
         ctx.obj = Context(config)
 
 
-for command in (init, ingest, build, classify, send, subscribers, web, demo, db):
+for command in (init, ingest, build, classify, train, learn, send, subscribers, web, demo, db):
     cli.add_command(command)
 
 

@@ -135,8 +135,20 @@ class SelectionConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     size: int = Field(default=12, ge=1, le=100)
-    per_section: int = Field(default=3, ge=1)
+    sections: tuple[int, int] = (4, 8)  # how many sections an issue has, fewest and most
+    crowding: float = Field(
+        default=0.7, gt=0, le=1
+    )  # each paper in a section: the next counts this much
     weights: WeightsConfig = Field(default_factory=WeightsConfig)
+
+    @field_validator("sections")
+    @classmethod
+    def _range(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if not 1 <= value[0] <= value[1]:
+            raise ValueError(
+                f"sections = [fewest, most] with 1 <= fewest <= most, not {list(value)}"
+            )
+        return value
 
 
 class ScheduleConfig(BaseModel):

@@ -5,7 +5,7 @@ record (what issue.json and the store hold), and the issue's status. No I/O.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -48,11 +48,15 @@ class Candidate:
     section_scores: dict[str, float]
     kind: str
     forced: bool = False
+    signals: dict[str, float] = field(default_factory=dict)  # what a pick model weighs, in [0, 1]
 
     @property
     def why(self) -> str:
         """The score broken down, e.g. "upvotes 0.98 (24 of the day's best 25) + kind 0.45 (…)"."""
-        terms = [f"{p.name} {p.value:.2f} ({p.detail})" for p in self.parts]
+        terms = [
+            f"{p.name} {p.value:.2f} ({p.detail})" if p.value else f"{p.name} ({p.detail})"
+            for p in self.parts
+        ]
         if self.forced:
             terms.insert(0, "included by the editor")
         return " + ".join(terms) or "no signal"
@@ -106,6 +110,7 @@ class Issue:
     sections: tuple[IssueSection, ...]
     promos: tuple[Promo, ...]
     candidates: tuple[Candidate, ...]
+    model: str = ""  # the model that picked and placed the papers
 
     def promos_at(self, position: str) -> tuple[Promo, ...]:
         return tuple(p for p in self.promos if p.position == position)
@@ -145,6 +150,7 @@ class IssueRecord(_Record):
     sections: tuple[IssueSection, ...]  # the picks, as the issue shows them
     promos: tuple[str, ...]
     candidates: tuple[CandidateRecord, ...]
+    model: str = ""  # the version of the model that built it, and what it had learned from
 
     @classmethod
     def of(cls, issue: Issue) -> IssueRecord:
@@ -157,6 +163,7 @@ class IssueRecord(_Record):
             intro=issue.intro,
             sections=issue.sections,
             promos=tuple(p.name for p in issue.promos),
+            model=issue.model,
             candidates=tuple(
                 CandidateRecord(
                     arxiv_id=c.paper.arxiv_id,

@@ -24,6 +24,7 @@ def assemble(
     texts: Mapping[str, Any],
     promos: Sequence[Promo],
     last_listing: dt.date | None = None,
+    model: str = "",
 ) -> Issue:
     """Number the sections in taxonomy order (empty ones left out) and papers by score."""
     fields = {
@@ -54,6 +55,7 @@ def assemble(
         sections=tuple(sections),
         promos=tuple(promos),
         candidates=tuple(candidates),
+        model=model,
     )
 
 

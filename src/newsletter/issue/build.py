@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from newsletter.config import EditorConfig
@@ -15,8 +15,15 @@ from newsletter.domain.week import Week
 from newsletter.errors import ConfigError, NewsletterError
 from newsletter.issue.assemble import assemble, fill
 from newsletter.render.email import Rendered, environment, render
-from newsletter.selection.score import Analyser, Rules, Weights, force, pick, rank_analysed
-from newsletter.selection.sections import DEFAULT_SECTIONS, Section, sections_from_config
+from newsletter.selection.balance import choose
+from newsletter.selection.score import Analyser, Rules, Weights, force, rank_analysed
+from newsletter.selection.sections import (
+    DEFAULT_SECTIONS,
+    Section,
+    section_named,
+    sections_from_config,
+)
+from newsletter.selection.training import apply_model, current_model
 from newsletter.store import Store
 
 
@@ -32,6 +39,7 @@ class Overrides:
     exclude: tuple[str, ...] = ()
     skip_promos: tuple[str, ...] = ()
     size: int | None = None
+    moves: tuple[tuple[str, str], ...] = ()  # (arXiv id, section): in the issue, in that section
 
     def merged(self, other: Overrides) -> Overrides:
         return Overrides(
@@ -39,6 +47,7 @@ class Overrides:
             exclude=_unique(self.exclude + other.exclude),
             skip_promos=_unique(self.skip_promos + other.skip_promos),
             size=other.size if other.size is not None else self.size,
+            moves=tuple(dict(self.moves + other.moves).items()),  # the later word wins
         )
 
 
@@ -66,14 +75,24 @@ def build_issue(
             analyser.submit(day)  # read in workers while the next day loads
         analysed = analyser.results()
     papers = [paper for paper, _ in analysed]
+    moved = dict(overrides.moves)
     ranked = rank_analysed(analysed, rules)
-    forced = _forced(store, papers, rules, overrides.include)
+    forced = _forced(store, papers, rules, _unique(overrides.include + tuple(moved)))
     if not ranked and not forced:
         raise NoCandidatesError(
             f"no candidate papers for the week {week.start} … {week.end} "
             f"({len(papers)} papers listed, none about LLMs)"
         )
-    picks = pick(ranked, rules, include=forced, exclude=frozenset(overrides.exclude))
+    model = current_model(store, sections)
+    ranked, forced = apply_model(ranked, model), _moved(apply_model(forced, model), moved, sections)
+    picks = choose(
+        ranked,
+        rules.size,
+        include=forced,
+        exclude=frozenset(overrides.exclude),
+        sections=rules.section_range,
+        crowding=rules.crowding,
+    )
     texts = editor.texts.model_dump()
     issue = assemble(
         number=store.issue_number_for(week.start),
@@ -86,6 +105,7 @@ def build_issue(
             p.promo() for p in editor.promos if p.enabled and p.name not in overrides.skip_promos
         ],
         last_listing=max((p.listed_on for p in papers if p.listed_on), default=None),
+        model=model.label,
     )
     preheader = fill(texts["preheader"], {"count": len(picks), "week_name": week.name})
     rendered = render(issue, environment(templates), texts=texts, preheader=preheader)
@@ -150,7 +170,8 @@ def selection_rules(
     w = sel.weights
     return Rules(
         size=size or sel.size,
-        per_section=sel.per_section,
+        section_range=sel.sections,
+        crowding=sel.crowding,
         weights=Weights(
             upvotes=w.upvotes,
             comments=w.comments,
@@ -166,7 +187,7 @@ def selection_rules(
 
 
 def read_overrides(folder: Path, week: Week) -> Overrides:
-    """The week's file `<folder>/<monday>.toml`: include, exclude, skip_promos, size."""
+    """The week's file `<folder>/<monday>.toml`: include, exclude, skip_promos, size, move."""
     path = folder / f"{week.start.isoformat()}.toml"
     if not path.exists():
         return Overrides()
@@ -174,7 +195,7 @@ def read_overrides(folder: Path, week: Week) -> Overrides:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-    unknown = set(raw) - {"include", "exclude", "skip_promos", "size"}
+    unknown = set(raw) - {"include", "exclude", "skip_promos", "size", "move"}
     if unknown:
         raise ConfigError(f"{path}: unknown keys {', '.join(sorted(unknown))}")
     return Overrides(
@@ -182,6 +203,7 @@ def read_overrides(folder: Path, week: Week) -> Overrides:
         exclude=tuple(str(x) for x in raw.get("exclude", [])),
         skip_promos=tuple(str(x) for x in raw.get("skip_promos", [])),
         size=int(raw["size"]) if "size" in raw else None,
+        moves=tuple((str(k), str(v)) for k, v in dict(raw.get("move", {})).items()),
     )
 
 
@@ -199,6 +221,17 @@ def _forced(
             )
         forced.append(force(paper, rules, list(week_papers.values())))
     return forced
+
+
+def _moved(
+    candidates: Sequence[Candidate], moved: dict[str, str], sections: Sequence[Section]
+) -> list[Candidate]:
+    """The editor's includes, each moved paper in the section the editor chose."""
+    found = []
+    for c in candidates:
+        target = section_named(moved.get(c.paper.arxiv_id), sections)
+        found.append(replace(c, section=target) if target else c)
+    return found
 
 
 def _unique(items: tuple[str, ...]) -> tuple[str, ...]:

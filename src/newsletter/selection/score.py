@@ -52,7 +52,8 @@ class Weights:
 @dataclass(frozen=True, slots=True)
 class Rules:
     size: int = 12
-    per_section: int = 3
+    section_range: tuple[int, int] = (4, 8)
+    crowding: float = 0.7
     weights: Weights = field(default_factory=Weights)
     feed_weights: Mapping[str, float] = field(default_factory=dict)
     sections: Sequence[Section] = DEFAULT_SECTIONS
@@ -156,33 +157,6 @@ def _analyse_chunk(
     return [analyse(title, abstract, sections) for title, abstract in texts]
 
 
-def pick(
-    ranked: Sequence[Candidate],
-    rules: Rules,
-    *,
-    include: Sequence[Candidate] = (),
-    exclude: frozenset[str] = frozenset(),
-) -> list[Candidate]:
-    """The issue's papers: the editor's includes, then the best, at most `per_section` each."""
-    chosen: list[Candidate] = [c for c in include if c.paper.arxiv_id not in exclude]
-    taken = {c.paper.arxiv_id for c in chosen}
-    per_section: dict[str, int] = defaultdict(int)
-    for c in chosen:
-        per_section[c.section] += 1
-    for candidate in ranked:
-        if len(chosen) >= rules.size:
-            break
-        arxiv_id = candidate.paper.arxiv_id
-        if arxiv_id in taken or arxiv_id in exclude:
-            continue
-        if per_section[candidate.section] >= rules.per_section:
-            continue
-        chosen.append(candidate)
-        taken.add(arxiv_id)
-        per_section[candidate.section] += 1
-    return chosen
-
-
 def _candidate(
     paper: Paper, found: Analysis, rules: Rules, day_best: Mapping[object, int], *, forced: bool
 ) -> Candidate:
@@ -209,7 +183,35 @@ def _candidate(
         section_scores=found.placed.scores,
         kind=found.kind.value,
         forced=forced,
+        signals=signal_values(
+            upvotes=paper.upvotes,
+            day_best=day_best.get(paper.listed_on, 0),
+            comments=paper.comments,
+            listed=sum(rules.feed_weights.get(name, 1.0) for name in paper.feeds),
+            topic=topic,
+            kind=found.kind.value,
+        ),
     )
+
+
+def signal_values(
+    *,
+    upvotes: int | None,
+    day_best: int,
+    comments: int | None,
+    listed: float,
+    topic: float,
+    kind: str,
+) -> dict[str, float]:
+    """The rule score's inputs on one scale, [0, 1], for a model to weigh itself."""
+    votes = upvotes or 0
+    return {
+        "upvotes": math.log1p(votes) / math.log1p(day_best) if votes > 0 and day_best > 0 else 0.0,
+        "comments": min(max((comments or 0) - 1, 0), 4) / 4,
+        "feeds": min(max(listed - 1.0, 0.0), 2.0) / 2.0,
+        "topic": max(min(topic, TOPIC_FULL), 0.0) / TOPIC_FULL,
+        f"kind {kind}": 1.0,
+    }
 
 
 def _upvote_part(paper: Paper, day_best: Mapping[object, int], weight: float) -> ScorePart:

@@ -44,6 +44,8 @@ class Section:
     keywords: tuple[str, ...] = ()
     catch_all: bool = False
     kinds: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # the editor's other names for it, past and present
+    examples: tuple[str, ...] = ()  # arXiv ids of papers that belong here: learned from at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,7 @@ DEFAULT_SECTIONS: tuple[Section, ...] = (
             "capability density", "replication", "leaderboard", "scaling law",
         ),
         kinds=("survey", "benchmark", "replication", "open_release"),
+        aliases=("LLM Progress & Technical Reports",),
     ),
     Section(
         "Transformers",
@@ -86,6 +89,7 @@ DEFAULT_SECTIONS: tuple[Section, ...] = (
             "position embedding", "rope", "induction head", "decoder-only", "layers^0.5",
             "forward pass",
         ),
+        aliases=("Attention Models",),
     ),
     Section(
         "LLM Training",
@@ -101,6 +105,8 @@ DEFAULT_SECTIONS: tuple[Section, ...] = (
             "instruction data", "instruction-following data", "dataset^0.5", "training^0.5",
             "convergence", "learning rate",
         ),
+        aliases=("LLM Training & Fine Tuning", "LLM Training & Fine-Tuning", "Post Training & RL",
+                 "LLM Preference Optimization & Alignment"),
     ),
     Section(
         "LLM Quantization & Optimization",
@@ -117,6 +123,7 @@ DEFAULT_SECTIONS: tuple[Section, ...] = (
             "computational overhead^0.5", "flops", "hardware^0.5", "gpu^0.5", "cpu",
             "lightweight^0.5", "redundancy^0.5", "redundant^0.5",
         ),
+        aliases=("LLM Quantization", "LLM Scaling & Optimization"),
     ),
     Section(
         "LLM Reasoning",
@@ -153,6 +160,7 @@ DEFAULT_SECTIONS: tuple[Section, ...] = (
             "human evaluation", "human preference", "annotations", "metric", "assessment",
             "arena", "contamination", "calibration", "uncertainty",
         ),
+        aliases=("LLM Evaluation & Benchmarking",),
     ),
     Section(
         "LLM Agents",
@@ -164,6 +172,7 @@ DEFAULT_SECTIONS: tuple[Section, ...] = (
             "multi-agent", "embodied", "navigation", "environment^0.5", "interactive^0.5",
             "autonomous^0.5", "action^0.5", "workflow", "screenshot",
         ),
+        aliases=("AI Agents",),
     ),
     Section(
         OTHER,
@@ -281,7 +290,18 @@ def _by_gain(gains: Mapping[str, float]) -> tuple[str, ...]:
 
 # --- configuration ----------------------------------------------------------------------
 
-_FIELDS = {"name", "description", "keywords", "catch_all", "kinds"}
+_FIELDS = {"name", "description", "keywords", "catch_all", "kinds", "aliases", "examples"}
+
+
+def section_named(name: str | None, sections: Sequence[Section]) -> str | None:
+    """The configured section a name (or one of its aliases) stands for, in any case."""
+    if not name:
+        return None
+    wanted = name.strip().casefold()
+    for section in sections:
+        if wanted in (n.casefold() for n in (section.name, *section.aliases)):
+            return section.name
+    return None
 
 
 def sections_from_config(raw: list[dict[str, Any]]) -> tuple[Section, ...]:
@@ -298,8 +318,10 @@ def sections_from_config(raw: list[dict[str, Any]]) -> tuple[Section, ...]:
     if len(catch_alls) > 1:
         raise ConfigError(f"sections: only one may be catch_all, found {', '.join(catch_alls)}")
     for section in sections:
-        if not section.keywords and not section.kinds and not section.catch_all:
-            raise ConfigError(f"sections: {section.name!r} has no keywords or kinds to match")
+        if not (section.keywords or section.kinds or section.catch_all or section.examples):
+            raise ConfigError(
+                f"sections: {section.name!r} has no keywords, kinds or examples to learn from"
+            )
     return sections
 
 
@@ -326,7 +348,15 @@ def _section_from_table(position: int, table: Any) -> Section:
         keywords=_keywords(where, table.get("keywords", [])),
         catch_all=catch_all,
         kinds=_kinds(where, table.get("kinds", [])),
+        aliases=_strings(where, "aliases", table.get("aliases", [])),
+        examples=_strings(where, "examples", table.get("examples", [])),
     )
+
+
+def _strings(where: str, key: str, raw: Any) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
+        raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    return tuple(x.strip() for x in raw)
 
 
 def _keywords(where: str, raw: Any) -> tuple[str, ...]:

@@ -2,7 +2,8 @@
 
 SQLite is the embedded default; PostgreSQL works by URL. Papers are keyed by their arXiv
 id without version; what each feed said about a paper is kept as a signal. One module per
-table group: papers (and merge), issues, deliveries, subscribers, webhook_events, archive.
+table group: papers (and merge), issues, deliveries, subscribers, webhook_events, archive,
+learning (the editor's decisions and the models).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from newsletter.store.archive import ArchiveEntry, ArchiveQueries
 from newsletter.store.deliveries import DeliveryQueries
 from newsletter.store.engine import connect, migrate, safe_url
 from newsletter.store.issues import IssueQueries, StoredIssue
+from newsletter.store.learning import LearningQueries
 from newsletter.store.papers import Clock, FeedState, MergeCounts, PaperQueries
 from newsletter.store.subscribers import SubscriberQueries
 from newsletter.store.webhook_events import SeenEvent, WebhookEventQueries
@@ -39,6 +41,7 @@ class Store(
     SubscriberQueries,
     WebhookEventQueries,
     ArchiveQueries,
+    LearningQueries,
 ):
     """One database, by SQLAlchemy URL. Opening it changes nothing: `migrate()` is the
     explicit step that creates or upgrades the schema (`newsletter db upgrade`, or the

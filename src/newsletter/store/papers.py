@@ -93,6 +93,14 @@ class PaperQueries:
         with self.engine.connect() as conn:
             return load_papers(conn, [arxiv_id]).get(arxiv_id)
 
+    def paper_titles(self) -> list[tuple[str, str]]:
+        """(arXiv id, title) of every paper: to find a published issue's papers by title."""
+        with self.engine.connect() as conn:
+            return [
+                (r.arxiv_id, r.title)
+                for r in conn.execute(select(papers.c.arxiv_id, papers.c.title)).all()
+            ]
+
     def papers_listed_between(self, start: dt.date, end: dt.date) -> list[Paper]:
         """Papers whose listing date falls in [start, end], oldest first then by id."""
         in_range = papers.c.listed_on.between(start, end)

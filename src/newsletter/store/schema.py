@@ -14,6 +14,7 @@ from sqlalchemy import (
     Dialect,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -210,4 +211,29 @@ webhook_events = Table(
     Column("event", String(40), nullable=False),
     Column("occurred_at", UTCDateTime()),
     Column("received_at", UTCDateTime(), nullable=False, index=True),
+)
+
+# What the editor decided, to learn from (migration 0005): for each week, the papers the
+# editor picked (with their section), left out, added, removed or moved at approval, or
+# published in an issue imported with `newsletter learn`. The text stays in `papers`.
+editor_decisions = Table(
+    "editor_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("week_start", Date, nullable=False, index=True),
+    Column("arxiv_id", String(40), nullable=False),
+    Column("action", String(20), nullable=False),  # picked | left_out | added | removed | moved
+    Column("section", Text),
+    Column("source", String(20), nullable=False),  # sent | approval | published
+    Column("decided_at", UTCDateTime(), nullable=False),
+)
+
+# The learned models, versioned: each training run adds one (the highest number is in use).
+models = Table(
+    "models",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=True),
+    Column("trained_at", UTCDateTime(), nullable=False),
+    Column("summary", JSON, nullable=False),  # what it learned from, and its evaluation
+    Column("blob", LargeBinary, nullable=False),  # the pickled SelectionModel
 )

@@ -24,8 +24,9 @@ def approval_question(draft: Draft, note: str = "") -> str:
     lines += [f"- {p.number} `{p.arxiv_id}` {p.title} ({p.section})" for p in draft.picks]
     lines += [
         "",
-        "*approve*: send it now. *add* / *remove*: arXiv ids; the issue is rebuilt and "
-        "shown again (with *approve* it is sent at once). Neither: it is not sent.",
+        '*approve*: send it now. *add* / *remove*: arXiv ids; *move*: "2412.01234 to '
+        'LLM Reasoning"; the issue is rebuilt and shown again (with *approve* it is sent at '
+        "once), and the models learn from every edit. Neither: it is not sent.",
     ]
     return "\n".join(lines)
 

@@ -24,8 +24,11 @@ from newsletter.domain.week import Week
 from newsletter.errors import ConfigError, IngestError, NewsletterError
 from newsletter.feeds.ids import arxiv_id_from
 from newsletter.feeds.ingest import ingest
-from newsletter.issue.build import Overrides, build_week
+from newsletter.issue.build import Overrides, build_week, section_taxonomy
+from newsletter.selection.sections import Section, section_named
+from newsletter.selection.training import train_and_save
 from newsletter.store import Store, StoredIssue
+from newsletter.store.learning import Action, Decision
 
 
 class TooFewCandidatesError(NewsletterError):
@@ -43,16 +46,22 @@ class Edits:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     size: int | None = None
+    moves: tuple[tuple[str, str], ...] = ()  # (arXiv id, section)
 
     def overrides(self) -> Overrides:
-        return Overrides(include=self.include, exclude=self.exclude, size=self.size)
+        return Overrides(
+            include=self.include, exclude=self.exclude, size=self.size, moves=self.moves
+        )
 
-    def revised(self, add: Iterable[str], remove: Iterable[str]) -> Edits:
-        """Papers to add and to remove; the later word wins over an earlier one."""
-        added, removed = arxiv_ids(add), arxiv_ids(remove)
+    def revised(self, add: Iterable[str], remove: Iterable[str], move: Iterable[str] = ()) -> Edits:
+        """Papers to add, to remove, and to move ("2411.17691 to LLM Reasoning"); the later
+        word wins over an earlier one."""
+        added, removed, moved = arxiv_ids(add), arxiv_ids(remove), moves(move)
+        added += tuple(i for i, _ in moved if i not in added)
         include = tuple(i for i in dict.fromkeys(self.include + added) if i not in removed)
         exclude = tuple(i for i in dict.fromkeys(self.exclude + removed) if i not in added)
-        return replace(self, include=include, exclude=exclude)
+        kept = tuple((i, s) for i, s in dict(self.moves + moved).items() if i not in removed)
+        return replace(self, include=include, exclude=exclude, moves=kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +130,21 @@ def arxiv_ids(texts: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def moves(texts: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """(arXiv id, section) from what an editor types: "2411.17691 to LLM Reasoning"."""
+    found = []
+    for text in texts:
+        if not text.strip():
+            continue
+        paper, sep, section = text.strip().partition(" to ")
+        if not sep or not section.strip():
+            raise ConfigError(
+                f"{text!r} is not a move", hint="write it like: 2411.17691 to LLM Reasoning"
+            )
+        found.append((arxiv_ids([paper])[0], section.strip()))
+    return tuple(found)
+
+
 def upgrade_store(settings: Settings) -> str:
     """The explicit migration step a run starts with; the schema revision it left."""
     return app.migrate(settings)
@@ -156,6 +180,7 @@ def prepare(
     second run for the week only finishes the send (the delivery ledger keeps it once).
     """
     editor = load_editor_config(settings.config)
+    _check_sections(edits.moves, section_taxonomy(editor))
     with app.open_store(settings) as store:
         stored = store.issue_for_week(week.start)
         if stored is not None and (
@@ -175,6 +200,42 @@ def prepare(
         fresh = store.issue_for_week(week.start)
         assert fresh is not None  # build_week saved it
         return _draft(store, fresh, html=files["html"].resolve())
+
+
+def record_edits(settings: Settings, week_start: dt.date, before: Edits, after: Edits) -> int:
+    """The editor's approval edits, kept to learn from: papers added (a strong yes), removed
+    (a strong no) and moved (a section label). How many were recorded."""
+    added = [i for i in after.include if i not in before.include]
+    removed = [i for i in after.exclude if i not in before.exclude]
+    moved = [(i, s) for i, s in after.moves if (i, s) not in before.moves]
+    decisions = [
+        Decision(week_start, i, Action.ADDED, dict(after.moves).get(i), "approval") for i in added
+    ]
+    decisions += [Decision(week_start, i, Action.REMOVED, None, "approval") for i in removed]
+    decisions += [Decision(week_start, i, Action.MOVED, s, "approval") for i, s in moved]
+    with app.open_store(settings) as store:
+        store.record_decisions(decisions)
+    return len(decisions)
+
+
+def learn_from_issue(settings: Settings, number: int) -> str:
+    """After a send: the issue's picks (after any edits) and the candidates left out become
+    examples, and the models retrain; the new model's label."""
+    editor = load_editor_config(settings.config)
+    with app.open_store(settings) as store:
+        record = load_issue(store, number).record
+        picked = {p.arxiv_id for _, p in record.picks}
+        decisions = [
+            Decision(record.week_start, p.arxiv_id, Action.PICKED, s.name, "sent")
+            for s, p in record.picks
+        ]
+        decisions += [
+            Decision(record.week_start, c.arxiv_id, Action.LEFT_OUT, None, "sent")
+            for c in record.candidates
+            if c.arxiv_id not in picked
+        ]
+        store.record_decisions(decisions, replace_source=True)  # a week sent again counts once
+        return train_and_save(store, section_taxonomy(editor)).label
 
 
 def check_candidates(draft: Draft, minimum: int) -> None:
@@ -218,6 +279,15 @@ def deliver(settings: Settings, number: int, backend: str | None = None) -> Send
 def audience(settings: Settings, number: int) -> int:
     with app.open_store(settings) as store:
         return store.audience(number)
+
+
+def _check_sections(moved: Sequence[tuple[str, str]], sections: Sequence[Section]) -> None:
+    for arxiv_id, section in moved:
+        if section_named(section, sections) is None:
+            names = ", ".join(s.name for s in sections)
+            raise ConfigError(
+                f"no section named {section!r} to move {arxiv_id} to", hint=f"sections: {names}"
+            )
 
 
 def _feed(editor: EditorConfig, name: str) -> FeedSpec:

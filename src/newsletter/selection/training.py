@@ -1,0 +1,259 @@
+"""The model a build uses, and training it: the editor's decisions in the store (plus the
+shipped labels) become examples, a trained model becomes the store's next version.
+
+A build uses the newest stored model if it knows the configured sections; otherwise (no
+model yet, or newsletter.toml's sections changed) it trains one first, so the starting
+model comes from the shipped labels and a new section is learned the week it is added.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from newsletter.domain.issue import Candidate, ScorePart
+from newsletter.domain.papers import Paper
+from newsletter.domain.week import Week
+from newsletter.selection.examples import shipped_examples, without_test_week
+from newsletter.selection.learned import FORMAT, Example, SelectionModel, document, train
+from newsletter.selection.published import PublishedPick, read_published, title_key
+from newsletter.selection.score import Rules, rank, ranking_key, signal_values
+from newsletter.selection.sections import Section, classify, section_named
+from newsletter.selection.topics import llm_relevance, paper_kind
+from newsletter.store import Store
+from newsletter.store.learning import Action, Decision, StoredModel
+
+# What each decision says, and how loudly: an edit at approval is the editor correcting us.
+MEANING: dict[Action, tuple[bool | None, float]] = {
+    Action.PICKED: (True, 1.0),
+    Action.LEFT_OUT: (False, 1.0),
+    Action.ADDED: (True, 3.0),
+    Action.REMOVED: (False, 3.0),
+    Action.MOVED: (None, 3.0),
+}
+
+
+def current_model(store: Store, sections: Sequence[Section]) -> SelectionModel:
+    """The newest stored model, or a new one trained now if none knows these sections."""
+    stored = store.latest_model()
+    if stored is not None:
+        model = _loaded(stored)
+        if model is not None and model.sections == tuple(s.name for s in sections):
+            model.version = stored.version
+            return model
+    return train_and_save(store, sections)
+
+
+def _loaded(stored: StoredModel) -> SelectionModel | None:
+    """The stored model, or None if it is of an older shape (or library) than this code's:
+    it is then retrained rather than trusted."""
+    try:
+        model = stored.load()
+    except Exception:  # noqa: BLE001 - any unpickling failure means "train a new one"
+        return None
+    if not isinstance(model, SelectionModel) or getattr(model, "format", None) != FORMAT:
+        return None
+    return model
+
+
+def train_and_save(store: Store, sections: Sequence[Section]) -> SelectionModel:
+    """Train on everything known and store the model as the next version."""
+    model = train(examples(store, sections), sections)
+    model.version = store.save_model(
+        model, {"sections": list(model.sections), "counts": model.counts}
+    )
+    return model
+
+
+def examples(
+    store: Store, sections: Sequence[Section], *, skip_weeks: frozenset[dt.date] = frozenset()
+) -> list[Example]:
+    """The shipped labels, the editor's decisions, and the configured example papers."""
+    found = shipped_examples(sections, skip_weeks=skip_weeks)
+    found += decision_examples(
+        store, [d for d in store.decisions() if d.week_start not in skip_weeks], sections
+    )
+    found += section_examples(store, sections)
+    return without_test_week(found)
+
+
+@dataclass(frozen=True, slots=True)
+class WeekScore:
+    week: dt.date
+    placed: int  # section labels of the week
+    correct: int  # placed in that section by a model trained without the week
+
+
+def evaluate(
+    found: Sequence[Example], sections: Sequence[Section], minimum: int = 5
+) -> list[WeekScore]:
+    """Leave-one-week-out: each week with at least `minimum` section labels, placed by a model
+    trained on every other week."""
+    weeks = Counter(e.week for e in found if e.week and e.section)
+    scores = []
+    for week, n in sorted(weeks.items()):
+        if week is None or n < minimum:
+            continue
+        held = [e for e in found if e.week == week and e.section]
+        model = train([e for e in found if e.week != week], sections)
+        placed = model.place([e.text for e in held], [_phrase_scores(e, sections) for e in held])
+        scores.append(
+            WeekScore(
+                week,
+                len(held),
+                sum(p.section == e.section for p, e in zip(placed, held, strict=True)),
+            )
+        )
+    return scores
+
+
+def _phrase_scores(example: Example, sections: Sequence[Section]) -> dict[str, float]:
+    return classify(example.title, example.abstract or None, sections).scores
+
+
+def decision_examples(
+    store: Store, decisions: Sequence[Decision], sections: Sequence[Section]
+) -> list[Example]:
+    by_week: dict[dt.date, list[Decision]] = defaultdict(list)
+    for d in decisions:
+        by_week[d.week_start].append(d)
+    found: list[Example] = []
+    for week_start, week_decisions in sorted(by_week.items()):
+        week = Week.containing(week_start)
+        pool = {p.arxiv_id: p for p in store.papers_listed_between(week.start, week.end)}
+        best = _day_best(pool.values())
+        for d in week_decisions:
+            paper = pool.get(d.arxiv_id) or store.get_paper(d.arxiv_id)
+            if paper is None:
+                continue
+            picked, weight = MEANING[d.action]
+            found.append(
+                Example(
+                    paper.arxiv_id,
+                    paper.title,
+                    paper.abstract,
+                    week.start,
+                    section_named(d.section, sections),
+                    picked,
+                    weight,
+                    paper_signals(paper, best),
+                    source=d.source,
+                )
+            )
+    return found
+
+
+def section_examples(store: Store, sections: Sequence[Section]) -> list[Example]:
+    """The example papers named in newsletter.toml for a section, found in the store."""
+    found = []
+    for section in sections:
+        for arxiv_id in section.examples:
+            paper = store.get_paper(arxiv_id)
+            if paper is not None:
+                found.append(
+                    Example(
+                        paper.arxiv_id,
+                        paper.title,
+                        paper.abstract,
+                        None,
+                        section.name,
+                        weight=3.0,
+                        source="newsletter.toml",
+                    )
+                )
+    return found
+
+
+def apply_model(candidates: Sequence[Candidate], model: SelectionModel) -> list[Candidate]:
+    """The candidates as the model sees them: its pick probability as the score, its section,
+    and a why that names the rules' share, the learned share's strongest words and signals,
+    and the words that placed the paper. Best first."""
+    docs = [document(c.paper.title, c.paper.abstract) for c in candidates]
+    placements, scores = model.judge(
+        docs,
+        [c.section_scores for c in candidates],
+        [c.signals for c in candidates],
+        [(c.score, c.why) for c in candidates],
+    )
+    found = [
+        replace(
+            c,
+            score=s.probability,
+            parts=(*s.parts, ScorePart("section", 0.0, f"{p.section}: {p.why}")),
+            section=p.section,
+            section_scores=p.probabilities,
+        )
+        for c, p, s in zip(candidates, placements, scores, strict=True)
+    ]
+    found.sort(key=ranking_key)
+    return found
+
+
+def paper_signals(paper: Paper, day_best: dict[dt.date | None, int]) -> dict[str, float]:
+    kind, _ = paper_kind(paper.title, paper.abstract or None)
+    return signal_values(
+        upvotes=paper.upvotes,
+        day_best=day_best.get(paper.listed_on, 0),
+        comments=paper.comments,
+        listed=float(len(paper.feeds) or 1),
+        topic=llm_relevance(paper.title, paper.abstract or None).score,
+        kind=kind.value,
+    )
+
+
+def _day_best(papers: Iterable[Paper]) -> dict[dt.date | None, int]:
+    best: dict[dt.date | None, int] = defaultdict(int)
+    for paper in papers:
+        best[paper.listed_on] = max(best[paper.listed_on], paper.upvotes or 0)
+    return dict(best)
+
+
+@dataclass(frozen=True, slots=True)
+class Learned:
+    """What `newsletter learn` made of one published issue."""
+
+    week: Week | None
+    matched: list[tuple[PublishedPick, str]]  # each pick and the stored paper it is
+    unmatched: list[PublishedPick]
+    left_out: int  # the week's candidates the editor did not pick
+
+
+def learn_published(
+    store: Store, rules: Rules, text: str, *, week: dt.date | None = None
+) -> Learned:
+    """Record an issue as the editor published it: its picks with their sections, and the
+    week's other candidates as left out. Importing the same week again replaces it."""
+    picks = read_published(text)
+    by_title = {title_key(title): arxiv_id for arxiv_id, title in store.paper_titles()}
+    matched, unmatched = [], []
+    for pick in picks:
+        known = pick.arxiv_id if pick.arxiv_id and store.get_paper(pick.arxiv_id) else None
+        arxiv_id = known or by_title.get(title_key(pick.title))
+        if arxiv_id:
+            matched.append((pick, arxiv_id))
+        else:
+            unmatched.append(pick)
+    found = Week.containing(week) if week else _majority_week(store, [i for _, i in matched])
+    if found is None:
+        return Learned(None, matched, unmatched, 0)
+    chosen = {arxiv_id for _, arxiv_id in matched}
+    candidates = rank(store.papers_listed_between(found.start, found.end), rules)
+    decisions = [
+        Decision(found.start, i, Action.PICKED, p.section, "published") for p, i in matched
+    ]
+    decisions += [
+        Decision(found.start, c.paper.arxiv_id, Action.LEFT_OUT, None, "published")
+        for c in candidates
+        if c.paper.arxiv_id not in chosen
+    ]
+    store.record_decisions(decisions, replace_source=True)
+    return Learned(found, matched, unmatched, len(decisions) - len(matched))
+
+
+def _majority_week(store: Store, ids: Sequence[str]) -> Week | None:
+    weeks = Counter(
+        Week.containing(p.listed_on) for i in ids if (p := store.get_paper(i)) and p.listed_on
+    )
+    return weeks.most_common(1)[0][0] if weeks else None

@@ -1,0 +1,118 @@
+"""Queries on what the models learn from and what they are: the editor's decisions, the
+versioned models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, insert, select
+
+from newsletter.store.schema import editor_decisions, models
+
+
+class Action(StrEnum):
+    PICKED = "picked"  # in the issue as it went out (or was published)
+    LEFT_OUT = "left_out"  # a candidate the editor saw and did not take
+    ADDED = "added"  # put in at approval: a strong yes
+    REMOVED = "removed"  # taken out at approval: a strong no
+    MOVED = "moved"  # put in another section at approval
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    week_start: dt.date
+    arxiv_id: str
+    action: Action
+    section: str | None
+    source: str  # sent | approval | published
+
+
+@dataclass(frozen=True, slots=True)
+class StoredModel:
+    version: int
+    trained_at: dt.datetime
+    summary: dict[str, Any]
+    blob: bytes
+
+    def load(self) -> Any:
+        """The pickled model. Only ever our own, written by `save_model`."""
+        return pickle.loads(self.blob)  # noqa: S301
+
+
+class LearningQueries:
+    """Mixed into Store: the editor's decisions and the models."""
+
+    engine: Engine
+    clock: Callable[[], dt.datetime]
+
+    def record_decisions(
+        self, decisions: Sequence[Decision], *, replace_source: bool = False
+    ) -> None:
+        """Keep decisions; with `replace_source`, a week's earlier decisions from the same
+        source are dropped first (a re-sent or re-imported issue counts once)."""
+        if not decisions:
+            return
+        now = self.clock()
+        with self.engine.begin() as conn:
+            if replace_source:
+                for week, source in {(d.week_start, d.source) for d in decisions}:
+                    conn.execute(
+                        delete(editor_decisions).where(
+                            editor_decisions.c.week_start == week,
+                            editor_decisions.c.source == source,
+                        )
+                    )
+            conn.execute(
+                insert(editor_decisions),
+                [
+                    {
+                        "week_start": d.week_start,
+                        "arxiv_id": d.arxiv_id,
+                        "action": d.action,
+                        "section": d.section,
+                        "source": d.source,
+                        "decided_at": now,
+                    }
+                    for d in decisions
+                ],
+            )
+
+    def decisions(self) -> list[Decision]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(editor_decisions).order_by(editor_decisions.c.id)).all()
+        return [
+            Decision(r.week_start, r.arxiv_id, Action(r.action), r.section, r.source) for r in rows
+        ]
+
+    def save_model(self, model: Any, summary: dict[str, Any]) -> int:
+        """Store a trained model as the next version; its number."""
+        blob = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                insert(models).values(trained_at=self.clock(), summary=summary, blob=blob)
+            )
+        key = done.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def latest_model(self) -> StoredModel | None:
+        with self.engine.connect() as conn:
+            top = conn.execute(select(func.max(models.c.version))).scalar_one_or_none()
+            if top is None:
+                return None
+            row = conn.execute(select(models).where(models.c.version == top)).one()
+        return StoredModel(row.version, row.trained_at, dict(row.summary), bytes(row.blob))
+
+    def model_versions(self) -> list[tuple[int, dt.datetime, dict[str, Any]]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(models.c.version, models.c.trained_at, models.c.summary).order_by(
+                    models.c.version
+                )
+            ).all()
+        return [(r.version, r.trained_at, dict(r.summary)) for r in rows]
