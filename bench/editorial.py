@@ -32,7 +32,6 @@ from pathlib import Path
 from newsletter.config import load_editor_config
 from newsletter.demo import DEMO_DIR, DEMO_RANGE
 from newsletter.domain.issue import Candidate
-from newsletter.domain.week import Week
 from newsletter.feeds.fetch import Fetcher
 from newsletter.feeds.ingest import ingest
 from newsletter.issue.build import section_taxonomy, selection_rules

@@ -1,4 +1,5 @@
-"""Artifacts in the dashboard: the issue's preview, its ranked candidates, the HTML, the report."""
+"""Artifacts in the dashboard: the issue's preview, its ranked candidates, the HTML, the send
+report, and the engagement report."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from prefect.states import State
 
 from newsletter.delivery.send import SendReport
 from newsletter.domain.papers import FeedReport
+from newsletter.engagement import tables
+from newsletter.engagement.steps import ReportPage
 from newsletter.weekly import reports
 from newsletter.weekly.steps import Draft
 
@@ -35,9 +38,11 @@ def draft(d: Draft) -> None:
         )
 
 
-def report(r: SendReport) -> None:
+def report(r: SendReport, previous: str | None = None) -> None:
+    """The send report; under it, a link to the last issue's engagement report."""
+    text = reports.report_markdown(r) + (f"\n{previous}\n" if previous else "")
     create_markdown_artifact(
-        reports.report_markdown(r),
+        text,
         key=f"issue-{r.issue_number}-send-report",
         description=f"Issue {r.issue_number}: sent {r.sent}, failed {r.failed}",
     )
@@ -69,3 +74,25 @@ def feeds(states: dict[str, State[Any]]) -> None:
             }
         )
     create_table_artifact(rows, key="ingest-report", description="What each feed gave in this run")
+
+
+def engagement(page: ReportPage) -> None:
+    """The report's tables, each an artifact, and the page with its charts, linked."""
+    e = page.report.engagement
+    key = f"issue-{e.issue}-report"
+    for name, rows in tables.tables(page.report).items():
+        if rows:
+            create_table_artifact(
+                rows, key=f"{key}-{name}", description=f"Issue {e.issue}: {tables.TITLES[name]}"
+            )
+    create_link_artifact(
+        page.where,
+        link_text=f"issue {e.issue}: the report page, with charts",
+        key=f"{key}-page",
+        description=str(page.path),
+    )
+    create_markdown_artifact(
+        tables.report_markdown(page.report, page.where),
+        key=key,
+        description=f"Issue {e.issue}: {e.unique_opens} opens, {e.unique_clicks} clicks",
+    )

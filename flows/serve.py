@@ -1,7 +1,8 @@
-"""`python flows/serve.py`: serve weekly-issue and daily-ingest on their schedules.
+"""`python flows/serve.py`: serve weekly-issue, daily-ingest and issue-report on their schedules.
 
 Schedules come from newsletter.toml's `[schedule]`: weekly-issue at `weekly` in
-`timezone` (Mondays 08:00), daily-ingest at `daily_ingest` in UTC. Stopping this process
+`timezone` (Mondays 08:00), daily-ingest at `daily_ingest` in UTC, issue-report at `report`
+in `timezone` (Thursdays 08:00, three days after the send). Stopping this process
 leaves the schedules on (pause_on_shutdown=False); runs due meanwhile start when it is back.
 
 At most one run of each deployment at a time: each deployment has its own runner with a
@@ -30,6 +31,7 @@ from prefect.runner import Runner  # noqa: E402
 from prefect.schedules import Cron  # noqa: E402
 
 from flows.daily_ingest import daily_ingest  # noqa: E402
+from flows.issue_report import issue_report  # noqa: E402
 from flows.settings import editor_config  # noqa: E402
 from flows.weekly_issue import weekly_issue  # noqa: E402
 
@@ -48,6 +50,12 @@ def deployments() -> list[RunnerDeployment]:
             schedule=Cron(when.daily_ingest, timezone="UTC"),
             tags=["newsletter"],
             description="Every configured feed into the store, one task per feed.",
+        ),
+        issue_report.to_deployment(
+            name="issue-report",
+            schedule=Cron(when.report, timezone=when.timezone),
+            tags=["newsletter"],
+            description="How the last sent issue did: tables, the page with charts; old events folded.",
         ),
     ]
 

@@ -19,7 +19,9 @@ from flows.settings import settings
 from newsletter.delivery.send import SendReport
 from newsletter.domain.papers import FeedReport
 from newsletter.domain.week import Week
-from newsletter.errors import ConfigError, IngestError, SubscriberError
+from newsletter.engagement import steps as engagement
+from newsletter.engagement.steps import ReportPage
+from newsletter.errors import ConfigError, IngestError, ReportError, SubscriberError
 from newsletter.weekly import steps
 from newsletter.weekly.steps import Draft, Edits
 
@@ -30,7 +32,7 @@ def worth_retrying(_task: Any, _run: Any, state: State[Any]) -> bool:
     task retry on top would multiply them)."""
     try:
         state.result()
-    except (ConfigError, SubscriberError, IngestError):
+    except (ConfigError, SubscriberError, IngestError, ReportError):
         return False
     except Exception:  # anything else may pass: the network, a server, a lock
         return True
@@ -81,6 +83,24 @@ def remember_edits(week_start: dt.date, before: Edits, after: Edits) -> int:
 def learn(number: int) -> str:
     """The sent issue and its edits become examples; the models retrain (a new version)."""
     return steps.learn_from_issue(settings(), number)
+
+
+@task(name="issue-report", **RETRIED)
+def report(number: int | None, weeks: int) -> ReportPage | None:
+    """The issue's report, its page written (NEWSLETTER_REPORTS_DIR) and linked; None while
+    no issue has been sent."""
+    return engagement.report_page(settings(), number, weeks)
+
+
+@task(name="fold-events", **RETRIED)
+def fold_events() -> str:
+    """Issues older than NEWSLETTER_EVENTS_KEEP_DAYS keep their totals, not their events."""
+    return engagement.fold(settings()).message
+
+
+@task(name="previous-report", **RETRIED)
+def previous_report(number: int) -> str | None:
+    return engagement.previous_report(settings(), number)
 
 
 def ingest_all(since: dt.date, until: dt.date) -> dict[str, State[Any]]:

@@ -12,7 +12,16 @@ from flows import publish
 from flows.approval import ask
 from flows.notify import tell_editors
 from flows.settings import editor_config, settings, today
-from flows.tasks import build, ingest_all, learn, remember_edits, send, send_proof, upgrade_store
+from flows.tasks import (
+    build,
+    ingest_all,
+    learn,
+    previous_report,
+    remember_edits,
+    send,
+    send_proof,
+    upgrade_store,
+)
 from newsletter.config import EditorConfig
 from newsletter.errors import NewsletterError
 from newsletter.weekly.steps import (
@@ -81,7 +90,7 @@ def weekly_issue(
                 )
             draft = answer
     report = send(draft.number, backend)
-    publish.report(report)
+    publish.report(report, previous_report(draft.number))
     model = learn(draft.number)  # the issue as sent, and the edits, teach the next one
     return Completed(
         message=f"issue {report.issue_number}: sent {report.sent}, failed {report.failed}, "

@@ -133,3 +133,14 @@ def sending(
         yield envelope, opened, token
     finally:
         opened.close()
+
+
+REPORT_LINK = "report"  # the purpose report links are signed for
+
+
+def report_link(settings: Settings, issue_number: int) -> str | None:
+    """The web app's page of the issue's report, signed; None without a base URL and secret."""
+    if not settings.base_url or settings.secret is None:
+        return None
+    token = make_token(issue_number, settings.secret.get_secret_value(), REPORT_LINK)
+    return f"{settings.base_url.rstrip('/')}/reports/{token}"

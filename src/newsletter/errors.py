@@ -93,3 +93,13 @@ class UnsettledError(SendError):
     """The provider may hold a batch that could not be cancelled: it stays in flight."""
 
     hint = "run the send again within a few minutes: the next run settles it first"
+
+
+class ReportError(NewsletterError):
+    """No report can be made for the issue asked for."""
+
+    hint = "see `newsletter report --help`; reports cover sent issues"
+
+    def __init__(self, message: str, *, issue: int | None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.issue = issue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -72,6 +73,29 @@ def test_the_demo_runs_the_whole_main_job_offline_and_again(tmp_path: Path) -> N
     messages = sorted((tmp_path / "out" / "demo" / "outbox" / "issue-1").glob("*.eml"))
     assert len(messages) == 3
     assert "Important LLMs Papers for the Week from 25/11 to 30/11" in messages[0].read_text()
+
+
+def test_the_demo_with_events_reports_how_the_issue_did_offline(tmp_path: Path) -> None:
+    """`newsletter demo --events 300`: synthetic readers, their events, the report page; then
+    `newsletter report` reads the same numbers from the demo store."""
+    run = _newsletter(tmp_path, "demo", "--events", "300")
+    assert run.returncode == 0, run.stderr
+    assert "sent 303, failed 0" in run.stdout and "synthetic events: " in run.stdout
+    page = tmp_path / "out" / "demo" / "report-issue-1.html"
+    assert "chart-papers" in page.read_text(encoding="utf-8")
+    again = subprocess.run(
+        [sys.executable, "-m", "newsletter.cli", "report", "--json"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "NEWSLETTER_DATABASE_URL": "sqlite:///data/demo.db"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 0, again.stderr
+    found = json.loads(again.stdout)
+    assert found["audience"] == 303 and found["unique_opens"] > 0 and found["unique_clicks"] > 0
+    assert set(found["clicks_by_promo"]) == {"ebook", "mentoring"}
+    assert sum(w["confirmed"] for w in found["list_growth"]) == 300 + 4  # and the demo readers
 
 
 def test_ingest_twice_changes_nothing(tmp_path: Path) -> None:

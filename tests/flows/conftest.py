@@ -114,7 +114,10 @@ def served(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         )
     serving = Served(space, process, log)
     try:
-        _wait_for_deployments(serving, ("weekly-issue/weekly-issue", "daily-ingest/daily-ingest"))
+        _wait_for_deployments(
+            serving,
+            ("weekly-issue/weekly-issue", "daily-ingest/daily-ingest", "issue-report/issue-report"),
+        )
         yield serving
     finally:
         _stop(process)

@@ -32,6 +32,8 @@ def test_the_work_pool_schedules_repeat_newsletter_toml() -> None:
     weekly, daily = found["weekly-issue"]["schedules"], found["daily-ingest"]["schedules"]
     assert [(s["cron"], s["timezone"]) for s in weekly] == [(when.weekly, when.timezone)]
     assert [(s["cron"], s["timezone"]) for s in daily] == [(when.daily_ingest, "UTC")]
+    report = found["issue-report"]["schedules"]
+    assert [(s["cron"], s["timezone"]) for s in report] == [(when.report, when.timezone)]
 
 
 def test_every_entrypoint_names_a_flow_and_a_queue_of_its_own() -> None:

@@ -13,6 +13,8 @@ import pytest
 
 from newsletter.config import TEMPLATES_DIR, EditorConfig, load_editor_config
 from newsletter.demo import DEMO_DIR, DEMO_RANGE
+from newsletter.domain.events import EmailEvent, EventKind, LinkKind, Target
+from newsletter.domain.issue import IssuePaper, IssueRecord, IssueSection
 from newsletter.domain.papers import Listing
 from newsletter.domain.week import Week
 from newsletter.errors import ConfigError, StoreError
@@ -293,3 +295,67 @@ def test_a_move_in_the_weeks_file_puts_the_paper_in_that_section(
     assert [
         s.name for s in issue.sections if any(p.arxiv_id == "2411.17116" for p in s.papers)
     ] == ["LLM Reasoning"]
+
+
+def test_readers_clicks_on_past_issues_nudge_their_sections(
+    store: Store, editor: EditorConfig
+) -> None:
+    """Three sent issues whose readers clicked reasoning papers far more than training ones:
+    the week's reasoning candidates go up a little, training ones down, each saying why."""
+    for n, monday in enumerate(
+        (dt.date(2024, 10, 28), dt.date(2024, 11, 4), dt.date(2024, 11, 11))
+    ):
+        sent_with_clicks(store, monday, {"LLM Reasoning": 40, "LLM Training": 2}, first_id=n * 1000)
+    built = build(store, editor)
+    readers = {
+        c.section: next(p for p in c.parts if p.name == "readers") for c in built.issue.candidates
+    }
+    assert readers["LLM Reasoning"].value > 0 > readers["LLM Training"].value
+    assert abs(readers["LLM Reasoning"].value) <= editor.selection.weights.readers
+    assert "clicks per reader and paper" in readers["LLM Reasoning"].detail
+
+
+def sent_with_clicks(store: Store, monday: dt.date, clicks: dict[str, int], first_id: int) -> None:
+    number = store.issue_number_for(monday)
+    sections = tuple(
+        IssueSection(
+            n,
+            name,
+            (
+                IssuePaper(
+                    f"{n}.1", f"2410.{number:03d}{n:02d}", name, "", "", None, (), (), 1.0, ""
+                ),
+            ),
+        )
+        for n, name in enumerate(clicks, 1)
+    )
+    record = IssueRecord(
+        number=number,
+        title=f"#{number}",
+        subtitle="",
+        week_start=monday,
+        week_end=monday + dt.timedelta(days=6),
+        intro=(),
+        sections=sections,
+        promos=(),
+        candidates=(),
+    )
+    store.save_draft(
+        number=number, week_start=monday, title="t", record=record, html="", text="", markdown=""
+    )
+    assert store.finish_issue(number)  # nobody to send to: sent at once
+    at = dt.datetime.combine(monday, dt.time(8), dt.UTC)
+    events = [
+        EmailEvent(f"d{number}-{i}", EventKind.DELIVERED, at, number, first_id + i)
+        for i in range(200)
+    ]
+    for section in sections:
+        paper = section.papers[0]
+        target = Target(LinkKind.PAPER, paper.arxiv_id, section.name)
+        events += [
+            EmailEvent(
+                f"c{paper.arxiv_id}-{i}", EventKind.CLICK, at, number, first_id + i, target=target
+            )
+            for i in range(clicks[section.name])
+        ]
+    store.add_events(events)

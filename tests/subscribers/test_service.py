@@ -284,11 +284,12 @@ def test_stats_count_statuses_and_joins_and_leaves_per_iso_week(any_store: Store
         Status.COMPLAINED: 0,
     }
     assert found.total == 5
-    assert [(w.label, w.week.start, w.joins, w.leaves) for w in found.weeks] == [
-        ("2025-W08", dt.date(2025, 2, 17), 1, 0),
-        ("2025-W09", dt.date(2025, 2, 24), 2, 0),
-        ("2025-W10", dt.date(2025, 3, 3), 1, 1),
+    assert [(w.label, w.week.start, w.joins, w.leaves, w.size) for w in found.weeks] == [
+        ("2025-W08", dt.date(2025, 2, 17), 1, 0, 2),
+        ("2025-W09", dt.date(2025, 2, 24), 2, 0, 4),
+        ("2025-W10", dt.date(2025, 3, 3), 1, 1, 4),
     ]
+    assert found.weeks[-1].left == {"unsubscribed": 1} and found.weeks[-1].net == 0
 
 
 def test_export_streams_csv_page_by_page(any_store: Store) -> None:
@@ -463,7 +464,7 @@ def test_the_stats_command_prints_totals_and_weeks(run: Any) -> None:
     run("add", "ada@example.org")
     lines = run("stats", "--weeks", "2").output.splitlines()
     assert lines[0] == "1 subscribers: 0 pending, 1 active, 0 unsubscribed, 0 bounced, 0 complained"
-    assert len(lines) == 3 and lines[2].endswith("+1 joined, -0 left")
+    assert len(lines) == 3 and lines[2].endswith("+1 joined, -0 left, 1 on the list")
 
 
 def test_the_export_command_writes_csv_to_stdout_or_a_file(run: Any, tmp_path: Path) -> None:

@@ -143,11 +143,29 @@ class Browser:
             )
         self._wait_for("Page.loadEventFired")
 
-    def screenshot(self, path: Path) -> Path:
-        data = self._call("Page.captureScreenshot", session=True, format="png")["data"]
+    def screenshot(self, path: Path, *, full_page: bool = False) -> Path:
+        """The viewport, or with `full_page` the whole page at the window's width."""
+        params: dict[str, Any] = {"format": "png"}
+        if full_page:
+            size = self.evaluate(
+                "({w: document.documentElement.clientWidth, h: document.documentElement.scrollHeight})"
+            )
+            clip = {"x": 0, "y": 0, "width": size["w"], "height": size["h"], "scale": 1}
+            params.update(captureBeyondViewport=True, clip=clip)
+        data = self._call("Page.captureScreenshot", session=True, **params)["data"]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
         return path
+
+    def record(self, *domains: str) -> None:
+        """Turn on DevTools domains ("Runtime", "Network") so their events reach `seen`."""
+        for domain in domains:
+            self._call(f"{domain}.enable", session=True)
+
+    def seen(self, method: str) -> list[dict[str, Any]]:
+        """The params of each `method` event since the last `goto` or `click`,
+        e.g. "Runtime.exceptionThrown" or "Network.requestWillBeSent"."""
+        return [e.get("params", {}) for e in self._events if e.get("method") == method]
 
     # -- the protocol ---------------------------------------------------------------------
 

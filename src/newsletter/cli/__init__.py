@@ -3,6 +3,7 @@ one short function per command, its docstring its help (docs/commands.md has the
 
     papers.py       ingest, build, classify
     learning.py     train, learn
+    report.py       report, fold-events
     send.py         send
     subscribers.py  subscribers add | unsubscribe | remove | list | stats | export | import
     web.py          web
@@ -20,6 +21,7 @@ import click
 from newsletter.cli.base import Context, err
 from newsletter.cli.learning import learn, train
 from newsletter.cli.papers import build, classify, ingest
+from newsletter.cli.report import fold_events, report
 from newsletter.cli.send import send
 from newsletter.cli.setup import db, demo, init
 from newsletter.cli.subscribers import subscribers
@@ -42,7 +44,21 @@ def cli(ctx: click.Context, config: Path | None) -> None:
         ctx.obj = Context(config)
 
 
-for command in (init, ingest, build, classify, train, learn, send, subscribers, web, demo, db):
+for command in (
+    init,
+    ingest,
+    build,
+    classify,
+    train,
+    learn,
+    send,
+    report,
+    fold_events,
+    subscribers,
+    web,
+    demo,
+    db,
+):
     cli.add_command(command)
 
 

@@ -44,25 +44,45 @@ def init(folder: Path, templates: bool, force: bool) -> None:
     show_default=True,
     help="Store for the demo, kept apart from the real one.",
 )
+@click.option(
+    "--events",
+    type=click.IntRange(0, 100_000),
+    default=0,
+    help="Also send to this many synthetic readers and play a synthetic SendGrid event "
+    "stream: the issue's engagement report (out/demo/report-issue-1.html).",
+)
 @click.pass_obj
-def demo(obj: Context, database_url: str) -> None:
+def demo(obj: Context, database_url: str, events: int) -> None:
     """Run the main job on the bundled demo data: no network, no API keys.
 
     Starts a fresh demo store, ingests the recorded Hugging Face lists of 2024-11-20 …
     2024-12-12 and an arXiv RSS document, builds the issue of the week of 2024-11-25 into
-    out/demo/, and sends it through the outbox to a few demo subscribers.
+    out/demo/, and sends it through the outbox to a few demo subscribers. With --events,
+    synthetic readers get it too, and their synthetic opens, clicks, bounces and
+    unsubscribes make the engagement report (`newsletter report` reads the demo store with
+    NEWSLETTER_DATABASE_URL=sqlite:///data/demo.db).
 
-    Example: newsletter demo
+    Example: newsletter demo --events 1000
     """
     with progress("feeds", None) as bar:
         run = run_demo(
-            obj.settings, database_url=database_url, on_feed=lambda report: show_feed(report, bar)
+            obj.settings,
+            database_url=database_url,
+            on_feed=lambda report: show_feed(report, bar),
+            events=events,
         )
     ingested(run.feeds, run.papers, run.store)
     print_picks(run.built)
     out.print(f"issue {run.built.issue.number} of the demo: open {run.files['html'].resolve()}")
     out.print(summary(run.sent))
     out.print(f"messages: {run.outbox.resolve()}/*.eml")
+    if run.report is not None and run.report_page is not None:
+        e = run.report.engagement
+        out.print(
+            f"synthetic events: {e.delivered} delivered, {e.unique_opens} opened "
+            f"({e.open_rate:.1%}), {e.unique_clicks} clicked ({e.click_rate:.1%}); "
+            f"report: {run.report_page.resolve()}"
+        )
 
 
 @click.group()

@@ -107,7 +107,7 @@ def list_(obj: Context, status: str | None, search: str | None, limit: int) -> N
 )
 @click.pass_obj
 def stats(obj: Context, weeks: int) -> None:
-    """Counts by status, then joins and leaves per ISO week (UTC), newest last.
+    """Counts by status, then joins, leaves and list size per ISO week (UTC), newest last.
 
     Example: newsletter subscribers stats --weeks 12
     """
@@ -118,6 +118,7 @@ def stats(obj: Context, weeks: int) -> None:
     for week in found.weeks:
         click.echo(
             f"{week.label} (from {week.week.start}): +{week.joins} joined, -{week.leaves} left"
+            f"{_reasons(week.left)}, {week.size} on the list"
         )
 
 
@@ -196,3 +197,7 @@ def import_(
             on_batch=lambda step: bar.show(step.bytes_read, f"{step.rows} rows"),
         )
     click.echo(report.summary)
+
+
+def _reasons(left: dict[str, int]) -> str:
+    return f" ({', '.join(f'{n} {why}' for why, n in sorted(left.items()))})" if left else ""

@@ -128,6 +128,7 @@ class WeightsConfig(BaseModel):
     comments: float = 0.15
     feeds: float = 0.2
     topic: float = 0.3
+    readers: float = Field(default=0.1, ge=0, le=1)  # readers' clicks per section: a nudge
     kinds: KindWeights = Field(default_factory=KindWeights)
 
 
@@ -159,11 +160,12 @@ class ScheduleConfig(BaseModel):
     weekly: str = "0 8 * * 1"  # weekly-issue: cron, in `timezone` (Mondays 08:00)
     timezone: str = "UTC"  # an IANA zone, e.g. "Europe/Berlin"
     daily_ingest: str = "0 5 * * *"  # daily-ingest: cron, always in UTC
+    report: str = "0 8 * * 4"  # issue-report: cron, in `timezone` (Thursdays: 3 days after)
     min_candidates: int = Field(
         default=5, ge=0
     )  # fewer: the weekly run stops and tells the editors
 
-    @field_validator("weekly", "daily_ingest")
+    @field_validator("weekly", "daily_ingest", "report")
     @classmethod
     def _five_fields(cls, cron: str) -> str:
         if len(cron.split()) != 5:

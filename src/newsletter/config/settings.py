@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     subscribe_limit: int = Field(default=5, ge=1)  # subscribe posts per client (and per address)
     subscribe_window: int = Field(default=3600, ge=1)  # … in this many seconds
 
+    # Engagement reports. An issue's raw events are folded into its totals this many days
+    # after it was sent (at least a week: SendGrid retries a post for a day).
+    events_keep_days: int = Field(default=180, ge=7)
+    reports_dir: Path = Path("data/reports")  # the issue-report flow's HTML pages
+
     @property
     def user_agent(self) -> str:
         return f"newsletter/0.1 (+mailto:{self.contact_email})"

@@ -17,8 +17,10 @@ from pathlib import Path
 from newsletter import app
 from newsletter.config import Settings, load_editor_config
 from newsletter.delivery.send import SendReport, send_issue
+from newsletter.demo.engagement import add_readers, play_events, sent_at
 from newsletter.domain.papers import FeedReport
 from newsletter.domain.week import Week
+from newsletter.engagement.report import Report
 from newsletter.feeds.ingest import ingest
 from newsletter.issue.build import Built, build_week
 from newsletter.subscribers import service
@@ -45,6 +47,8 @@ class DemoRun:
     files: dict[str, Path]
     sent: SendReport
     outbox: Path  # the folder of the issue's .eml files
+    report: Report | None = None  # with synthetic events: how the issue did
+    report_page: Path | None = None
 
 
 def run_demo(
@@ -53,8 +57,11 @@ def run_demo(
     database_url: str = DEMO_DATABASE,
     out: Path = Path("out") / "demo",
     on_feed: Callable[[FeedReport], None] | None = None,
+    events: int = 0,
 ) -> DemoRun:
-    """Start a fresh demo store and outbox under `out`, ingest, build, and send to the readers."""
+    """Start a fresh demo store and outbox under `out`, ingest, build, and send to the readers;
+    with `events`, also to that many synthetic readers, whose synthetic SendGrid events then
+    make the issue's engagement report (out/report-issue-N.html)."""
     demo = settings.model_copy(
         update={"config": DEMO_CONFIG, "database_url": database_url, "outbox": out / "outbox"}
     )
@@ -82,14 +89,18 @@ def run_demo(
         for email, name in DEMO_READERS:
             service.add(store, email, name=name, source="demo")
         service.unsubscribe(store, DEMO_READERS[-1][0])
+        if events:
+            add_readers(store, events, out, sent_at(store.clock()))
         stored = store.get_issue(built.issue.number)
         assert stored is not None  # build_week saved it
         with app.sending(demo, stored, "outbox") as (envelope, backend, token):
             sent = send_issue(store, envelope, backend, token)
+        report, page = None, None
+        if events:
+            report, page = play_events(store, stored, envelope, token, out, demo.templates)
         papers = store.count_papers()
-    return DemoRun(
-        reports, papers, store.safe_url, built, files, sent, demo.outbox / f"issue-{stored.number}"
-    )
+    box = demo.outbox / f"issue-{stored.number}"
+    return DemoRun(reports, papers, store.safe_url, built, files, sent, box, report, page)
 
 
 def _reset(database_url: str, outbox: Path) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from newsletter.domain.papers import Paper
 
@@ -151,6 +151,8 @@ class IssueRecord(_Record):
     promos: tuple[str, ...]
     candidates: tuple[CandidateRecord, ...]
     model: str = ""  # the version of the model that built it, and what it had learned from
+    # each promo's links, so that a click on one counts for the promo by name
+    promo_links: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
     @classmethod
     def of(cls, issue: Issue) -> IssueRecord:
@@ -163,6 +165,7 @@ class IssueRecord(_Record):
             intro=issue.intro,
             sections=issue.sections,
             promos=tuple(p.name for p in issue.promos),
+            promo_links={p.name: tuple(url for _, url in p.links) for p in issue.promos},
             model=issue.model,
             candidates=tuple(
                 CandidateRecord(

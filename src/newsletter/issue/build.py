@@ -12,10 +12,12 @@ from newsletter.config import EditorConfig
 from newsletter.domain.issue import Candidate, Issue
 from newsletter.domain.papers import Paper
 from newsletter.domain.week import Week
+from newsletter.engagement.interest import section_history
 from newsletter.errors import ConfigError, NewsletterError
 from newsletter.issue.assemble import assemble, fill
 from newsletter.render.email import Rendered, environment, render
 from newsletter.selection.balance import choose
+from newsletter.selection.interest import nudge, reader_interest
 from newsletter.selection.score import Analyser, Rules, Weights, force, rank_analysed
 from newsletter.selection.sections import (
     DEFAULT_SECTIONS,
@@ -85,6 +87,9 @@ def build_issue(
         )
     model = current_model(store, sections)
     ranked, forced = apply_model(ranked, model), _moved(apply_model(forced, model), moved, sections)
+    interest = reader_interest(section_history(store), sections)
+    ranked = nudge(ranked, interest, rules.weights.readers)
+    forced = nudge(forced, interest, rules.weights.readers)
     picks = choose(
         ranked,
         rules.size,
@@ -177,6 +182,7 @@ def selection_rules(
             comments=w.comments,
             feeds=w.feeds,
             topic=w.topic,
+            readers=w.readers,
             kinds=w.kinds.model_dump(),
         ),
         feed_weights=feed_weights

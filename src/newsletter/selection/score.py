@@ -37,6 +37,7 @@ class Weights:
     comments: float = 0.15
     feeds: float = 0.2
     topic: float = 0.3
+    readers: float = 0.1  # readers' interest in the paper's section (selection/interest.py)
     kinds: Mapping[str, float] = field(
         default_factory=lambda: {
             PaperKind.SURVEY: 0.45,

@@ -2,8 +2,8 @@
 
 SQLite is the embedded default; PostgreSQL works by URL. Papers are keyed by their arXiv
 id without version; what each feed said about a paper is kept as a signal. One module per
-table group: papers (and merge), issues, deliveries, subscribers, webhook_events, archive,
-learning (the editor's decisions and the models).
+table group: papers (and merge), issues, deliveries, subscribers, events (provider events,
+folded totals, the list's joins and leaves), archive, learning (decisions and models).
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ import datetime as dt
 from newsletter.store.archive import ArchiveEntry, ArchiveQueries
 from newsletter.store.deliveries import DeliveryQueries
 from newsletter.store.engine import connect, migrate, safe_url
+from newsletter.store.events import EventCounts, EventQueries
 from newsletter.store.issues import IssueQueries, StoredIssue
 from newsletter.store.learning import LearningQueries
 from newsletter.store.papers import Clock, FeedState, MergeCounts, PaperQueries
 from newsletter.store.subscribers import SubscriberQueries
-from newsletter.store.webhook_events import SeenEvent, WebhookEventQueries
 
 __all__ = [
     "ArchiveEntry",
+    "EventCounts",
     "FeedState",
     "MergeCounts",
-    "SeenEvent",
     "Store",
     "StoredIssue",
     "utcnow",
@@ -39,7 +39,7 @@ class Store(
     IssueQueries,
     DeliveryQueries,
     SubscriberQueries,
-    WebhookEventQueries,
+    EventQueries,
     ArchiveQueries,
     LearningQueries,
 ):

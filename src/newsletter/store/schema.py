@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -202,17 +203,6 @@ deliveries.append_column(Column("clicked_at", UTCDateTime()))
 deliveries.append_column(Column("bounced_at", UTCDateTime()))
 deliveries.append_column(Column("complained_at", UTCDateTime()))
 
-# SendGrid retries an Event Webhook post for 24 hours: every event id seen is kept (for a
-# week, see EventQueries.forget_events) so that a retried event is applied once.
-webhook_events = Table(
-    "webhook_events",
-    metadata,
-    Column("sg_event_id", String(255), primary_key=True),
-    Column("event", String(40), nullable=False),
-    Column("occurred_at", UTCDateTime()),
-    Column("received_at", UTCDateTime(), nullable=False, index=True),
-)
-
 # What the editor decided, to learn from (migration 0005): for each week, the papers the
 # editor picked (with their section), left out, added, removed or moved at approval, or
 # published in an issue imported with `newsletter learn`. The text stays in `papers`.
@@ -236,4 +226,53 @@ models = Table(
     Column("trained_at", UTCDateTime(), nullable=False),
     Column("summary", JSON, nullable=False),  # what it learned from, and its evaluation
     Column("blob", LargeBinary, nullable=False),  # the pickled SelectionModel
+)
+
+# Every provider event, once (migration 0006): SendGrid retries a post for 24 hours and the
+# unique key keeps a retried event out. Clicks carry the link and what it was on. Opens and
+# clicks of an issue older than NEWSLETTER_EVENTS_KEEP_DAYS are folded into issue_totals.
+email_events = Table(
+    "email_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_key", String(255), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),
+    # no foreign keys: an erased subscriber's events stay, without the person (id negated)
+    Column("issue_number", Integer),
+    Column("subscriber_id", Integer),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False, index=True),
+    Column("url", Text),
+    Column("target", String(20)),  # paper | promo | view | unsubscribe | other
+    Column("target_key", Text),  # arXiv id, promo name
+    Column("section", Text),
+    Column("machine", Boolean, nullable=False, default=False),
+    Column("detail", String(200)),
+    Index("ix_email_events_issue_kind", "issue_number", "kind", "subscriber_id"),
+)
+
+# An issue's report once its raw events are folded away: the whole IssueEngagement as JSON.
+issue_totals = Table(
+    "issue_totals",
+    metadata,
+    Column(
+        "issue_number", Integer, ForeignKey("issues.number", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("folded_at", UTCDateTime(), nullable=False),
+    Column("totals", JSON, nullable=False),
+)
+
+# Who joined (became active) and left the list, when, how, and after which issue: list growth.
+list_changes = Table(
+    "list_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subscriber_id", Integer),  # negated once the subscriber is erased
+    Column("joined", Boolean, nullable=False),
+    Column(
+        "reason", String(20), nullable=False
+    ),  # left: unsubscribed | bounced | complained | erased
+    Column("via", String(20), nullable=False),
+    Column("issue_number", Integer),
+    Column("at", UTCDateTime(), nullable=False, index=True),
 )

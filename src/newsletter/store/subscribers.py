@@ -13,9 +13,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from newsletter.domain.subscriber import Status, Subscriber, SubscriberData
+from newsletter.domain.events import ListChange, Via
+from newsletter.domain.subscriber import GONE, Status, Subscriber, SubscriberData
 from newsletter.errors import SubscriberError
-from newsletter.store.schema import deliveries, subscribers
+from newsletter.store.events import record_list_change
+from newsletter.store.schema import deliveries, email_events, list_changes, subscribers
 
 __all__ = ["Changes", "SubscriberQueries"]
 
@@ -31,23 +33,32 @@ class SubscriberQueries:
     engine: Engine
     clock: Callable[[], dt.datetime]
 
-    def insert_subscriber(self, data: SubscriberData) -> Subscriber:
+    def insert_subscriber(self, data: SubscriberData, *, via: Via = Via.OTHER) -> Subscriber:
         """Store a new subscriber; SubscriberError if the address is already there."""
         try:
             with self.engine.begin() as conn:
                 result = conn.execute(insert(subscribers).values(_row(data)))
+                new_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+                assert new_id is not None
+                _note_change(conn, int(new_id), None, data, via)
         except IntegrityError:  # the unique email_key: someone added them a moment ago
             raise SubscriberError(
                 f"{data.email} is already on the list", email=data.email
             ) from None
-        new_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
-        assert new_id is not None
         return Subscriber(id=int(new_id), **_fields(data))
 
-    def update_subscriber(self, sub: Subscriber) -> None:
-        """Write every field of a stored subscriber back."""
+    def update_subscriber(
+        self, sub: Subscriber, *, via: Via = Via.OTHER, issue: int | None = None
+    ) -> None:
+        """Write every field of a stored subscriber back; a join or leave is kept in the
+        list's history (a leave with the issue that caused it, else their last one)."""
         with self.engine.begin() as conn:
+            before = conn.execute(
+                select(subscribers.c.status).where(subscribers.c.id == sub.id)
+            ).scalar_one_or_none()
             conn.execute(update(subscribers).where(subscribers.c.id == sub.id).values(_row(sub)))
+            if before is not None:
+                _note_change(conn, sub.id, Status(before), sub, via, issue)
 
     def get_subscriber(self, subscriber_id: int) -> Subscriber | None:
         with self.engine.connect() as conn:
@@ -60,9 +71,40 @@ class SubscriberQueries:
             found = _by_keys(conn, [email_key])
         return found.get(email_key)
 
-    def delete_subscriber(self, subscriber_id: int) -> int | None:
-        """Erase a subscriber and their deliveries; how many deliveries went, None if no such id."""
+    def subscribers_by_ids(self, ids: Collection[int]) -> dict[int, Subscriber]:
+        wanted = sorted(set(ids))
+        found: dict[int, Subscriber] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), KEYS_PER_QUERY):
+                chunk = wanted[start : start + KEYS_PER_QUERY]
+                for row in conn.execute(select(subscribers).where(subscribers.c.id.in_(chunk))):
+                    found[row.id] = _subscriber(row)
+        return found
+
+    def subscribers_by_emails(self, email_keys: Collection[str]) -> dict[str, Subscriber]:
+        """The subscribers whose lowercased addresses are among `email_keys`."""
+        with self.engine.connect() as conn:
+            return _by_keys(conn, sorted(set(email_keys)))
+
+    def delete_subscriber(self, subscriber_id: int, *, via: Via = Via.CLI) -> int | None:
+        """Erase a subscriber and their deliveries; how many deliveries went, None if no such id.
+
+        Their events and list history stay under the id negated: it names no row any more
+        (ids are positive), yet the past's unique counts hold."""
         with self.engine.begin() as conn:
+            status = conn.execute(
+                select(subscribers.c.status).where(subscribers.c.id == subscriber_id)
+            ).scalar_one_or_none()
+            if status == Status.ACTIVE.value:
+                record_list_change(
+                    conn, ListChange(subscriber_id, False, "erased", via, self.clock())
+                )
+            for table in (list_changes, email_events):
+                conn.execute(
+                    update(table)
+                    .where(table.c.subscriber_id == subscriber_id)
+                    .values(subscriber_id=-subscriber_id)
+                )
             # The foreign key cascades, but erasure must not depend on PRAGMA foreign_keys
             # being on for whichever connection does it: delete the deliveries explicitly.
             erased = conn.execute(
@@ -112,16 +154,50 @@ class SubscriberQueries:
         return list(joins), list(leaves)
 
     def merge_subscribers(
-        self, keys: Collection[str], plan: Callable[[Mapping[str, Subscriber]], Changes]
+        self,
+        keys: Collection[str],
+        plan: Callable[[Mapping[str, Subscriber]], Changes],
+        *,
+        via: Via = Via.IMPORT,
     ) -> None:
-        """In one transaction: load the subscribers with these email keys, let `plan` decide, write."""
+        """In one transaction: load the subscribers with these email keys, let `plan` decide,
+        write (joins and leaves into the list's history too)."""
         with self.engine.begin() as conn:
-            inserts, updates = plan(_by_keys(conn, sorted(set(keys))))
+            stored = _by_keys(conn, sorted(set(keys)))
+            inserts, updates = plan(stored)
             if inserts:
                 conn.execute(insert(subscribers), [_row(data) for data in inserts])
+                joined = [d for d in inserts if d.status is Status.ACTIVE]
+                ids = _by_keys(conn, [d.email_key for d in joined])
+                for data in joined:
+                    _note_change(conn, ids[data.email_key].id, None, data, via)
             if updates:
                 statement = update(subscribers).where(subscribers.c.id == bindparam("row_id"))
                 conn.execute(statement, [{"row_id": sub.id, **_row(sub)} for sub in updates])
+                before = {sub.id: sub.status for sub in stored.values()}
+                for sub in updates:
+                    _note_change(conn, sub.id, before.get(sub.id), sub, via)
+
+
+def _note_change(
+    conn: Connection,
+    subscriber_id: int,
+    before: Status | None,
+    after: SubscriberData,
+    via: Via,
+    issue: int | None = None,
+) -> None:
+    """Becoming active is a join; going from active to a gone status, a leave."""
+    if after.status is Status.ACTIVE and before is not Status.ACTIVE:
+        reason = (
+            "new" if before is None else "confirmed" if before is Status.PENDING else "returned"
+        )
+        at = after.confirmed_at or after.updated_at
+        record_list_change(conn, ListChange(subscriber_id, True, reason, via, at))
+    elif before is Status.ACTIVE and after.status in GONE:
+        at = after.unsubscribed_at or after.updated_at
+        change = ListChange(subscriber_id, False, after.status.value, via, at, issue)
+        record_list_change(conn, change)
 
 
 def _by_keys(conn: Connection, keys: Sequence[str]) -> dict[str, Subscriber]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from newsletter.domain.events import Via
 from newsletter.domain.subscriber import (
     GONE,
     Status,
@@ -23,17 +23,17 @@ from newsletter.domain.subscriber import (
     stronger,
     with_status,
 )
-from newsletter.domain.week import Week
 from newsletter.errors import SubscriberError
+from newsletter.subscribers.growth import GrowthWeek, growth, last_weeks, week_start
 
 if TYPE_CHECKING:
+    from newsletter.store import Store
     from newsletter.store.subscribers import SubscriberQueries
 
 __all__ = [
     "UNDO_UNSUBSCRIBE",
     "Added",
     "Stats",
-    "WeekCount",
     "add",
     "come_back",
     "confirm",
@@ -79,6 +79,7 @@ def add(
     name: str | None = None,
     source: str | None = None,
     now: dt.datetime | None = None,
+    via: Via = Via.CLI,
 ) -> Added:
     """Add `email` as active (the owner adding someone is consent); a stored one keeps its status.
 
@@ -98,7 +99,7 @@ def add(
             updated_at=now,
             confirmed_at=now,
         )
-        return Added(store.insert_subscriber(data), "added")
+        return Added(store.insert_subscriber(data, via=via), "added")
     changed = found
     if name and name != found.name:
         changed = dataclasses.replace(changed, name=name, updated_at=now)
@@ -106,7 +107,7 @@ def add(
         changed = with_status(changed, Status.ACTIVE, now)
     if changed == found:
         return Added(found, "unchanged", found.status)
-    store.update_subscriber(changed)
+    store.update_subscriber(changed, via=via)
     return Added(changed, "updated", found.status)
 
 
@@ -150,7 +151,7 @@ def sign_up(
         updated_at=now,
     )
     try:
-        return store.insert_subscriber(data)
+        return store.insert_subscriber(data, via=Via.WEB)
     except SubscriberError:  # the same address signed up twice at once
         again = store.subscriber_by_email(address.lower())
         assert again is not None
@@ -162,9 +163,11 @@ def sign_up(
 UNDO_UNSUBSCRIBE = dt.timedelta(hours=1)
 
 
-def confirm(store: SubscriberQueries, subscriber_id: int, at: dt.datetime) -> Subscriber:
+def confirm(
+    store: SubscriberQueries, subscriber_id: int, at: dt.datetime, *, via: Via = Via.WEB
+) -> Subscriber:
     """The address's owner confirmed: active now."""
-    return _move(store, subscriber_id, Status.ACTIVE, at)
+    return _move(store, subscriber_id, Status.ACTIVE, at, via)
 
 
 def link_is_spent(sub: Subscriber, issued_at: dt.datetime | None) -> bool:
@@ -190,43 +193,56 @@ def come_back(
         return found, False
     left = found.unsubscribed_at if found.status is Status.UNSUBSCRIBED else None
     if left is not None and at - left <= UNDO_UNSUBSCRIBE:
-        return confirm(store, subscriber_id, at), False
+        return confirm(store, subscriber_id, at, via=Via.PAGE), False
     return found, True
 
 
 def leave(
-    store: SubscriberQueries, subscriber_id: int, status: Status, at: dt.datetime
+    store: SubscriberQueries,
+    subscriber_id: int,
+    status: Status,
+    at: dt.datetime,
+    *,
+    via: Via = Via.OTHER,
+    issue: int | None = None,
 ) -> Subscriber:
     """The subscriber leaves for `status` (unsubscribed, bounced, complained) at `at`.
 
     A stronger reason already recorded stays (a bounce is not turned into an unsubscribe),
     and a leave dated before their last (re)subscription is ignored: late or retried
-    provider events cannot undo a resubscription.
+    provider events cannot undo a resubscription. `via` and `issue` go into the list's
+    history (the issue defaults to the last one they were sent).
     """
     found = _get(store, subscriber_id)
     if found.confirmed_at is not None and at < found.confirmed_at:
         return found
     if not stronger(status, found.status):
         return found
-    return _move(store, subscriber_id, status, at)
+    return _move(store, subscriber_id, status, at, via, issue)
 
 
 def unsubscribe(
-    store: SubscriberQueries, email: str, *, now: dt.datetime | None = None
+    store: SubscriberQueries, email: str, *, now: dt.datetime | None = None, via: Via = Via.CLI
 ) -> tuple[Subscriber, bool]:
     """Unsubscribe `email`; returns the subscriber and whether anything changed."""
     found = _require(store, email)
-    left = leave(store, found.id, Status.UNSUBSCRIBED, store.clock() if now is None else now)
+    now = store.clock() if now is None else now
+    left = leave(store, found.id, Status.UNSUBSCRIBED, now, via=via)
     return left, left != found
 
 
 def _move(
-    store: SubscriberQueries, subscriber_id: int, status: Status, at: dt.datetime
+    store: SubscriberQueries,
+    subscriber_id: int,
+    status: Status,
+    at: dt.datetime,
+    via: Via,
+    issue: int | None = None,
 ) -> Subscriber:
     found = _get(store, subscriber_id)
     changed = with_status(found, status, at)
     if changed != found:
-        store.update_subscriber(changed)
+        store.update_subscriber(changed, via=via, issue=issue)
     return changed
 
 
@@ -256,42 +272,21 @@ def list_subscribers(
 
 
 @dataclass(frozen=True, slots=True)
-class WeekCount:
-    """Joins and leaves in one ISO week (Monday to Sunday, UTC)."""
-
-    week: Week
-    joins: int
-    leaves: int
-
-    @property
-    def label(self) -> str:
-        year, number, _ = self.week.start.isocalendar()
-        return f"{year}-W{number:02d}"
-
-
-@dataclass(frozen=True, slots=True)
 class Stats:
     counts: dict[Status, int]
-    weeks: list[WeekCount]
+    weeks: list[GrowthWeek]
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
 
-def stats(store: SubscriberQueries, *, weeks: int = 8, now: dt.datetime | None = None) -> Stats:
-    """Counts by status, and joins and leaves in each of the last `weeks` ISO weeks.
-
-    A join is counted when a subscriber became active (confirmed_at: adding, importing,
-    confirming or resubscribing); a leave when they unsubscribed, bounced or complained.
-    """
+def stats(store: Store, *, weeks: int = 8, now: dt.datetime | None = None) -> Stats:
+    """Counts by status, and the list's growth in each of the last `weeks` ISO weeks: joins
+    (becoming active: added, imported, confirmed, back), leaves by reason, size at the end."""
     now = store.clock() if now is None else now
     found = store.count_subscribers_by_status()
     counts = {status: found.get(status.value, 0) for status in Status}
-    current = Week.containing(now.astimezone(dt.UTC).date())
-    first = Week.containing(current.start - dt.timedelta(weeks=max(weeks, 1) - 1))
-    joined, left = store.subscriber_event_times(dt.datetime.combine(first.start, dt.time(), dt.UTC))
-    joins = Counter(Week.containing(t.date()) for t in joined)
-    leaves = Counter(Week.containing(t.date()) for t in left)
-    span = [Week.containing(first.start + dt.timedelta(weeks=n)) for n in range(max(weeks, 1))]
-    return Stats(counts, [WeekCount(week, joins[week], leaves[week]) for week in span])
+    span = last_weeks(now, weeks)
+    changes = store.list_changes_since(week_start(span[0]))
+    return Stats(counts, growth(changes, counts[Status.ACTIVE], span))

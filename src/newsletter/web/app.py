@@ -3,8 +3,9 @@ Webhook, and the issue archive, as one Starlette app.
 
 `create_app` takes its dependencies (store, delivery backend, clock, rate limiter) so tests
 run the real app against their own; by default everything comes from the Settings. The
-routes live in forms.py (the reader's forms), archive.py and webhook.py; headers, CSRF,
-rate limits and the webhook's signature check in security.py. Nothing here imports Prefect.
+routes live in forms.py (the reader's forms), archive.py, webhook.py and reports.py;
+headers, CSRF, rate limits and the webhook's signature check in security.py. Nothing here
+imports Prefect.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from newsletter.web.forms import (
     unsubscribe_page,
 )
 from newsletter.web.mail import Mailer
+from newsletter.web.reports import report_page
 from newsletter.web.security import Csrf, Limits, SecurityHeaders, WebhookVerifier, secure_headers
 from newsletter.web.webhook import sendgrid_events
 
@@ -117,6 +119,7 @@ ROUTES = [
     Route("/u/{token}", one_click, methods=["POST"]),
     Route("/u/{token}/resubscribe", resubscribe, methods=["POST"]),
     Route("/webhooks/sendgrid", sendgrid_events, methods=["POST"]),
+    Route("/reports/{token}", report_page, methods=["GET"]),
 ]
 
 _TITLES = {404: "Not found", 405: "Method not allowed", 413: "Too large"}

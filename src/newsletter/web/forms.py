@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse, Response
 
 from newsletter.delivery.links import make_token, read_token_issued
 from newsletter.delivery.message import ONE_CLICK_FIELD, ONE_CLICK_VALUE
+from newsletter.domain.events import Via
 from newsletter.domain.subscriber import (
     GONE,
     Status,
@@ -62,7 +63,9 @@ async def one_click(request: Request) -> Response:
             "An unsubscribe request carries List-Unsubscribe=One-Click; this one did not.",
         )
     d, token = deps(request), request.path_params["token"]
-    sub = await run_in_threadpool(_unsubscribe, d, token)
+    # The page's own button says so; a mail client's one-click post carries only the field.
+    via = Via.PAGE if fields.get("via") == "page" else Via.ONE_CLICK
+    sub = await run_in_threadpool(_unsubscribe, d, token, via)
     if sub is None:
         return _bad_link(request)
     return page(
@@ -185,9 +188,11 @@ def _token(d: Deps, token: str, purpose: str) -> tuple[Subscriber, dt.datetime |
     return None if sub is None else (sub, issued)
 
 
-def _unsubscribe(d: Deps, token: str) -> Subscriber | None:
+def _unsubscribe(d: Deps, token: str, via: Via) -> Subscriber | None:
     sub = _by_token(d, token, "unsubscribe")
-    return None if sub is None else service.leave(d.store, sub.id, Status.UNSUBSCRIBED, d.clock())
+    if sub is None:
+        return None
+    return service.leave(d.store, sub.id, Status.UNSUBSCRIBED, d.clock(), via=via)
 
 
 def _come_back(d: Deps, token: str) -> tuple[Subscriber, bool] | None:

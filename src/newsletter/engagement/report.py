@@ -1,0 +1,225 @@
+"""How an issue did: audience, deliveries, opens, clicks on each paper, section and promo,
+the first 72 hours hour by hour, and the list's growth. Every count is of unique
+subscribers (a reader who opens five times is one open).
+
+Rates are of delivered messages. Opens fetched by Apple Mail Privacy Protection
+(`sg_machine_open`) say nothing about reading: a subscriber whose only opens are those is
+counted in `machine_opens`, not in `unique_opens`. Clicks on "view in browser" and on the
+unsubscribe link are counted apart from `unique_clicks`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from newsletter.domain.delivery import DeliveryStatus
+from newsletter.domain.events import EventKind
+from newsletter.errors import ReportError
+from newsletter.store import Store, StoredIssue
+from newsletter.store.events import EventCounts
+from newsletter.subscribers.growth import GrowthWeek, growth, last_weeks, week_start
+
+HOURS = 72
+
+
+@dataclass(frozen=True, slots=True)
+class PaperClicks:
+    number: str  # "1.2", as the issue numbers it
+    arxiv_id: str
+    title: str
+    section: str
+    clicks: int
+
+
+@dataclass(frozen=True, slots=True)
+class IssueEngagement:
+    issue: int
+    title: str
+    week_start: dt.date
+    sent_at: dt.datetime | None
+    audience: int  # deliveries made for the issue: the active list at send
+    sent: int
+    delivered: int
+    bounced: int  # hard bounces
+    soft_bounced: int
+    dropped: int
+    deferred: int
+    complained: int
+    unsubscribed_by: dict[str, int]  # how: one-click, page, webhook, cli
+    unique_opens: int
+    machine_opens: int
+    unique_clicks: int
+    view_clicks: int
+    unsubscribe_clicks: int
+    papers: tuple[PaperClicks, ...]  # most clicked first
+    clicks_by_section: dict[str, int]
+    clicks_by_promo: dict[str, int]
+    opens_by_hour: tuple[int, ...]  # each reader's first open, by hours after sending
+    clicks_by_hour: tuple[int, ...]
+    folded: bool = False  # read from the totals kept when its raw events were dropped
+
+    @property
+    def unsubscribed(self) -> int:
+        return sum(self.unsubscribed_by.values())
+
+    @property
+    def clicks_by_paper(self) -> dict[str, int]:
+        return {p.arxiv_id: p.clicks for p in self.papers}
+
+    @property
+    def open_rate(self) -> float:
+        return self.unique_opens / self.delivered if self.delivered else 0.0
+
+    @property
+    def click_rate(self) -> float:
+        return self.unique_clicks / self.delivered if self.delivered else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        found = dataclasses.asdict(self)
+        found["week_start"] = self.week_start.isoformat()
+        found["sent_at"] = self.sent_at.isoformat() if self.sent_at else None
+        return found
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> IssueEngagement:
+        sent_at = data.get("sent_at")
+        return cls(
+            **{
+                **data,
+                "week_start": dt.date.fromisoformat(data["week_start"]),
+                "sent_at": dt.datetime.fromisoformat(sent_at) if sent_at else None,
+                "papers": tuple(PaperClicks(**p) for p in data["papers"]),
+                "opens_by_hour": tuple(data["opens_by_hour"]),
+                "clicks_by_hour": tuple(data["clicks_by_hour"]),
+                "folded": True,
+            }
+        )
+
+
+def issue_engagement(store: Store, issue: StoredIssue) -> IssueEngagement:
+    """The issue's numbers: from its folded totals if it has them, else from its events."""
+    totals = store.issue_totals(issue.number)
+    if totals is not None:
+        return IssueEngagement.from_json(totals)
+    counts = store.event_counts(issue.number)
+    deliveries = store.delivery_counts(issue.number)
+    start = _start(issue.sent_at, counts.first_event)
+    return IssueEngagement(
+        issue=issue.number,
+        title=issue.title,
+        week_start=issue.week_start,
+        sent_at=start,
+        audience=sum(deliveries.values()),
+        sent=deliveries.get(DeliveryStatus.SENT, 0),
+        delivered=counts.by_kind.get(EventKind.DELIVERED, 0),
+        bounced=counts.hard_bounces,
+        soft_bounced=counts.soft_bounces,
+        dropped=counts.by_kind.get(EventKind.DROPPED, 0),
+        deferred=counts.by_kind.get(EventKind.DEFERRED, 0),
+        complained=counts.by_kind.get(EventKind.SPAMREPORT, 0),
+        unsubscribed_by=store.unsubscribed_after(issue.number),
+        unique_opens=counts.human_openers,
+        machine_opens=counts.machine_only_openers,
+        unique_clicks=counts.clickers,
+        view_clicks=counts.view_clickers,
+        unsubscribe_clicks=counts.unsubscribe_clickers,
+        papers=_papers(issue, counts),
+        clicks_by_section={s.name: counts.by_section.get(s.name, 0) for s in issue.record.sections},
+        clicks_by_promo={name: counts.by_promo.get(name, 0) for name in issue.record.promos},
+        opens_by_hour=by_hour(counts.first_opens, start),
+        clicks_by_hour=by_hour(counts.first_clicks, start),
+    )
+
+
+def by_hour(times: Sequence[dt.datetime], start: dt.datetime | None) -> tuple[int, ...]:
+    """How many of `times` fall in each of the first HOURS hours from `start`."""
+    bins = [0] * HOURS
+    if start is None:
+        return tuple(bins)
+    for at in times:
+        hour = int((at - start).total_seconds() // 3600)
+        if 0 <= hour < HOURS:
+            bins[hour] += 1
+    return tuple(bins)
+
+
+def _start(sent_at: dt.datetime | None, first_event: dt.datetime | None) -> dt.datetime | None:
+    """When the issue went out: the provider's first word on it, or when the send finished."""
+    known = [t for t in (sent_at, first_event) if t is not None]
+    return min(known) if known else None
+
+
+def _papers(issue: StoredIssue, counts: EventCounts) -> tuple[PaperClicks, ...]:
+    found = [
+        PaperClicks(p.number, p.arxiv_id, p.title, s.name, counts.by_paper.get(p.arxiv_id, 0))
+        for s, p in issue.record.picks
+    ]
+    order = {p.arxiv_id: n for n, p in enumerate(found)}
+    return tuple(sorted(found, key=lambda p: (-p.clicks, order[p.arxiv_id])))
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    engagement: IssueEngagement
+    growth: list[GrowthWeek] = field(default_factory=list)
+    generated_at: dt.datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """One object: the counts by the names `newsletter report --json` promises."""
+        e = self.engagement
+        found = {
+            **{k: v for k, v in e.to_json().items() if k not in ("papers", "unsubscribed_by")},
+            "unsubscribed": e.unsubscribed,
+            "unsubscribed_by": e.unsubscribed_by,
+            "open_rate": round(e.open_rate, 4),
+            "click_rate": round(e.click_rate, 4),
+            "clicks_by_paper": e.clicks_by_paper,
+            "papers": [dataclasses.asdict(p) for p in e.papers],
+            "list_growth": [_week_json(w) for w in self.growth],
+            "generated_at": self.generated_at.isoformat() if self.generated_at else None,
+        }
+        return found
+
+
+def make_report(
+    store: Store, number: int | None = None, *, weeks: int = 8, now: dt.datetime | None = None
+) -> Report:
+    """The report of issue `number` (the latest sent one if None), with `weeks` of growth."""
+    issue = find_issue(store, number)
+    now = store.clock() if now is None else now
+    span = last_weeks(now, weeks)
+    changes = store.list_changes_since(week_start(span[0]))
+    return Report(issue_engagement(store, issue), growth(changes, store.count_active(), span), now)
+
+
+def find_issue(store: Store, number: int | None) -> StoredIssue:
+    if number is None:
+        sent = store.sent_issue_numbers()
+        if not sent:
+            raise ReportError("no issue has been sent yet", issue=None)
+        number = sent[0]
+    issue = store.get_issue(number)
+    if issue is None:
+        raise ReportError(f"there is no issue {number}", issue=number)
+    if issue.sent_at is None and store.delivery_counts(number) == {}:
+        raise ReportError(
+            f"issue {number} has not been sent",
+            issue=number,
+            hint="send it first (newsletter send), or leave out --issue for the latest sent one",
+        )
+    return issue
+
+
+def _week_json(week: GrowthWeek) -> dict[str, Any]:
+    return {
+        "week": week.label,
+        "week_start": week.week.start.isoformat(),
+        "confirmed": week.joins,
+        "left": week.left,
+        "net": week.net,
+        "size": week.size,
+    }

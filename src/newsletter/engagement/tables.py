@@ -1,0 +1,162 @@
+"""The report as tables: rows of plain values for the terminal, Prefect's table artifacts
+and Markdown. (The charts are page.py's.)"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from newsletter.engagement.report import HOURS, IssueEngagement, Report
+
+BLOCK = 6  # hours per row of the over-time table
+
+
+def summary(e: IssueEngagement) -> list[dict[str, Any]]:
+    """The headline numbers, each with what it is a share of."""
+    ways = ", ".join(f"{n} {how}" for how, n in sorted(e.unsubscribed_by.items()))
+    rows = [
+        ("audience at send", e.audience, ""),
+        ("sent", e.sent, ""),
+        ("delivered", e.delivered, _share(e.delivered, e.sent, "of sent")),
+        ("bounced (hard)", e.bounced, _share(e.bounced, e.sent, "of sent")),
+        ("bounced (soft)", e.soft_bounced, ""),
+        ("dropped", e.dropped, ""),
+        ("complained (spam)", e.complained, _share(e.complained, e.delivered, "of delivered")),
+        ("unsubscribed", e.unsubscribed, ways),
+        ("unique opens", e.unique_opens, _share(e.unique_opens, e.delivered, "of delivered")),
+        ("machine opens only", e.machine_opens, "Apple Mail Privacy Protection"),
+        ("unique clicks", e.unique_clicks, _share(e.unique_clicks, e.delivered, "of delivered")),
+        ("view in browser clicks", e.view_clicks, ""),
+        ("unsubscribe link clicks", e.unsubscribe_clicks, ""),
+    ]
+    return [{"measure": m, "subscribers": n, "note": note} for m, n, note in rows]
+
+
+def papers(e: IssueEngagement) -> list[dict[str, Any]]:
+    return [
+        {
+            "paper": p.number,
+            "title": p.title,
+            "section": p.section,
+            "clicks": p.clicks,
+            "of delivered": _percent(p.clicks, e.delivered),
+        }
+        for p in e.papers
+    ]
+
+
+def counted(values: dict[str, int], name: str, e: IssueEngagement) -> list[dict[str, Any]]:
+    ranked = sorted(values.items(), key=lambda item: -item[1])
+    return [{name: key, "clicks": n, "of delivered": _percent(n, e.delivered)} for key, n in ranked]
+
+
+def over_time(e: IssueEngagement) -> list[dict[str, Any]]:
+    """First opens and clicks in blocks of BLOCK hours after sending."""
+    return [
+        {
+            "hours": f"{start}-{start + BLOCK}",
+            "first opens": sum(e.opens_by_hour[start : start + BLOCK]),
+            "first clicks": sum(e.clicks_by_hour[start : start + BLOCK]),
+        }
+        for start in range(0, HOURS, BLOCK)
+    ]
+
+
+def growth(report: Report) -> list[dict[str, Any]]:
+    return [
+        {
+            "week": w.label,
+            "from": w.week.start.isoformat(),
+            "confirmed": w.joins,
+            "left": w.leaves,
+            "why": ", ".join(f"{n} {why}" for why, n in sorted(w.left.items())),
+            "net": w.net,
+            "list size": w.size,
+        }
+        for w in report.growth
+    ]
+
+
+def tables(report: Report) -> dict[str, list[dict[str, Any]]]:
+    """Every table of the report, by a short key (Prefect artifact keys are made of these)."""
+    e = report.engagement
+    return {
+        "summary": summary(e),
+        "papers": papers(e),
+        "sections": counted(e.clicks_by_section, "section", e),
+        "promos": counted(e.clicks_by_promo, "promo", e),
+        "hours": over_time(e),
+        "growth": growth(report),
+    }
+
+
+TITLES = {
+    "summary": "Audience and engagement",
+    "papers": "Clicks per paper",
+    "sections": "Clicks per section",
+    "promos": "Clicks per promo",
+    "hours": "First opens and clicks after sending (hours)",
+    "growth": "List growth",
+}
+
+
+def report_text(report: Report) -> str:
+    """The report for a terminal: a heading, then each table with aligned columns."""
+    e = report.engagement
+    sent = f", sent {e.sent_at:%Y-%m-%d %H:%M} UTC" if e.sent_at else ""
+    folded = " (from its folded totals)" if e.folded else ""
+    parts = [f"Issue {e.issue}: {e.title}{sent}{folded}"]
+    for key, rows in tables(report).items():
+        parts.append(f"\n{TITLES[key]}\n{aligned(rows) if rows else '  (none)'}")
+    return "\n".join(parts)
+
+
+def report_markdown(report: Report, link: str | None = None) -> str:
+    """The report as Markdown (the dashboard's artifact), with a link to the page."""
+    e = report.engagement
+    head = f"### Issue {e.issue}: {e.title}\n"
+    if link:
+        head += f"\n[The report page, with charts]({link})\n"
+    body = [
+        f"\n**{TITLES[key]}**\n\n{markdown_table(rows)}" for key, rows in tables(report).items()
+    ]
+    return head + "".join(body)
+
+
+def aligned(rows: Sequence[dict[str, Any]]) -> str:
+    headers = list(rows[0])
+    cells = [headers] + [[_cell(row[h]) for h in headers] for row in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(headers))]
+    return "\n".join(
+        "  " + "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+        for line in cells
+    )
+
+
+def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
+    if not rows:
+        return "(none)\n"
+    headers = list(rows[0])
+    lines = ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
+    lines += ["| " + " | ".join(_md(row[h]) for h in headers) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _md(value: Any) -> str:
+    """A table cell of stranger's text (paper titles): no pipe, no markup, no newline."""
+    text = _cell(value).replace("\n", " ")
+    for char in "\\|*_`[]<>#":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _cell(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+def _percent(n: int, of: int) -> str:
+    return f"{n / of:.1%}" if of else "-"
+
+
+def _share(n: int, of: int, what: str) -> str:
+    return f"{_percent(n, of)} {what}" if of else ""

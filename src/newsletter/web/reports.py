@@ -1,0 +1,45 @@
+"""The engagement report page, for whoever holds its link: GET /reports/{token}.
+
+The link is signed for one issue (purpose "report"; app.report_link makes it, for the
+issue-report flow and `newsletter report`); it shows counts only, never a subscriber. The page draws its
+charts with inline script: the only page of ours with any, under its own policy.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from newsletter.app import REPORT_LINK
+from newsletter.delivery.links import read_token
+from newsletter.engagement.page import report_html
+from newsletter.engagement.report import make_report
+from newsletter.errors import ReportError, TokenError
+from newsletter.web.base import deps, error_page
+from newsletter.web.security import NO_STORE
+
+REPORT_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
+    "form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+async def report_page(request: Request) -> Response:
+    """GET /reports/{token}: the issue's report as of now."""
+    d, token = deps(request), request.path_params["token"]
+    try:
+        number = read_token(token, d.sender.secret, REPORT_LINK)
+    except TokenError:
+        return _missing(request)
+    try:
+        found = await run_in_threadpool(make_report, d.store, number)
+    except ReportError:
+        return _missing(request)
+    body = report_html(found, templates=d.settings.templates)
+    headers = {"Content-Security-Policy": REPORT_CSP, "Cache-Control": NO_STORE}
+    return HTMLResponse(body, headers={**headers, "X-Robots-Tag": "noindex"})
+
+
+def _missing(request: Request) -> Response:
+    return error_page(request, 404, "No such report", "This report link is not valid.")

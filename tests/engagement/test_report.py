@@ -1,0 +1,233 @@
+"""The report from events a test writes by hand, on every backend: each line's count, the
+unsubscribe ways, folding old events away with the report unchanged, erasure, the command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from newsletter.cli import cli
+from newsletter.delivery.backends.outbox import OutboxBackend
+from newsletter.delivery.links import make_token
+from newsletter.delivery.message import Envelope, Sender
+from newsletter.delivery.send import send_issue
+from newsletter.domain.events import Via
+from newsletter.domain.issue import IssueRecord
+from newsletter.domain.subscriber import Status
+from newsletter.engagement.ingest import apply_events
+from newsletter.engagement.report import make_report
+from newsletter.engagement.retention import fold_old_events
+from newsletter.errors import ReportError
+from newsletter.store import Store
+from newsletter.subscribers import service
+from tests.support.deliveries import HTML, TEXT
+from tests.support.paths import GOLDEN
+
+SITE = "https://news.example.org"
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+T0 = NOW - dt.timedelta(days=10)  # when the issue went out
+PAPER = "2411.15124"  # 3.1, LLM Training
+
+
+def record() -> IssueRecord:
+    return IssueRecord.from_json(json.loads((GOLDEN / "issue.json").read_text(encoding="utf-8")))
+
+
+def sent_issue(store: Store, tmp_path: Path, readers: int = 10) -> IssueRecord:
+    """Ten readers (joined the day before), the demo week's issue sent to them."""
+    for n in range(1, readers + 1):
+        service.add(store, f"r{n}@example.org", now=T0 - dt.timedelta(days=1))
+    issue = record()
+    store.save_draft(
+        number=issue.number,
+        week_start=issue.week_start,
+        title=issue.title,
+        record=issue,
+        html=HTML,
+        text=TEXT,
+        markdown="#",
+    )
+    sender = Sender.parse("Editor <e@news.example.org>", SITE, "s")
+    envelope = Envelope.for_issue(issue.number, issue.title, HTML, TEXT, sender)
+    send_issue(store, envelope, OutboxBackend(tmp_path / "outbox"), lambda i: make_token(i, "s"))
+    return issue
+
+
+def ev(kind: str, who: int, minutes: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "event": kind,
+        "email": f"r{who}@example.org",
+        "timestamp": int((T0 + dt.timedelta(minutes=minutes)).timestamp()),
+        "sg_event_id": f"{kind}-{who}-{minutes}-{sorted(extra.items())}",
+        "issue": "1",
+        "subscriber": str(who),
+        **extra,
+    }
+
+
+EVENTS = [
+    *(ev("processed", n, 0) for n in range(1, 11)),
+    *(ev("delivered", n, 1) for n in (1, 2, 3, 5, 6, 7, 8, 9)),
+    ev("open", 1, 30),
+    ev("open", 1, 31, sg_machine_open=True),
+    ev("open", 1, 200),
+    ev("click", 1, 32, url=f"https://arxiv.org/abs/{PAPER}"),
+    ev("click", 1, 33, url=f"https://arxiv.org/pdf/{PAPER}"),
+    ev("click", 1, 34, url="https://example.com/llm-roadmap-ebook"),
+    ev("open", 2, 2, sg_machine_open=True),
+    ev("click", 2, 3, url=f"{SITE}/issues/1"),
+    ev("open", 3, 25 * 60),
+    ev("click", 3, 25 * 60 + 1, url=f"{SITE}/u/sometoken"),
+    ev("click", 3, 25 * 60 + 2, url="https://lnkd.in/dXeg3KPW"),
+    ev("bounce", 4, 1, type="bounce"),
+    ev("spamreport", 5, 90),
+    ev("unsubscribe", 6, 100),
+    ev("bounce", 9, 400, type="bounce"),  # after delivery
+    ev("bounce", 10, 1, type="blocked"),
+    ev("dropped", 10, 2, reason="Spam Content"),
+    ev("open", 7, 80 * 60),  # after the first 72 hours
+]
+
+
+def play(store: Store) -> None:
+    report = apply_events(store, EVENTS, NOW, base_url=SITE)
+    assert report.received == len(EVENTS) and report.duplicates == 0
+    service.leave(store, 3, Status.UNSUBSCRIBED, T0 + dt.timedelta(hours=26), via=Via.PAGE)
+    service.leave(store, 7, Status.UNSUBSCRIBED, T0 + dt.timedelta(hours=81), via=Via.ONE_CLICK)
+    service.unsubscribe(store, "r8@example.org", now=T0 + dt.timedelta(hours=30))  # the CLI
+
+
+def test_each_line_of_the_report_counts_unique_subscribers(
+    any_store: Store, tmp_path: Path
+) -> None:
+    sent_issue(any_store, tmp_path)
+    play(any_store)
+    e = make_report(any_store, now=NOW).engagement
+    assert (e.issue, e.audience, e.sent, e.sent_at) == (1, 10, 10, T0)
+    assert (e.delivered, e.bounced, e.soft_bounced, e.dropped, e.complained) == (8, 2, 1, 1, 1)
+    assert e.unsubscribed_by == {"page": 1, "one-click": 1, "cli": 1, "webhook": 1}
+    assert e.unsubscribed == 4
+    assert (e.unique_opens, e.machine_opens) == (3, 1)  # r1, r3, r7; r2 only by machine
+    assert (e.unique_clicks, e.view_clicks, e.unsubscribe_clicks) == (2, 1, 1)
+    assert e.clicks_by_paper[PAPER] == 1 and sum(e.clicks_by_paper.values()) == 1
+    assert e.papers[0].arxiv_id == PAPER and e.papers[0].number == "3.1"
+    assert e.clicks_by_section["LLM Training"] == 1
+    assert e.clicks_by_promo == {"ebook": 1, "mentoring": 1}
+    assert (e.opens_by_hour[0], e.opens_by_hour[25], sum(e.opens_by_hour)) == (1, 1, 2)
+    assert (e.clicks_by_hour[0], e.clicks_by_hour[25]) == (1, 1)
+    assert e.open_rate == 3 / 8 and e.click_rate == 2 / 8
+
+
+def test_folding_drops_the_events_and_the_report_reads_the_same(
+    any_store: Store, tmp_path: Path
+) -> None:
+    sent_issue(any_store, tmp_path)
+    play(any_store)
+    before = make_report(any_store, now=NOW)
+    later = NOW + dt.timedelta(days=8)  # the send finished at about NOW
+    assert fold_old_events(any_store, dt.timedelta(days=30), later).issues == []  # too recent
+    folded = fold_old_events(any_store, dt.timedelta(days=7), later)
+    assert folded.issues == [1] and folded.events == len(EVENTS)
+    assert any_store.count_events() == 0
+    after = make_report(any_store, now=NOW)
+    assert after.engagement.folded and not before.engagement.folded
+    assert after.to_json() | {"folded": False} == before.to_json()
+    with pytest.raises(ValueError, match="at least 7 days"):
+        fold_old_events(any_store, dt.timedelta(days=1), NOW)
+
+
+def test_erasing_a_subscriber_keeps_the_past_counts(any_store: Store, tmp_path: Path) -> None:
+    sent_issue(any_store, tmp_path)
+    play(any_store)
+    before = make_report(any_store, now=NOW).to_json()
+    service.remove(any_store, "r1@example.org")
+    after = make_report(any_store, now=NOW).to_json()
+    assert {k: v for k, v in after.items() if k not in ("audience", "sent", "list_growth")} == {
+        k: v for k, v in before.items() if k not in ("audience", "sent", "list_growth")
+    }
+    assert after["list_growth"][-1]["left"] == {"erased": 1}  # erased this week, from active
+
+
+def test_list_growth_counts_joins_leaves_by_reason_and_size(
+    any_store: Store, tmp_path: Path
+) -> None:
+    sent_issue(any_store, tmp_path)
+    play(any_store)
+    growth = make_report(any_store, weeks=3, now=NOW).growth
+    joined = sum(w.joins for w in growth)
+    left: dict[str, int] = {}
+    for w in growth:
+        for why, n in w.left.items():
+            left[why] = left.get(why, 0) + n
+    assert joined == 10 and left == {"unsubscribed": 4, "bounced": 2, "complained": 1}
+    assert growth[-1].size == any_store.count_active() == 3  # r1, r2, r10 (soft bounce only)
+    assert sum(w.net for w in growth) == 10 - 7
+
+
+def test_no_sent_issue_is_a_clear_error(any_store: Store) -> None:
+    with pytest.raises(ReportError, match="no issue has been sent yet"):
+        make_report(any_store)
+    with pytest.raises(ReportError, match="there is no issue 7"):
+        make_report(any_store, 7)
+
+
+@pytest.fixture
+def reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    with Store(url, clock=lambda: T0 + dt.timedelta(minutes=5)) as store:  # sent ten days ago
+        store.migrate()
+        sent_issue(store, tmp_path)
+        play(store)
+    monkeypatch.setenv("NEWSLETTER_DATABASE_URL", url)
+    monkeypatch.setenv("NEWSLETTER_BASE_URL", SITE)
+    monkeypatch.setenv("NEWSLETTER_SECRET", "report-secret")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_the_command_prints_json_with_the_promised_keys_and_writes_the_page(
+    reported: Path,
+) -> None:
+    done = CliRunner().invoke(cli, ["report", "--json", "--html", "page/report.html"])
+    assert done.exit_code == 0, done.output
+    found = json.loads(done.output)
+    promised = {
+        "issue",
+        "audience",
+        "delivered",
+        "bounced",
+        "complained",
+        "unsubscribed",
+        "unique_opens",
+        "unique_clicks",
+        "clicks_by_paper",
+        "clicks_by_section",
+        "clicks_by_promo",
+    }
+    assert promised <= set(found)
+    assert found["clicks_by_promo"] == {"ebook": 1, "mentoring": 1}
+    assert found["unsubscribed"] == 4 and found["clicks_by_paper"][PAPER] == 1
+    page = (reported / "page" / "report.html").read_text(encoding="utf-8")
+    assert "chart-papers" in page and found["title"] in page
+
+
+def test_the_command_prints_tables_and_the_signed_link(reported: Path) -> None:
+    done = CliRunner().invoke(cli, ["report", "--weeks", "2"])
+    assert done.exit_code == 0, done.output
+    assert "unique opens             3            37.5% of delivered" in done.output
+    assert f"{SITE}/reports/" in done.output
+    table = done.output.split("List growth")[1].strip().split("\n\n")[0]
+    assert len(table.splitlines()) == 3  # a header and two weeks
+
+
+def test_fold_events_says_what_it_folded(reported: Path) -> None:
+    done = CliRunner().invoke(cli, ["fold-events", "--keep-days", "7"])
+    assert done.exit_code == 0, done.output
+    assert f"folded {len(EVENTS)} events of issue(s) 1" in done.output
+    again = CliRunner().invoke(cli, ["report", "--json"])
+    assert json.loads(again.output)["folded"] is True

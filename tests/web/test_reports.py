@@ -1,0 +1,114 @@
+"""GET /reports/{token}: the report page for whoever holds its signed link, drawn by
+Chromium under the page's own policy; every other token is a 404. With --update-golden
+its screenshot (the demo issue with a synthetic event stream) becomes docs/report.png."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsletter.delivery.backends.outbox import OutboxBackend
+from newsletter.delivery.links import make_token
+from newsletter.delivery.message import Envelope
+from newsletter.delivery.send import send_issue
+from newsletter.demo.engagement import add_readers, play
+from newsletter.demo.events import Reader
+from newsletter.domain.issue import IssueRecord
+from newsletter.web.reports import REPORT_CSP
+from tests.support.browser import Browser, chromium_available
+from tests.support.deliveries import HTML, TEXT
+from tests.support.paths import GOLDEN, ROOT, SHOTS
+from tests.support.stores import migrated
+from tests.support.web_site import SECRET, Site, running_site
+
+READERS = 600
+CHARTS = ("chart-papers", "chart-sections", "chart-promos", "chart-hours", "chart-growth")
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    """The demo week's issue sent to 600 readers, with a synthetic week of their events."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    start = now - dt.timedelta(days=5)
+    with (
+        migrated(f"sqlite:///{tmp_path / 'store.db'}") as store,
+        running_site(store, tmp_path) as site,
+    ):
+        record = IssueRecord.from_json(json.loads((GOLDEN / "issue.json").read_text("utf-8")))
+        add_readers(store, READERS, tmp_path, start)
+        store.save_draft(
+            number=1,
+            week_start=record.week_start,
+            title=record.title,
+            record=record,
+            html=HTML,
+            text=TEXT,
+            markdown="#",
+        )
+        envelope = Envelope.for_issue(1, record.title, HTML, TEXT, site.sender())
+        send_issue(store, envelope, OutboxBackend(site.outbox), lambda i: make_token(i, SECRET))
+        readers = [
+            Reader(i, e, f"{site.url}/u/{make_token(i, SECRET)}") for i, e in store.sent_to(1)
+        ]
+        play(store, record, readers, site.url, start, now)
+        yield site
+
+
+def link(number: int, purpose: str = "report") -> str:
+    return f"/reports/{make_token(number, SECRET, purpose)}"
+
+
+def test_the_signed_link_shows_the_report_under_its_own_policy(site: Site) -> None:
+    page = site.http.get(link(1))
+    assert page.status_code == 200
+    assert page.headers["content-security-policy"] == REPORT_CSP
+    assert page.headers["cache-control"] == "no-store" and page.headers["x-robots-tag"] == "noindex"
+    assert "Important LLMs Papers" in page.text and "chart-papers" in page.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        link(1, "unsubscribe"),  # a reader's unsubscribe token for id 1 is no report link
+        link(2),  # signed, but no such issue
+        "/reports/not-a-token",
+        link(1)[:-2] + "xx",
+    ],
+)
+def test_any_other_link_is_a_404(site: Site, path: str) -> None:
+    answer = site.http.get(path)
+    assert answer.status_code == 404 and "Important LLMs" not in answer.text
+
+
+@pytest.fixture
+def browser() -> Browser:
+    if not chromium_available():
+        if os.environ.get("CI"):
+            pytest.fail("/usr/bin/chromium is missing (apt-get install chromium)")
+        pytest.skip("Debian's chromium is not installed")
+    return Browser()
+
+
+def test_chromium_draws_every_chart_under_the_policy(
+    site: Site, browser: Browser, update_golden: bool
+) -> None:
+    """No CSP violation, no script error, no request but the page itself."""
+    with browser:
+        browser.record("Runtime", "Network", "Log")
+        browser.goto(site.url + link(1))
+        for chart in CHARTS:
+            drawn = f"document.querySelectorAll('#{chart} .main-svg').length > 0"
+            assert browser.evaluate(drawn), f"{chart} has no plotly SVG"
+        assert browser.seen("Runtime.exceptionThrown") == []
+        problems = [e["entry"]["text"] for e in browser.seen("Log.entryAdded")]
+        assert [p for p in problems if "Content Security Policy" in p or "rror" in p] == []
+        requested = {r["request"]["url"] for r in browser.seen("Network.requestWillBeSent")}
+        assert requested == {site.url + link(1)}
+        browser.screenshot(SHOTS / "report-demo.png", full_page=True)
+        if update_golden:
+            browser.screenshot(ROOT / "docs" / "report.png", full_page=True)
