@@ -11,6 +11,7 @@ from tests.support.httpserver import FeedServer
 from tests.support.stores import any_store, any_store_url  # noqa: F401  (fixtures for every test module)
 
 if TYPE_CHECKING:  # imported in the fixtures: jsonschema, aiosmtpd load only when used
+    from tests.support.browser import Browser
     from tests.support.sendgrid_server import SendGridServer
     from tests.support.smtp_server import SMTPServer
 
@@ -53,3 +54,17 @@ def smtp_server(request: pytest.FixtureRequest) -> Iterator[SMTPServer]:
 
     with SMTPServer(**getattr(request, "param", {})) as server:
         yield server
+
+
+@pytest.fixture
+def browser() -> Browser:
+    """Headless Chromium (tests/support/browser.py), opened with `with browser:`."""
+    import os
+
+    from tests.support.browser import Browser, chromium_available
+
+    if not chromium_available():
+        if os.environ.get("CI"):  # .ci/run installs it: missing there is a failure, not a skip
+            pytest.fail("/usr/bin/chromium is missing (apt-get install chromium)")
+        pytest.skip("Debian's chromium is not installed")
+    return Browser()

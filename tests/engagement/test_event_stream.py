@@ -6,7 +6,6 @@ path. The report's numbers must be exactly what the generator knows."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from pathlib import Path
 
@@ -14,16 +13,13 @@ import pytest
 
 from newsletter.delivery.backends.sendgrid import SendGridBackend
 from newsletter.delivery.links import make_token
-from newsletter.delivery.message import Envelope
-from newsletter.delivery.send import send_issue
 from newsletter.demo.events import EventStream, Reader, synthetic_stream
 from newsletter.domain.events import Via
 from newsletter.domain.issue import IssueRecord
 from newsletter.engagement.report import Report, make_report
 from newsletter.store import Store
 from newsletter.subscribers.import_csv import import_csv
-from tests.support.deliveries import HTML, TEXT
-from tests.support.paths import GOLDEN
+from tests.support.engagement import golden_record, send_record
 from tests.support.sendgrid_server import API_KEY, SendGridServer
 from tests.support.signer import Signer
 from tests.support.web_site import SECRET, Site, running_site
@@ -33,9 +29,7 @@ READERS = 2500
 
 @pytest.fixture(scope="module")
 def record() -> IssueRecord:
-    """The demo week's real issue: twelve papers in seven sections, two promos."""
-    data = json.loads((GOLDEN / "issue.json").read_text(encoding="utf-8"))
-    return IssueRecord.from_json(data)
+    return golden_record()
 
 
 def send_to_readers(
@@ -45,20 +39,9 @@ def send_to_readers(
     rows = "\n".join(f"reader{n}@example.org,Reader {n}" for n in range(READERS))
     (tmp_path / "list.csv").write_text(f"email,name\n{rows}\n", encoding="utf-8")
     assert import_csv(store, tmp_path / "list.csv", now=joined).imported == READERS
-    store.save_draft(
-        number=record.number,
-        week_start=record.week_start,
-        title=record.title,
-        record=record,
-        html=HTML,
-        text=TEXT,
-        markdown="# Issue",
-    )
-    envelope = Envelope.for_issue(record.number, record.title, HTML, TEXT, site.sender())
     with SendGridServer() as server:
         backend = SendGridBackend(API_KEY, host=server.url)
-        sent = send_issue(store, envelope, backend, lambda i: make_token(i, SECRET))
-    assert sent.sent == READERS
+        assert send_record(store, record, site.sender(), backend, SECRET).sent == READERS
     return [
         Reader(s.id, s.email, f"{site.url}/u/{make_token(s.id, SECRET)}")
         for s in store.find_subscribers(limit=READERS)

@@ -10,19 +10,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
 from plotly.offline import get_plotlyjs
 
 from newsletter.domain.week import Week
 from newsletter.engagement.page import report_html
 from newsletter.engagement.report import HOURS, IssueEngagement, PaperClicks, Report
 from newsletter.subscribers.growth import GrowthWeek
-from tests.support.browser import Browser, chromium_available
+from tests.support.browser import Browser
 from tests.support.paths import SHOTS
 
 CHARTS = ("chart-papers", "chart-sections", "chart-promos", "chart-hours", "chart-growth")
@@ -187,15 +185,6 @@ def test_no_clicks_and_no_weeks_say_so_instead_of_drawing() -> None:
     assert "Raw events folded into totals" in page
     assert "Tree search at test time" in page  # the papers' table is still there
     assert "Report made" not in page  # no time given
-
-
-@pytest.fixture
-def browser() -> Browser:
-    if not chromium_available():
-        if os.environ.get("CI"):  # .ci/run installs it: missing there is a failure, not a skip
-            pytest.fail("/usr/bin/chromium is missing (apt-get install chromium)")
-        pytest.skip("Debian's chromium is not installed")
-    return Browser()
 
 
 def test_the_report_draws_in_chromium_offline(browser: Browser, tmp_path: Path) -> None:

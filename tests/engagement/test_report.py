@@ -13,9 +13,7 @@ from click.testing import CliRunner
 
 from newsletter.cli import cli
 from newsletter.delivery.backends.outbox import OutboxBackend
-from newsletter.delivery.links import make_token
-from newsletter.delivery.message import Envelope, Sender
-from newsletter.delivery.send import send_issue
+from newsletter.delivery.message import Sender
 from newsletter.domain.events import Via
 from newsletter.domain.issue import IssueRecord
 from newsletter.domain.subscriber import Status
@@ -25,8 +23,7 @@ from newsletter.engagement.retention import fold_old_events
 from newsletter.errors import ReportError
 from newsletter.store import Store
 from newsletter.subscribers import service
-from tests.support.deliveries import HTML, TEXT
-from tests.support.paths import GOLDEN
+from tests.support.engagement import golden_record, send_record
 
 SITE = "https://news.example.org"
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -34,27 +31,13 @@ T0 = NOW - dt.timedelta(days=10)  # when the issue went out
 PAPER = "2411.15124"  # 3.1, LLM Training
 
 
-def record() -> IssueRecord:
-    return IssueRecord.from_json(json.loads((GOLDEN / "issue.json").read_text(encoding="utf-8")))
-
-
 def sent_issue(store: Store, tmp_path: Path, readers: int = 10) -> IssueRecord:
     """Ten readers (joined the day before), the demo week's issue sent to them."""
     for n in range(1, readers + 1):
         service.add(store, f"r{n}@example.org", now=T0 - dt.timedelta(days=1))
-    issue = record()
-    store.save_draft(
-        number=issue.number,
-        week_start=issue.week_start,
-        title=issue.title,
-        record=issue,
-        html=HTML,
-        text=TEXT,
-        markdown="#",
-    )
+    issue = golden_record()
     sender = Sender.parse("Editor <e@news.example.org>", SITE, "s")
-    envelope = Envelope.for_issue(issue.number, issue.title, HTML, TEXT, sender)
-    send_issue(store, envelope, OutboxBackend(tmp_path / "outbox"), lambda i: make_token(i, "s"))
+    send_record(store, issue, sender, OutboxBackend(tmp_path / "outbox"), "s")
     return issue
 
 

@@ -9,15 +9,11 @@ import json
 import pytest
 
 from newsletter.delivery.backends.outbox import OutboxBackend
-from newsletter.delivery.links import make_token
-from newsletter.delivery.message import Envelope, Sender
-from newsletter.delivery.send import send_issue
-from newsletter.domain.issue import IssueRecord
+from newsletter.delivery.message import Sender
 from newsletter.engagement.ingest import apply_events
 from tests.flows.conftest import Served
 from tests.flows.test_weekly_issue import artifacts
-from tests.support.deliveries import HTML, TEXT
-from tests.support.paths import GOLDEN
+from tests.support.engagement import golden_record, send_record
 from tests.support.stores import migrated
 
 pytestmark = pytest.mark.flow
@@ -28,24 +24,11 @@ SITE = "http://localhost:8000"
 def sent_with_events(served: Served) -> int:
     """The demo issue sent (as another week's) to the workspace's readers; one opened it and
     clicked a paper."""
-    golden = IssueRecord.from_json(json.loads((GOLDEN / "issue.json").read_text("utf-8")))
     with migrated(served.space.database_url) as store:
         number = store.issue_number_for(WEEK)
-        record = golden.model_copy(update={"number": number, "week_start": WEEK})
-        store.save_draft(
-            number=number,
-            week_start=WEEK,
-            title=record.title,
-            record=record,
-            html=HTML,
-            text=TEXT,
-            markdown="#",
-        )
+        record = golden_record(number=number, week_start=WEEK)
         sender = Sender.parse("Editor <e@example.org>", SITE, "s")
-        envelope = Envelope.for_issue(number, record.title, HTML, TEXT, sender)
-        send_issue(
-            store, envelope, OutboxBackend(served.space.outbox), lambda i: make_token(i, "s")
-        )
+        send_record(store, record, sender, OutboxBackend(served.space.outbox), "s")
         (first, email), *_ = store.sent_to(number)
         paper = record.sections[0].papers[0]
         now = dt.datetime.now(dt.UTC)

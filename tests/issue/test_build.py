@@ -14,7 +14,7 @@ import pytest
 from newsletter.config import TEMPLATES_DIR, EditorConfig, load_editor_config
 from newsletter.demo import DEMO_DIR, DEMO_RANGE
 from newsletter.domain.events import EmailEvent, EventKind, LinkKind, Target
-from newsletter.domain.issue import IssuePaper, IssueRecord, IssueSection
+from newsletter.domain.issue import IssuePaper, IssueSection
 from newsletter.domain.papers import Listing
 from newsletter.domain.week import Week
 from newsletter.errors import ConfigError, StoreError
@@ -30,6 +30,7 @@ from newsletter.issue.build import (
 )
 from newsletter.render.placeholders import UNSUBSCRIBE_PLACEHOLDER, VIEW_PLACEHOLDER
 from newsletter.store import Store
+from tests.support.deliveries import issue_record
 from tests.support.paths import GOLDEN
 from tests.support.stores import migrated
 
@@ -329,17 +330,7 @@ def sent_with_clicks(store: Store, monday: dt.date, clicks: dict[str, int], firs
         )
         for n, name in enumerate(clicks, 1)
     )
-    record = IssueRecord(
-        number=number,
-        title=f"#{number}",
-        subtitle="",
-        week_start=monday,
-        week_end=monday + dt.timedelta(days=6),
-        intro=(),
-        sections=sections,
-        promos=(),
-        candidates=(),
-    )
+    record = issue_record(number, monday, f"#{number}").model_copy(update={"sections": sections})
     store.save_draft(
         number=number, week_start=monday, title="t", record=record, html="", text="", markdown=""
     )

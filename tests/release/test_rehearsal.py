@@ -224,10 +224,16 @@ def test_the_installed_wheel_runs_the_demo_from_an_empty_folder(
     html = (tmp_path / "out" / "demo" / "2024-11-25" / "issue.html").read_text()
     assert "Important LLMs Papers for the Week from 25/11 to 30/11" in html
     assert len(list((tmp_path / "out" / "demo" / "outbox" / "issue-1").glob("*.eml"))) == 3
+    output = run(
+        [str(stage.bin / "newsletter"), "demo", "--events", "200"], cwd=tmp_path, env=stage.env()
+    )
+    assert "synthetic events: " in output, output  # the report page's template is the wheel's
+    page = (tmp_path / "out" / "demo" / "report-issue-1.html").read_text()
+    assert "chart-papers" in page and "Plotly" in page
 
 
 def test_the_scheduler_creates_the_weekly_and_the_daily_runs(stage: Stage) -> None:
-    """serve.py deploys both flows; the server's scheduler (not a test call) creates their runs."""
+    """serve.py deploys the three flows; the server's scheduler (not a test call) creates their runs."""
     serve = stage.start("serve-1", [str(stage.bin / "python"), str(ROOT / "flows" / "serve.py")])
     weekly = stage.api.wait(
         "weekly-issue deployed", lambda: _deployment(stage, "weekly-issue/weekly-issue"), 90
@@ -235,11 +241,16 @@ def test_the_scheduler_creates_the_weekly_and_the_daily_runs(stage: Stage) -> No
     daily = stage.api.wait(
         "daily-ingest deployed", lambda: _deployment(stage, "daily-ingest/daily-ingest"), 90
     )
+    report = stage.api.wait(
+        "issue-report deployed", lambda: _deployment(stage, "issue-report/issue-report"), 90
+    )
     first_weekly = _first_scheduled(
         stage, weekly, next_at(ZONE, 8, weekday=0)
     )  # next Monday 08:00 in New York
     first_daily = _first_scheduled(stage, daily, next_at("UTC", 5))
+    first_report = _first_scheduled(stage, report, next_at(ZONE, 8, weekday=3))  # Thursday
     assert first_weekly["auto_scheduled"] and first_daily["auto_scheduled"]  # made by the scheduler
+    assert first_report["auto_scheduled"]
     stage.stop(serve)
 
 

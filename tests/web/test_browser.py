@@ -5,26 +5,14 @@ Screenshots go to out/screenshots/ at the project root, to look at after a run.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
-
 from newsletter.delivery.links import make_token
-from tests.support.browser import Browser, chromium_available
+from tests.support.browser import Browser
 from tests.support.deliveries import add_people
 from tests.support.paths import GOLDEN, SHOTS
 from tests.support.stores import migrated
 from tests.support.web_site import SECRET, running_site
-
-
-@pytest.fixture
-def browser() -> Browser:
-    if not chromium_available():
-        if os.environ.get("CI"):  # .ci/run installs it: missing there is a failure, not a skip
-            pytest.fail("/usr/bin/chromium is missing (apt-get install chromium)")
-        pytest.skip("Debian's chromium is not installed")
-    return Browser()
 
 
 def test_archive_issue_and_unsubscribe_in_chromium(browser: Browser, tmp_path: Path) -> None:

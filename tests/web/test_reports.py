@@ -5,8 +5,6 @@ its screenshot (the demo issue with a synthetic event stream) becomes docs/repor
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,15 +12,12 @@ import pytest
 
 from newsletter.delivery.backends.outbox import OutboxBackend
 from newsletter.delivery.links import make_token
-from newsletter.delivery.message import Envelope
-from newsletter.delivery.send import send_issue
 from newsletter.demo.engagement import add_readers, play
 from newsletter.demo.events import Reader
-from newsletter.domain.issue import IssueRecord
 from newsletter.web.reports import REPORT_CSP
-from tests.support.browser import Browser, chromium_available
-from tests.support.deliveries import HTML, TEXT
-from tests.support.paths import GOLDEN, ROOT, SHOTS
+from tests.support.browser import Browser
+from tests.support.engagement import golden_record, send_record
+from tests.support.paths import ROOT, SHOTS
 from tests.support.stores import migrated
 from tests.support.web_site import SECRET, Site, running_site
 
@@ -39,19 +34,9 @@ def site(tmp_path: Path) -> Iterator[Site]:
         migrated(f"sqlite:///{tmp_path / 'store.db'}") as store,
         running_site(store, tmp_path) as site,
     ):
-        record = IssueRecord.from_json(json.loads((GOLDEN / "issue.json").read_text("utf-8")))
+        record = golden_record()
         add_readers(store, READERS, tmp_path, start)
-        store.save_draft(
-            number=1,
-            week_start=record.week_start,
-            title=record.title,
-            record=record,
-            html=HTML,
-            text=TEXT,
-            markdown="#",
-        )
-        envelope = Envelope.for_issue(1, record.title, HTML, TEXT, site.sender())
-        send_issue(store, envelope, OutboxBackend(site.outbox), lambda i: make_token(i, SECRET))
+        send_record(store, record, site.sender(), OutboxBackend(site.outbox), SECRET)
         readers = [
             Reader(i, e, f"{site.url}/u/{make_token(i, SECRET)}") for i, e in store.sent_to(1)
         ]
@@ -83,15 +68,6 @@ def test_the_signed_link_shows_the_report_under_its_own_policy(site: Site) -> No
 def test_any_other_link_is_a_404(site: Site, path: str) -> None:
     answer = site.http.get(path)
     assert answer.status_code == 404 and "Important LLMs" not in answer.text
-
-
-@pytest.fixture
-def browser() -> Browser:
-    if not chromium_available():
-        if os.environ.get("CI"):
-            pytest.fail("/usr/bin/chromium is missing (apt-get install chromium)")
-        pytest.skip("Debian's chromium is not installed")
-    return Browser()
 
 
 def test_chromium_draws_every_chart_under_the_policy(

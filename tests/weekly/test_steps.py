@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from newsletter.config import EditorConfig, load_settings
+from newsletter.config import EditorConfig, Settings, load_settings
 from newsletter.config.editor import ScheduleConfig
 from newsletter.domain.week import Week
 from newsletter.errors import ConfigError
@@ -26,7 +26,7 @@ from newsletter.weekly.steps import (
 )
 from tests.support.paths import ROOT
 from tests.support.stores import migrated
-from tests.support.workspace import CONFIG, make_workspace
+from tests.support.workspace import CONFIG, Workspace, make_workspace
 
 
 def test_the_library_never_imports_prefect() -> None:
@@ -74,10 +74,10 @@ def test_schedule_settings_are_checked() -> None:
     )
 
 
-def test_a_sent_week_is_never_rebuilt_and_sending_again_reaches_nobody(
+def ingested_week(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """What a retried send task or a second run relies on: the ledger and the locked draft."""
+) -> tuple[Workspace, Settings, Week]:
+    """A workspace (three readers, the outbox) working from tmp_path, the demo week ingested."""
     space = make_workspace(tmp_path)
     monkeypatch.chdir(tmp_path)
     settings = load_settings(
@@ -90,6 +90,14 @@ def test_a_sent_week_is_never_rebuilt_and_sending_again_reaches_nobody(
     week = Week.containing(dt.date(2024, 11, 25))
     for name in ("hf-daily", "arxiv-cs-cl"):
         ingest_feed(settings, name, week.start, week.end)
+    return space, settings, week
+
+
+def test_a_sent_week_is_never_rebuilt_and_sending_again_reaches_nobody(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a retried send task or a second run relies on: the ledger and the locked draft."""
+    space, settings, week = ingested_week(tmp_path, monkeypatch)
     draft = prepare(settings, week, Edits(size=4))
     assert len(draft.picks) == 4 and draft.audience == 3 and not draft.locked
     assert deliver(settings, draft.number).sent == 3
@@ -129,18 +137,7 @@ def test_approval_edits_are_kept_and_a_sent_issue_teaches_the_next_model(
     from newsletter.store.learning import Action
     from newsletter.weekly.steps import learn_from_issue, moves, record_edits
 
-    space = make_workspace(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    settings = load_settings(
-        database_url=space.database_url,
-        outbox=space.outbox,
-        config=CONFIG,
-        sendgrid_api_key=None,
-        smtp_url=None,
-    )
-    week = Week.containing(dt.date(2024, 11, 25))
-    for name in ("hf-daily", "arxiv-cs-cl"):
-        ingest_feed(settings, name, week.start, week.end)
+    space, settings, week = ingested_week(tmp_path, monkeypatch)
     first = prepare(settings, week, Edits(size=6))
     gone, moved = first.ids[-1], first.ids[0]
     edits = Edits(size=6).revised(add=[], remove=[gone], move=[f"{moved} to LLM Agents"])
