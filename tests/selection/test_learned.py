@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.domain.papers import Listing
+from newsletter.domain.papers import Listing, Paper
 from newsletter.selection.examples import TEST_WEEK, shipped_examples
-from newsletter.selection.learned import FORMAT, Example, document, train
+from newsletter.selection.learned import FORMAT, Example, FeatureRows, document, train
+from newsletter.selection.score import Analyser
 from newsletter.selection.sections import DEFAULT_SECTIONS, Section, classify
 from newsletter.selection.training import current_model, examples, train_and_save
 from newsletter.store import Store
@@ -180,3 +181,22 @@ def test_placing_and_picking_read_each_text_once() -> None:
     )
     assert calls == [3] and len(placed) == len(picked) == 3
     assert placed[0].section == "LLM Reasoning" and picked[0].parts[-1].name == "learned"
+
+
+def test_rows_read_ahead_by_the_analyser_are_the_rows_the_model_reads() -> None:
+    """The build reads features while it analyses (in worker processes for big weeks): the
+    same rows as reading them at the end, found by arXiv id, for on-topic papers only."""
+    model = train(shipped_examples(DEFAULT_SECTIONS), DEFAULT_SECTIONS)
+    texts = [REASONING, ("Protein folding in yeast", "We study yeast proteins."), REASONING]
+    papers = [
+        Paper(f"2411.0000{n}", t, a, None, (), (), None, None, None, "", "", None)
+        for n, (t, a) in enumerate(texts)
+    ]
+    with Analyser(DEFAULT_SECTIONS, workers=1, reader=model.reader()) as analyser:
+        analyser.submit(papers)
+        read = FeatureRows(*analyser.features())
+    assert sorted(read.index) == ["2411.00000", "2411.00002"]  # the yeast paper is off topic
+    ahead = read.rows(["2411.00002", "2411.00000"])
+    now = model.features([document(*REASONING)] * 2)
+    assert (ahead != now).nnz == 0
+    assert read.rows(["2411.00001"]) is None  # not read ahead: the model reads it itself

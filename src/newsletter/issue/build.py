@@ -18,6 +18,7 @@ from newsletter.issue.assemble import assemble, fill
 from newsletter.render.email import Rendered, environment, render
 from newsletter.selection.balance import choose
 from newsletter.selection.interest import nudge, reader_interest
+from newsletter.selection.learned import FeatureRows
 from newsletter.selection.score import Analyser, Rules, Weights, force, rank_analysed
 from newsletter.selection.sections import (
     DEFAULT_SECTIONS,
@@ -72,10 +73,12 @@ def build_issue(
     """Rank the week's papers, pick and place them, render, and save the numbered draft."""
     sections = section_taxonomy(editor)
     rules = selection_rules(editor, sections, feed_weights, overrides.size)
-    with Analyser(rules.sections) as analyser:
+    model = current_model(store, sections)  # first: the workers read with its vocabulary too
+    with Analyser(rules.sections, reader=model.reader()) as analyser:
         for day in store.papers_by_day(week.start, week.end):
             analyser.submit(day)  # read in workers while the next day loads
         analysed = analyser.results()
+        read = FeatureRows(*analyser.features())
     papers = [paper for paper, _ in analysed]
     moved = dict(overrides.moves)
     ranked = rank_analysed(analysed, rules)
@@ -85,8 +88,8 @@ def build_issue(
             f"no candidate papers for the week {week.start} … {week.end} "
             f"({len(papers)} papers listed, none about LLMs)"
         )
-    model = current_model(store, sections)
-    ranked, forced = apply_model(ranked, model), _moved(apply_model(forced, model), moved, sections)
+    ranked = apply_model(ranked, model, read)
+    forced = _moved(apply_model(forced, model), moved, sections)
     interest = reader_interest(section_history(store), sections)
     ranked = nudge(ranked, interest, rules.weights.readers)
     forced = nudge(forced, interest, rules.weights.readers)

@@ -87,12 +87,15 @@ def reader_interest(
 def nudge(
     candidates: Sequence[Candidate], interest: ReaderInterest, weight: float
 ) -> list[Candidate]:
-    """The candidates with the readers' term added to their score and shown in their why."""
-    found = []
+    """The candidates with the readers' term added to their score and shown in their why,
+    best first (given best first, they stay in that order while the term is neutral)."""
+    found, moved = [], False
     for c in candidates:
         term, detail = interest.term(c.section)
         value = round(weight * term, 4)
+        moved = moved or value != 0
         part = ScorePart("readers", value, detail)
         found.append(replace(c, score=round(c.score + value, 4), parts=(*c.parts, part)))
-    found.sort(key=ranking_key)
+    if moved:  # else the order given stands
+        found.sort(key=ranking_key)
     return found

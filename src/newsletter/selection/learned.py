@@ -100,15 +100,22 @@ class SelectionModel:
             return None
         return self.vectoriser.transform(docs).tocsr()
 
+    def reader(self) -> TextReader | None:
+        """What reads (title, abstract) pairs into features, to hand to worker processes."""
+        return None if self.vectoriser is None else TextReader(self.vectoriser)
+
     def judge(
         self,
         docs: Sequence[str],
         phrase_scores: Sequence[Mapping[str, float]],
         signals: Sequence[Mapping[str, float]],
         rules: Sequence[tuple[float, str]],
+        x: Any = None,
     ) -> tuple[list[Placement], list[PickScore]]:
-        """Section and pick score of each paper, reading the texts once."""
-        x = self.features(docs)
+        """Section and pick score of each paper, reading the texts once (not at all when
+        their rows `x` were read already)."""
+        if x is None:
+            x = self.features(docs)
         return self._place(x, phrase_scores), self._pick(x, signals, rules)
 
     def place(
@@ -176,6 +183,32 @@ class SelectionModel:
             part = ScorePart("learned", round((1 - share) * float(learned[row]), 4), why)
             found.append(PickScore(round(prior.value + part.value, 4), (prior, part)))
         return found
+
+
+@dataclass(frozen=True, slots=True)
+class TextReader:
+    """(title, abstract) pairs → TF-IDF rows; small to pickle (the vocabulary, no classifier)."""
+
+    vectoriser: Any
+
+    def __call__(self, texts: Sequence[tuple[str, str]]) -> Any:
+        return self.vectoriser.transform([document(t, a) for t, a in texts]).tocsr()
+
+
+class FeatureRows:
+    """Rows read ahead (by the Analyser's workers), found again by arXiv id."""
+
+    def __init__(self, ids: Sequence[str], matrices: Sequence[Any]) -> None:
+        from scipy.sparse import vstack
+
+        self.index = {arxiv_id: n for n, arxiv_id in enumerate(ids)}
+        self.matrix = vstack(matrices).tocsr() if matrices else None
+
+    def rows(self, ids: Sequence[str]) -> Any:
+        """The rows of these papers, or None if any was not read ahead."""
+        if self.matrix is None or not ids or any(i not in self.index for i in ids):
+            return None
+        return self.matrix[[self.index[i] for i in ids]]
 
 
 def train(examples: Sequence[Example], sections: Sequence[Section]) -> SelectionModel:

@@ -16,9 +16,10 @@ from __future__ import annotations
 import math
 import os
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from newsletter.domain.issue import Candidate, ScorePart
 from newsletter.domain.papers import Paper
@@ -106,43 +107,73 @@ def analyse(
     return Analysis(verdict, kind, why, classify(title, abstract or None, sections))
 
 
+# Reads texts (title, abstract) into one row each of a matrix: the learned model's features.
+TextReader = Callable[[Sequence[tuple[str, str]]], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    analyses: list[Analysis | None]
+    rows: Any = None  # the reader's rows of the on-topic papers, in order
+
+
 class Analyser:
     """Reads papers' texts, in worker processes for big batches.
 
     Reading thousands of abstracts is the costly part of a build, so batches are handed
     to `workers` processes (default: one per core) as they come, and the caller can load
     the next batch meanwhile. Small batches are read in-process: starting workers would
-    cost more than it saves.
+    cost more than it saves. With a `reader`, the workers also read each on-topic paper
+    into the learned model's features, the other costly read.
     """
 
-    def __init__(self, sections: Sequence[Section], workers: int | None = None) -> None:
+    def __init__(
+        self,
+        sections: Sequence[Section],
+        workers: int | None = None,
+        reader: TextReader | None = None,
+    ) -> None:
         self.sections = tuple(sections)
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self.reader = reader
         self._pool: ProcessPoolExecutor | None = None
-        self._pending: list[
-            tuple[Sequence[Paper], Future[list[Analysis | None]] | list[Analysis | None]]
-        ] = []
+        self._pending: list[tuple[Sequence[Paper], Future[Chunk] | Chunk]] = []
 
     def submit(self, papers: Sequence[Paper]) -> None:
         texts = [(p.title, p.abstract) for p in papers]
         if self.workers <= 1 or len(texts) < PARALLEL_FROM:
-            self._pending.append((papers, _analyse_chunk(texts, self.sections)))
+            self._pending.append((papers, _analyse_chunk(texts, self.sections, self.reader)))
             return
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers)
         size = -(-len(texts) // self.workers)
         for start in range(0, len(texts), size):
             part = texts[start : start + size]
-            future = self._pool.submit(_analyse_chunk, part, self.sections)
+            future = self._pool.submit(_analyse_chunk, part, self.sections, self.reader)
             self._pending.append((papers[start : start + size], future))
 
     def results(self) -> list[tuple[Paper, Analysis | None]]:
         """Every submitted paper with its analysis, in submission order."""
         out: list[tuple[Paper, Analysis | None]] = []
-        for papers, done in self._pending:
-            found = done.result() if isinstance(done, Future) else done
-            out.extend(zip(papers, found, strict=True))
+        for papers, chunk in self._chunks():
+            out.extend(zip(papers, chunk.analyses, strict=True))
         return out
+
+    def features(self) -> tuple[list[str], list[Any]]:
+        """The on-topic papers' arXiv ids and the reader's rows of them, chunk by chunk."""
+        ids: list[str] = []
+        matrices = []
+        for papers, chunk in self._chunks():
+            if chunk.rows is not None:
+                ids += [p.arxiv_id for p, a in zip(papers, chunk.analyses, strict=True) if a]
+                matrices.append(chunk.rows)
+        return ids, matrices
+
+    def _chunks(self) -> list[tuple[Sequence[Paper], Chunk]]:
+        return [
+            (papers, done.result() if isinstance(done, Future) else done)
+            for papers, done in self._pending
+        ]
 
     def __enter__(self) -> Analyser:
         return self
@@ -153,9 +184,11 @@ class Analyser:
 
 
 def _analyse_chunk(
-    texts: Sequence[tuple[str, str]], sections: tuple[Section, ...]
-) -> list[Analysis | None]:
-    return [analyse(title, abstract, sections) for title, abstract in texts]
+    texts: Sequence[tuple[str, str]], sections: tuple[Section, ...], reader: TextReader | None
+) -> Chunk:
+    found = [analyse(title, abstract, sections) for title, abstract in texts]
+    on_topic = [text for text, analysis in zip(texts, found, strict=True) if analysis]
+    return Chunk(found, reader(on_topic) if reader is not None and on_topic else None)
 
 
 def _candidate(

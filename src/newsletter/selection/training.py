@@ -17,7 +17,14 @@ from newsletter.domain.issue import Candidate, ScorePart
 from newsletter.domain.papers import Paper
 from newsletter.domain.week import Week
 from newsletter.selection.examples import shipped_examples, without_test_week
-from newsletter.selection.learned import FORMAT, Example, SelectionModel, document, train
+from newsletter.selection.learned import (
+    FORMAT,
+    Example,
+    FeatureRows,
+    SelectionModel,
+    document,
+    train,
+)
 from newsletter.selection.published import PublishedPick, read_published, title_key
 from newsletter.selection.score import Rules, rank, ranking_key, signal_values
 from newsletter.selection.sections import Section, classify, section_named
@@ -166,7 +173,9 @@ def section_examples(store: Store, sections: Sequence[Section]) -> list[Example]
     return found
 
 
-def apply_model(candidates: Sequence[Candidate], model: SelectionModel) -> list[Candidate]:
+def apply_model(
+    candidates: Sequence[Candidate], model: SelectionModel, read: FeatureRows | None = None
+) -> list[Candidate]:
     """The candidates as the model sees them: its pick probability as the score, its section,
     and a why that names the rules' share, the learned share's strongest words and signals,
     and the words that placed the paper. Best first."""
@@ -176,6 +185,7 @@ def apply_model(candidates: Sequence[Candidate], model: SelectionModel) -> list[
         [c.section_scores for c in candidates],
         [c.signals for c in candidates],
         [(c.score, c.why) for c in candidates],
+        read.rows([c.paper.arxiv_id for c in candidates]) if read is not None else None,
     )
     found = [
         replace(
