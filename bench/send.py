@@ -1,11 +1,14 @@
-"""Send throughput: one issue to N subscribers through the sendgrid backend, to a local
-SendGrid-compatible server running in its own process.
+"""Send throughput: one issue to every subscriber through the sendgrid backend (the official
+client), to a local SendGrid-compatible server in its own process, at each concurrency.
 
-    .venv/bin/python bench/send.py --subscribers 1000000
+    .venv/bin/python bench/send.py --latency 0.15           # a round trip over the internet
+    .venv/bin/python bench/send.py --latency 0              # the server answers at once
 
-Prints recipients per second, requests, and peak memory of the sending process.
-Targets on the 2-core machine: >= 20,000 recipients/s, peak memory < 300 MB and flat as the
-list grows (subscribers are streamed from the store in batches, never held whole).
+The server waits `--latency` seconds before answering every request. For each N in
+`--concurrency` (default 1,2,4,8,16) a fresh process sends a new issue to the whole list with
+N requests in flight; the table gives recipients/s, requests and the sending process's peak
+memory. Targets on the 2-core machine: >= 40,000 recipients/s at 150 ms with the default N,
+peak memory < 300 MB whatever N (subscribers are streamed in batches, never held whole).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the test server lives in tests/
 
 from newsletter.delivery.backends.sendgrid import SendGridBackend  # noqa: E402
-from newsletter.delivery.links import make_token  # noqa: E402
+from newsletter.delivery.links import TokenSigner  # noqa: E402
 from newsletter.delivery.message import Envelope, Sender  # noqa: E402
 from newsletter.delivery.send import send_issue  # noqa: E402
 from newsletter.domain.issue import IssueRecord  # noqa: E402
@@ -38,14 +41,14 @@ NOW = dt.datetime(2024, 12, 2, tzinfo=dt.UTC)
 SECRET = "bench-secret"
 
 
-def serve(conn: Connection) -> None:
-    """The server process: report the URL, serve until asked, then report what it took."""
+def serve(conn: Connection, latency: float) -> None:
+    """The server process: report the URL, then answer "count" with what it took so far."""
     from tests.support.sendgrid_server import SendGridServer
 
-    with SendGridServer(validate="sample", keep_bodies=False) as server:
+    with SendGridServer(validate="sample", keep_bodies=False, latency=latency) as server:
         conn.send(server.url)
-        conn.recv()
-        conn.send((server.recipient_count, server.requests.get("/v3/mail/send", 0)))
+        while conn.recv() == "count":
+            conn.send((server.recipient_count, server.requests.get("/v3/mail/send", 0)))
 
 
 def fill(store: Store, count: int) -> float:
@@ -71,12 +74,12 @@ def fill(store: Store, count: int) -> float:
     return time.perf_counter() - start
 
 
-def issue(store: Store) -> Envelope:
+def issue(store: Store, number: int) -> Envelope:
     html = (ROOT / "tests" / "golden" / "2024-11-25" / "issue.html").read_text(encoding="utf-8")
     text = (ROOT / "tests" / "golden" / "2024-11-25" / "issue.txt").read_text(encoding="utf-8")
-    week = dt.date(2024, 11, 25)
+    week = dt.date(2024, 11, 25) + dt.timedelta(weeks=number)
     record = IssueRecord(
-        number=1,
+        number=number,
         title="Bench issue",
         subtitle="",
         week_start=week,
@@ -87,7 +90,7 @@ def issue(store: Store) -> Envelope:
         candidates=(),
     )
     store.save_draft(
-        number=1,
+        number=number,
         week_start=week,
         title="Bench issue",
         record=record,
@@ -96,40 +99,60 @@ def issue(store: Store) -> Envelope:
         markdown="",
     )
     sender = Sender.parse("Bench <bench@news.example>", "https://news.example", SECRET)
-    return Envelope.for_issue(1, "Bench issue", html, text, sender)
+    return Envelope.for_issue(number, "Bench issue", html, text, sender)
+
+
+def send_once(database: str, url: str, number: int, concurrency: int, conn: Connection) -> None:
+    """One send in its own process, so that its peak memory is its own."""
+    with Store(database) as store:
+        envelope = issue(store, number)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        backend = SendGridBackend("SG.test-key", host=url, concurrency=concurrency)
+        start = time.perf_counter()
+        report = send_issue(store, envelope, backend, TokenSigner(SECRET))
+        elapsed = time.perf_counter() - start
+        backend.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    conn.send((report.sent, report.requests, elapsed, before, peak))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=1_000_000)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument("--concurrency", default="1,2,4,8,16", help="N values, comma-separated")
     args = parser.parse_args()
-    ctx = mp.get_context("spawn")  # a clean server process, not a copy of this one
+    levels = [int(n) for n in args.concurrency.split(",")]
+    ctx = mp.get_context("spawn")  # clean processes, not copies of this one
     ours, theirs = ctx.Pipe()
-    server = ctx.Process(target=serve, args=(theirs,), daemon=True)
+    server = ctx.Process(target=serve, args=(theirs, args.latency), daemon=True)
     server.start()
     url = ours.recv()
-    with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/bench.db") as store:
-        store.migrate()  # opening a store changes nothing: migrating is a step
-        filled = fill(store, args.subscribers)
-        envelope = issue(store)
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        backend = SendGridBackend("SG.test-key", host=url)
-        start = time.perf_counter()
-        report = send_issue(store, envelope, backend, lambda sid: make_token(sid, SECRET))
-        elapsed = time.perf_counter() - start
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"{args.subscribers:,} subscribers; the server answers after {args.latency * 1000:.0f} ms"
+    )
+    print("| N | recipients/s | send time | requests | peak memory |")
+    print("|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        database = f"sqlite:///{tmp}/bench.db"
+        with Store(database) as store:
+            store.migrate()  # opening a store changes nothing: migrating is a step
+            fill(store, args.subscribers)
+        for number, n in enumerate(levels, start=1):
+            mine, child = ctx.Pipe()
+            sender = ctx.Process(target=send_once, args=(database, url, number, n, child))
+            sender.start()
+            sent, requests, elapsed, before, peak = mine.recv()
+            sender.join()
+            ours.send("count")
+            received, _ = ours.recv()
+            check = "" if received == sent * number else f" (server: {received:,} in all)"
+            print(
+                f"| {n} | {sent / elapsed:,.0f} | {elapsed:.1f} s | {requests:,} "
+                f"| {peak:.0f} MB ({before:.0f} MB before){check} |"
+            )
     ours.send("stop")
-    received, requests = ours.recv()
     server.join(5)
-    print(f"subscribers:      {args.subscribers:,} (store filled in {filled:.1f} s)")
-    print(
-        f"sent:             {report.sent:,} (server received {received:,} in {requests:,} requests)"
-    )
-    print(f"send time:        {elapsed:.1f} s")
-    print(f"throughput:       {report.sent / elapsed:,.0f} recipients/s (target >= 20,000)")
-    print(
-        f"peak memory:      {peak:.0f} MB sending process ({before:.0f} MB before the send; target < 300)"
-    )
 
 
 if __name__ == "__main__":

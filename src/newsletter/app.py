@@ -15,8 +15,9 @@ from newsletter.config import Settings
 from newsletter.delivery.backends import Backend
 from newsletter.delivery.backends.outbox import OutboxBackend
 from newsletter.delivery.backends.sendgrid import SendGridBackend
+from newsletter.delivery.backends.sendgrid_body import Tracking
 from newsletter.delivery.backends.smtp import SMTPBackend, SMTPTarget
-from newsletter.delivery.links import make_token
+from newsletter.delivery.links import TokenSigner, make_token
 from newsletter.delivery.message import Envelope, Sender, Signer
 from newsletter.errors import ConfigError
 from newsletter.feeds.fetch import Fetcher
@@ -83,15 +84,20 @@ def open_backend(settings: Settings, name: str) -> Backend:
             host=settings.sendgrid_api_host,
             send_delay=settings.sendgrid_send_delay,
             batch_size=settings.sendgrid_batch_size,
+            concurrency=settings.send_concurrency,
+            tracking=Tracking(opens=settings.track_opens, clicks=settings.track_clicks),
         )
     if name == "smtp":
         if not settings.smtp_url:
             raise ConfigError(
                 "the smtp backend needs SMTP_URL", hint="e.g. smtp://user:pass@smtp.example.org:587"
             )
-        return SMTPBackend(SMTPTarget.parse(settings.smtp_url.get_secret_value()))
+        return SMTPBackend(
+            SMTPTarget.parse(settings.smtp_url.get_secret_value()),
+            concurrency=settings.send_concurrency,
+        )
     if name == "outbox":
-        return OutboxBackend(settings.outbox)
+        return OutboxBackend(settings.outbox, concurrency=settings.send_concurrency)
     raise ConfigError(f"unknown backend {name!r} (one of {', '.join(BACKENDS)})")
 
 
@@ -117,7 +123,7 @@ def sender_for(settings: Settings, backend: str) -> tuple[Sender, Signer]:
             )
     from_address, base_url, secret = (v or d for v, d in zip(values, OUTBOX_DEFAULTS, strict=True))
     sender = Sender.parse(from_address, base_url, secret, settings.unsubscribe_mailto)
-    return sender, lambda subscriber_id: make_token(subscriber_id, secret)
+    return sender, TokenSigner(secret)
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""Sending through SMTP: a real aiosmtpd server on 127.0.0.1, STARTTLS, one reused connection."""
+"""Sending through SMTP: a real aiosmtpd server on 127.0.0.1, STARTTLS, reused connections."""
 
 from __future__ import annotations
 
@@ -121,3 +121,22 @@ def test_smtp_urls() -> None:
     assert SMTPTarget.parse("smtp://relay:25?tls=none").starttls is False
     with pytest.raises(ConfigError):
         SMTPTarget.parse("http://mail.example.org")
+
+
+@pytest.mark.parametrize("smtp_server", [{"starttls": True}], indirect=True)
+def test_a_pool_of_connections_one_per_message_in_flight(
+    any_store: Store, smtp_server: SMTPServer, cafile: Path
+) -> None:
+    """4 in flight: up to 4 connections, each reused; two dropped ones are opened again and
+    their messages sent once, every reader once."""
+    envelope = add_issue(any_store)
+    emails = add_people(any_store, 120)
+    smtp_server.drop("DATA", times=2)
+    url = f"smtp://{smtp_server.host}:{smtp_server.port}?cafile={cafile}"
+    pooled = SMTPBackend(SMTPTarget.parse(url), timeout=5, concurrency=4, sleep=lambda s: None)
+    pooled.batch_size = 10  # twelve batches, so that four go at once
+    report = send_issue(any_store, envelope, pooled, token)
+    pooled.close()
+    assert (report.sent, report.failed, report.concurrency) == (120, 0, 4)
+    assert sorted(r for m in smtp_server.messages for r in m.rcpt_tos) == sorted(emails)
+    assert 2 <= smtp_server.connections <= 4 + 2  # the pool, plus one new one per drop

@@ -18,24 +18,10 @@ from newsletter import app
 from newsletter.config import Settings
 from newsletter.errors import FeedError
 from newsletter.feeds.fetch import Conditional, Fetcher, MiB
+from tests.support.clock import FakeClock
 from tests.support.httpserver import FeedServer, Reply
 
 RSS = b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel></channel></rss>'
-
-
-class FakeClock:
-    """A monotonic clock that only moves when someone sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 # One client for the tests: building one (its TLS context) costs ~50 ms.

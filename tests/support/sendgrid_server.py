@@ -26,9 +26,10 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from tests.support.sendgrid_api import Reply, Request, SendGridApi
+from tests.support.sendgrid_api import Reply, Request, SendGridApi, error_reply
 from tests.support.sendgrid_faults import Fault, FaultQueue
 from tests.support.sendgrid_limits import Limits
+from tests.support.sendgrid_quota import Quota
 from tests.support.sendgrid_schema import Mode, api_error
 
 __all__ = ["API_KEY", "FORBIDDEN_KEY", "MAIL_SEND", "Fault", "Limits", "SendGridServer"]
@@ -58,6 +59,7 @@ class SendGridServer(SendGridApi):
         now: Callable[[], float] = time.time,
         sample_size: int = 8,
         seed: int | None = None,
+        latency: float = 0.0,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -70,8 +72,13 @@ class SendGridServer(SendGridApi):
             seed=seed,
         )
         self.faults = FaultQueue()
+        self.latency = latency  # every answer waits this long, as a round trip over the internet
+        self._quota: Quota | None = None
+        self._quota_path = MAIL_SEND
         self._counts: Counter[str] = Counter()
         self._count_lock = threading.Lock()
+        self._sending = 0  # Mail Send requests being answered right now
+        self.peak_sending = 0  # the most of them at once
         self._httpd = _HTTPServer(self)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
@@ -136,6 +143,17 @@ class SendGridServer(SendGridApi):
         """Answer 400 with one SendGrid-style error, without processing."""
         self.inject(Fault(400, errors=(api_error(message, field),)), times, path)
 
+    def quota(self, limit: int, window: float, *, path: str = MAIL_SEND) -> None:
+        """`limit` requests of `path` per `window` seconds, announced in X-RateLimit-* on each
+        answer; a request over it is answered 429 with those headers only (no Retry-After)."""
+        self._quota = Quota(limit, window, self.now)
+        self._quota_path = path
+
+    @property
+    def quota_refused(self) -> int:
+        """Requests answered 429 because the quota was spent."""
+        return self._quota.refused if self._quota else 0
+
     def slow(self, delay: float, times: int = 1, *, path: str = MAIL_SEND) -> None:
         """Process (and record) the request, then wait `delay` seconds before answering."""
         self.inject(Fault(delay=delay), times, path)
@@ -148,16 +166,34 @@ class SendGridServer(SendGridApi):
 
     def respond(self, request: Request) -> Reply | None:
         """The reply to `request`, or None to drop the connection unanswered."""
+        sending = request.path == MAIL_SEND
         with self._count_lock:
             self._counts[request.path] += 1
+            self._sending += sending
+            self.peak_sending = max(self.peak_sending, self._sending)
+        try:
+            return self._respond(request)
+        finally:
+            with self._count_lock:
+                self._sending -= sending
+
+    def _respond(self, request: Request) -> Reply | None:
         denied = self.authorize(request)
         if denied is not None:
             return denied
+        if self.latency:
+            time.sleep(self.latency)
+        counted = self._quota is not None and request.path == self._quota_path
+        over, quota_headers = self._quota.take() if self._quota and counted else (False, {})
+        if over:
+            return error_reply(429, api_error("too many requests"), headers=quota_headers)
         fault = self.faults.take(request.path)
         if fault is not None and fault.status is not None:
             time.sleep(fault.delay)
             return fault.reply()
         reply = self.dispatch(request)
+        if quota_headers:
+            reply = Reply(reply.status, reply.body, {**reply.headers, **quota_headers})
         if fault is None:
             return reply
         time.sleep(fault.delay)

@@ -104,7 +104,7 @@ def _dry_run(store: Store, envelope: Envelope, backend: str, batch_size: int) ->
 def summary(report: SendReport) -> str:
     line = (
         f"issue {report.issue_number} via {report.backend}: sent {report.sent}, failed {report.failed}, "
-        f"skipped {report.skipped} in {report.seconds:.1f} s ({report.rate:,.0f}/s, {report.requests} requests)"
+        f"skipped {report.skipped} in {report.seconds:.1f} s ({report.rate:,.0f}/s, {report.requests} requests, {report.concurrency} at once)"
     )
     if report.recovered:
         line += f"; {report.recovered} requeued from an interrupted send"

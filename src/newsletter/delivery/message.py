@@ -94,11 +94,7 @@ class Personal(NamedTuple):
     unsubscribe_url: str
     list_unsubscribe: str
     message_id: str
-
-    @property
-    def name(self) -> str:
-        """The reader's name as any part may show it: one line, no control characters."""
-        return clean_name(self.recipient.name) or ""
+    name: str  # as any part may show it: one line, no control characters ("" if none)
 
     def substitutions(self) -> dict[str, str]:
         """Each value escaped for the part its key stands in: the HTML part has its own name key."""
@@ -137,6 +133,7 @@ def personal(envelope: Envelope, recipient: Recipient, token: Signer) -> Persona
         list_unsubscribe=f"<{mailto}>, <{url}>",
         # the same id on a resend lets mail clients fold a duplicate away
         message_id=f"<issue-{envelope.issue_number}.sub-{recipient.subscriber_id}@{s.domain}>",
+        name=clean_name(recipient.name) or "",
     )
 
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import gc
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from newsletter.delivery.backends import Backend, Outcome
+from newsletter.delivery.flights import Flights
 from newsletter.delivery.message import Envelope, Personal, Signer, personal
 from newsletter.domain.delivery import Batch, DeliveryStatus, Recipient, Settlement
 from newsletter.errors import SendError, UnsettledError
@@ -34,6 +33,7 @@ class SendReport:
     recovered: int = 0
     requests: int = 0
     left: int = 0
+    concurrency: int = 1
     seconds: float = 0.0
 
     @property
@@ -62,84 +62,101 @@ def send_issue(
     limit: int | None = None,
     on_progress: Progress | None = None,
     clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> SendReport:
     """Send the issue to every active subscriber not yet sent to, at most `limit` this run.
 
-    For batch backends one request is on the wire while the next batch is claimed and
-    personalised; each batch is still recorded pending before its request and settled
-    after its answer, so a crash anywhere leaves at most two batches to settle.
+    Up to `backend.concurrency` batches are on the wire at once; each is recorded pending
+    before its request and settled after its answer, so a crash anywhere leaves at most
+    that many batches to settle, and the next run settles them before sending anything.
     """
     start = clock()
     number = envelope.issue_number
-    report = SendReport(number, backend.name)
+    report = SendReport(number, backend.name, concurrency=backend.concurrency)
     recover(store, backend, number, report)
     store.enqueue(number)
-    depth = 1 if backend.per_message else 2
-    claimed = cursor = requeues = 0
+    claims = _Claims(store, number, backend, limit)
+    failures = 0  # answers in a row that sent nobody: every slot failing means a provider down
     answers: list[Settlement] = []  # recorded with the next claim: one commit per batch
-    waiting: deque[tuple[Batch, Future[Outcome]]] = deque()
-    with _quiet_gc(), ThreadPoolExecutor(2, thread_name_prefix="send") as wire:
-        next_id = wire.submit(backend.new_batch_id)  # fetched while the previous batch is sent
+
+    def fly(batch: Batch) -> Outcome:
+        return _send_batch(store, envelope, backend, batch, token)
+
+    with _quiet_gc(), Flights(backend.concurrency, backend.new_batch_id, fly) as flights:
         try:
             while True:
-                while len(waiting) < depth and (limit is None or claimed < limit):
-                    size = (
-                        backend.batch_size
-                        if limit is None
-                        else min(backend.batch_size, limit - claimed)
-                    )
-                    batch, skipped, failed, last_seen = store.claim(
-                        number,
-                        next_id.result(),
-                        backend.name,
-                        size,
-                        backend.send_at(),
-                        after=cursor,
-                        settle=answers,
-                    )
-                    answers = []
-                    next_id = wire.submit(backend.new_batch_id)
-                    report.skipped += skipped
-                    report.failed += failed
-                    if last_seen is None:  # nothing after the cursor: once more from the start,
-                        if cursor == 0:  # for deliveries a requeue put back behind it
-                            break
-                        cursor = 0
-                        continue
-                    cursor = last_seen
-                    if batch.recipients:
-                        claimed += len(batch.recipients)
-                        people = [personal(envelope, r, token) for r in batch.recipients]
-                        waiting.append(
-                            (
-                                batch,
-                                wire.submit(_send_batch, store, envelope, backend, batch, people),
-                            )
-                        )
-                if not waiting:
+                while flights.room and (batch := claims.next(flights.batch_id, answers, report)):
+                    flights.launch(batch)
+                if answers:  # nothing was claimed to record them with
+                    store.settle(answers)
+                    answers.clear()
+                if not len(flights):
                     break
-                batch, pending = waiting.popleft()
-                outcome = pending.result()
+                batch, outcome = flights.landed()
                 report.requests += 1
                 answers.append(_account(batch, outcome, report))
-                requeues = requeues + 1 if outcome.requeue else 0
+                failures = failures + 1 if outcome.requeue else 0
                 if outcome.requeue:
-                    claimed -= len(batch.recipients)
-                    if requeues > MAX_REQUEUES:
+                    claims.returned(len(batch.recipients))
+                    if failures > MAX_REQUEUES * backend.concurrency:
                         raise SendError(
-                            f"gave up after {MAX_REQUEUES} failed tries in a row: {outcome.requeue}",
+                            f"gave up after {failures} failed requests in a row: {outcome.requeue}",
                             hint="nothing was sent twice; run the send again later",
                         )
-                    sleep(min(30.0, 2.0**requeues))
                 if on_progress:
                     on_progress(_settled(batch, outcome))
         finally:
-            store.settle(answers + _drain(waiting, report))
+            answers += [_account(b, o, report) for b, o in flights.drain()]
+            store.settle(answers)
     store.finish_issue(number)
     report.left = store.delivery_counts(number).get(DeliveryStatus.QUEUED, 0)
     report.seconds = clock() - start
     return report
+
+
+class _Claims:
+    """Walks the queue in subscriber order, then once more from the start for people a
+    requeue put back behind the cursor."""
+
+    def __init__(self, store: Store, number: int, backend: Backend, limit: int | None) -> None:
+        self.store, self.number, self.backend, self.limit = store, number, backend, limit
+        self.claimed = self.cursor = 0
+        self.exhausted = False  # until a requeue puts people back, claiming again finds none
+
+    def next(
+        self, batch_id: Callable[[], str], settle: list[Settlement], report: SendReport
+    ) -> Batch | None:
+        """The next batch, recorded pending in one commit with `settle` (emptied once
+        recorded); None when nothing is left to claim for now."""
+        while not self.exhausted and (self.limit is None or self.claimed < self.limit):
+            size = self.backend.batch_size
+            if self.limit is not None:
+                size = min(size, self.limit - self.claimed)
+            batch, skipped, failed, last_seen = self.store.claim(
+                self.number,
+                batch_id(),
+                self.backend.name,
+                size,
+                self.backend.send_at(),
+                after=self.cursor,
+                settle=settle,
+            )
+            settle.clear()
+            report.skipped += skipped
+            report.failed += failed
+            if last_seen is None:
+                self.exhausted = self.cursor == 0
+                self.cursor = 0
+                continue
+            self.cursor = last_seen
+            if batch.recipients:
+                self.claimed += len(batch.recipients)
+                return batch
+        return None
+
+    def returned(self, count: int) -> None:
+        """A requeued batch's people are back in the queue: they count against no limit."""
+        self.claimed -= count
+        self.exhausted = False
 
 
 @contextmanager
@@ -163,20 +180,8 @@ def _settled(batch: Batch, outcome: Outcome) -> int:
     return len(outcome.sent) + len(outcome.failed)
 
 
-def _drain(waiting: deque[tuple[Batch, Future[Outcome]]], report: SendReport) -> list[Settlement]:
-    """On the way out (an error, Ctrl-C): what the requests still on the wire came to."""
-    found = []
-    while waiting:
-        batch, pending = waiting.popleft()
-        try:
-            found.append(_account(batch, pending.result(), report))
-        except Exception:  # noqa: BLE001  the first error is already on its way up
-            pass  # its batch stays pending: the next run settles it
-    return found
-
-
 def _send_batch(
-    store: Store, envelope: Envelope, backend: Backend, batch: Batch, people: Sequence[Personal]
+    store: Store, envelope: Envelope, backend: Backend, batch: Batch, token: Signer
 ) -> Outcome:
     def settle(who: Personal, provider_id: str | None, error: str | None) -> None:
         if error is None:
@@ -185,7 +190,7 @@ def _send_batch(
             store.delivery_failed(envelope.issue_number, who.recipient.subscriber_id, error)
 
     try:
-        outcome = backend.send(envelope, batch, people, settle if backend.per_message else None)
+        outcome = backend.send(envelope, batch, token, settle if backend.per_message else None)
     except UnsettledError:
         raise  # the batch stays pending; the next run settles it
     except SendError as exc:

@@ -145,8 +145,14 @@ def _checked_domain(domain: str) -> str | None:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+def _tidy(name: str) -> bool:
+    return name[0] != " " and name[-1] != " " and "  " not in name
+
+
 def clean_name(name: str | None) -> str | None:
     """A display name on one line with single spaces and no control characters, or None."""
+    if name and len(name) <= 200 and name.isprintable() and _tidy(name):
+        return name  # already clean (the common case: names are cleaned when stored)
     cleaned = " ".join(_CONTROL.sub(" ", name or "").split())
     return cleaned[:200] or None
 

@@ -6,7 +6,6 @@ side effect (HTTP client, sleep, clock, randomness) injectable for tests.
 
 from __future__ import annotations
 
-import email.utils
 import http
 import os
 import random
@@ -15,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Self
@@ -25,6 +23,8 @@ from urllib.request import url2pathname
 import httpx
 
 from newsletter.errors import FeedError
+from newsletter.retrying import full_jitter
+from newsletter.retrying import retry_after as retry_after_seconds
 
 __all__ = ["DEFAULT_USER_AGENT", "Conditional", "Fetched", "Fetcher", "MiB"]
 
@@ -238,7 +238,7 @@ class Fetcher:
                 not_modified=True,
             )
         if status in (408, 429) or status >= 500:
-            retry_after = _retry_after(response.headers.get("retry-after"))
+            retry_after = retry_after_seconds(response.headers.get("retry-after"), time.time())
             raise _Retry(_status_line(response), status, retry_after)
         if not 200 <= status < 300:
             hint = _HINT_URL if status in (400, 404, 410) else None
@@ -275,8 +275,7 @@ class Fetcher:
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, self._max_backoff)
-        ceiling = min(self._max_backoff, self._backoff * 2 ** (attempt - 1))
-        return self._rng.uniform(0.0, ceiling)  # "full jitter": spreads out retry storms
+        return full_jitter(self._rng, attempt - 1, self._backoff, self._max_backoff)
 
     def _gave_up(self, url: str, failure: _Retry, tries: int) -> FeedError:
         counted = f" ({tries} tries)" if tries > 1 else ""
@@ -323,23 +322,6 @@ def _check_is_feed(url: str, status: int, content_type: str | None, content: byt
         return
     got = media or "no content type"
     raise FeedError(f"expected a feed, got {got}", url=url, status=status, hint=_HINT_NOT_FEED)
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _status_line(response: httpx.Response) -> str:

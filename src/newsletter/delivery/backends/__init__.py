@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from newsletter.delivery.message import Envelope, Personal
+from newsletter.delivery.message import Envelope, Personal, Signer, personal
 from newsletter.domain.delivery import Batch
 
 
@@ -45,18 +45,17 @@ class Backend(Protocol):
     name: str
     per_message: bool  # settles each delivery (SMTP, outbox) rather than whole batches
     batch_size: int
+    concurrency: int  # batches in flight at once (SMTP: connections)
 
     def new_batch_id(self) -> str: ...
 
     def send_at(self) -> int | None: ...
 
     def send(
-        self,
-        envelope: Envelope,
-        batch: Batch,
-        people: Sequence[Personal],
-        settle: Settle | None = None,
-    ) -> Outcome: ...
+        self, envelope: Envelope, batch: Batch, token: Signer, settle: Settle | None = None
+    ) -> Outcome:
+        """Send the batch, each reader with their own links (signed by `token`)."""
+        ...
 
     def recover(self, batch: Batch) -> Recovery: ...
 
@@ -66,13 +65,16 @@ class Backend(Protocol):
 
 
 def send_each(
-    people: Sequence[Personal],
+    envelope: Envelope,
+    batch: Batch,
+    token: Signer,
     deliver: Callable[[Personal], tuple[str | None, str | None]],
     settle: Settle | None,
 ) -> Outcome:
     """The loop of per-message backends: `deliver` gives (provider id, error) for one person."""
     outcome = Outcome()
-    for who in people:
+    for recipient in batch.recipients:
+        who = personal(envelope, recipient, token)
         provider_id, error = deliver(who)
         if error is None:
             outcome.sent.append((who.recipient.subscriber_id, provider_id))

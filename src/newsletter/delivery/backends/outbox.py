@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newsletter.delivery.backends import Outcome, Recovery, Settle, send_each
-from newsletter.delivery.message import Envelope, Personal, mime
+from newsletter.delivery.message import Envelope, Personal, Signer, mime
 from newsletter.domain.delivery import Batch
 
 
@@ -22,8 +22,9 @@ class OutboxBackend:
     per_message = True
     batch_size = 500
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, concurrency: int = 8) -> None:
         self.folder = folder
+        self.concurrency = concurrency
 
     def path(self, issue_number: int, subscriber_id: int) -> Path:
         return self.folder / f"issue-{issue_number}" / f"{subscriber_id}.eml"
@@ -35,11 +36,7 @@ class OutboxBackend:
         return None
 
     def send(
-        self,
-        envelope: Envelope,
-        batch: Batch,
-        people: Sequence[Personal],
-        settle: Settle | None = None,
+        self, envelope: Envelope, batch: Batch, token: Signer, settle: Settle | None = None
     ) -> Outcome:
         def write(who: Personal) -> tuple[str | None, str | None]:
             target = self.path(envelope.issue_number, who.recipient.subscriber_id)
@@ -47,7 +44,7 @@ class OutboxBackend:
                 _write_atomically(target, mime(envelope, who).as_bytes())
             return str(target), None
 
-        return send_each(people, write, settle)
+        return send_each(envelope, batch, token, write, settle)
 
     def recover(self, batch: Batch) -> Recovery:
         present = [

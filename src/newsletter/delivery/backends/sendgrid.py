@@ -9,7 +9,6 @@ batch and sending its people again under a new batch.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import random
 import socket
@@ -24,7 +23,9 @@ import sendgrid
 from python_http_client.exceptions import HTTPError
 
 from newsletter.delivery.backends import Outcome, Recovery, Settle
-from newsletter.delivery.message import LIST_UNSUBSCRIBE_POST, Envelope, Personal
+from newsletter.delivery.backends.sendgrid_body import TRACK_ALL, Tracking, body_json, write_batch
+from newsletter.delivery.message import Envelope, Personal, Signer
+from newsletter.delivery.pacing import Pacer
 from newsletter.domain.delivery import Batch
 from newsletter.errors import SendError, UnsettledError
 
@@ -51,42 +52,59 @@ class SendGridBackend:
         send_delay: int = 15 * 60,
         retries: int = 5,
         batch_size: int = MAX_PERSONALIZATIONS,
+        concurrency: int = 8,
+        tracking: Tracking = TRACK_ALL,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
     ) -> None:
         self.client = sendgrid.SendGridAPIClient(api_key=api_key, host=host).client
         self.client.timeout = timeout  # the client has no timeout of its own by default
+        # The client json-encodes a body only under a bare "application/json"; with the
+        # charset named it sends our text as is (sendgrid_body.py writes it directly).
+        self.client.request_headers["Content-Type"] = "application/json; charset=utf-8"
+        self.tracking = tracking
         self.send_delay = send_delay
         self.retries = retries
         self.batch_size = min(batch_size, MAX_PERSONALIZATIONS)
-        self.sleep, self.clock, self.rng = sleep, clock, rng or random.Random()
+        self.concurrency = concurrency
+        self.sleep, self.clock = sleep, clock
+        self.pacer = Pacer(concurrency=concurrency, clock=clock, sleep=sleep, rng=rng)
 
     def new_batch_id(self) -> str:
-        response = self._call(lambda: self.client.mail.batch.post(), "create a batch")
-        return str(json.loads(response.body)["batch_id"])
+        try:
+            response = self._call(lambda: self.client.mail.batch.post(), "create a batch")
+            return str(json.loads(response.body)["batch_id"])
+        except (_Refused, _Unknown, ValueError, KeyError, TypeError) as exc:
+            raise SendError(
+                f"SendGrid gave no batch id: {exc}",
+                hint="nothing was sent for this batch; run the send again later",
+            ) from exc
 
     def send_at(self) -> int:
         return int(self.clock()) + self.send_delay
 
     def send(
-        self,
-        envelope: Envelope,
-        batch: Batch,
-        people: Sequence[Personal],
-        settle: Settle | None = None,
+        self, envelope: Envelope, batch: Batch, token: Signer, settle: Settle | None = None
     ) -> Outcome:
-        body = request_body(envelope, people, batch_id=batch.batch_id, send_at=batch.send_at)
+        body = write_batch(
+            envelope, batch.recipients, token, batch.batch_id, batch.send_at, self.tracking
+        )
         try:
             response = self._call(lambda: self.client.mail.send.post(request_body=body), "send")
+        except _Busy as exc:
+            return Outcome(requeue=str(exc))  # a 429 is a refusal: nothing went out
         except _Refused as exc:
             return Outcome(refused=str(exc))
         except _Unknown as exc:
-            if self._cancel(batch.batch_id):
-                return Outcome(requeue=f"{exc}; the batch was cancelled")
-            raise UnsettledError(
-                f"batch {batch.batch_id}: {exc}; it could not be cancelled, so it stays in flight"
-            ) from exc
+            if not self._cancel(batch.batch_id):
+                raise UnsettledError(
+                    f"batch {batch.batch_id}: {exc}; it could not be cancelled, "
+                    "so it stays in flight"
+                ) from exc
+            self.sleep(self.pacer.failed())  # this slot backs off; the others go on
+            return Outcome(requeue=f"{exc}; the batch was cancelled")
+        self.pacer.succeeded()
         return Outcome(accepted=True, provider_id=response.headers.get("X-Message-Id"))
 
     def recover(self, batch: Batch) -> Recovery:
@@ -99,7 +117,7 @@ class SendGridBackend:
 
     def send_proof(self, envelope: Envelope, people: Sequence[Personal]) -> None:
         for who in people:  # one request each: a proof address may repeat across runs
-            body = request_body(envelope, [who], batch_id=None, send_at=None)
+            body = body_json(envelope, [who], batch_id=None, send_at=None, tracking=self.tracking)
             try:
                 self._call(partial(self.client.mail.send.post, request_body=body), "send a proof")
             except (_Refused, _Unknown) as exc:
@@ -113,7 +131,7 @@ class SendGridBackend:
     def _cancel(self, batch_id: str) -> bool:
         """Cancel the batch; True also when an earlier run already did (a crash can come
         between SendGrid cancelling and our recording it)."""
-        body = {"batch_id": batch_id, "status": "cancel"}
+        body = json.dumps({"batch_id": batch_id, "status": "cancel"})
         try:
             self._call(lambda: self.client.user.scheduled_sends.post(request_body=body), "cancel")
             return True
@@ -131,15 +149,20 @@ class SendGridBackend:
         return any(isinstance(s, dict) and s.get("status") == "cancel" for s in statuses)
 
     def _call(self, request: Callable[[], Any], what: str) -> Any:
-        """One API call: 429 waits as told and retries; 401/403 stop; other 4xx are refusals.
+        """One API call, paced with every other request in flight: a 429 holds them all as
+        told; 401/403 stop; other 4xx are refusals.
 
         5xx, timeouts and dropped connections are retried with backoff for calls that
         are safe to repeat; for `send` they are an unknown outcome, left to the caller.
         """
         for attempt in range(self.retries + 1):
+            self.pacer.before_request()
             try:
-                return request()
+                response = request()
+                self.pacer.observe(response.headers)
+                return response
             except HTTPError as exc:
+                self.pacer.observe(exc.headers)
                 status = exc.status_code
                 if status in (401, 403):
                     raise SendError(
@@ -147,71 +170,22 @@ class SendGridBackend:
                         status=status,
                         hint="check SENDGRID_API_KEY",
                     ) from exc
-                if status == 429 and attempt < self.retries:
-                    self.sleep(self._rate_wait(exc.headers, attempt))
-                    continue
-                if status < 500 or status == 429:
+                if status == 429:
+                    if attempt < self.retries:
+                        self.pacer.rate_limited(exc.headers, attempt)
+                        continue
+                    raise _Busy(
+                        f"HTTP 429 {self.retries + 1} times in a row: {_errors(exc.body)}"
+                    ) from exc
+                if status < 500:
                     raise _Refused(f"HTTP {status}: {_errors(exc.body)}") from exc
                 failure = f"HTTP {status} from SendGrid"
             except NETWORK_ERRORS as exc:
                 failure = f"{type(exc).__name__}: {exc}"
             if what == "send" or attempt == self.retries:
                 raise _Unknown(failure)
-            self.sleep(self._backoff(attempt))
+            self.sleep(self.pacer.backoff(attempt))
         raise AssertionError("unreachable")
-
-    def _rate_wait(self, headers: Any, attempt: int) -> float:
-        """Retry-After (seconds or a date), else X-RateLimit-Reset (epoch), else backoff."""
-        retry_after = headers.get("Retry-After") if headers else None
-        if retry_after:
-            if retry_after.strip().isdigit():
-                return float(retry_after)
-            when = email.utils.parsedate_to_datetime(retry_after)
-            return max(0.0, when.timestamp() - self.clock())
-        reset = headers.get("X-RateLimit-Reset") if headers else None
-        if reset and reset.strip().isdigit():
-            return max(0.0, float(reset) - self.clock())
-        return self._backoff(attempt)
-
-    def _backoff(self, attempt: int) -> float:
-        return self.rng.uniform(0, min(30.0, 0.5 * 2**attempt))  # full jitter
-
-
-def request_body(
-    envelope: Envelope, people: Sequence[Personal], *, batch_id: str | None, send_at: int | None
-) -> dict[str, Any]:
-    """The v3 mail/send body: one personalization per person, each address once."""
-    s = envelope.sender
-    body: dict[str, Any] = {
-        "from": {"email": s.from_email, "name": s.from_name}
-        if s.from_name
-        else {"email": s.from_email},
-        "subject": envelope.subject,
-        "content": [
-            {"type": "text/plain", "value": envelope.text},
-            {"type": "text/html", "value": envelope.html},
-        ],
-        "personalizations": [_personalization(envelope, who) for who in people],
-        "categories": ["newsletter", envelope.category],
-    }
-    if batch_id:
-        body["batch_id"] = batch_id
-    if send_at:
-        body["send_at"] = send_at
-    return body
-
-
-def _personalization(envelope: Envelope, who: Personal) -> dict[str, Any]:
-    r, name = who.recipient, who.name
-    return {
-        "to": [{"email": r.email, "name": name} if name else {"email": r.email}],
-        "substitutions": who.substitutions(),
-        "headers": {
-            "List-Unsubscribe": who.list_unsubscribe,
-            "List-Unsubscribe-Post": LIST_UNSUBSCRIBE_POST,
-        },
-        "custom_args": {"issue": str(envelope.issue_number), "subscriber": str(r.subscriber_id)},
-    }
 
 
 def _errors(body: bytes | str | None) -> str:
@@ -229,6 +203,10 @@ def _errors(body: bytes | str | None) -> str:
 
 class _Refused(Exception):
     """SendGrid answered and did not take the request."""
+
+
+class _Busy(_Refused):
+    """SendGrid kept answering 429: the request was not taken; try it again later."""
 
 
 class _Unknown(Exception):

@@ -1,4 +1,5 @@
-"""The SMTP backend: one connection, reused for every message, STARTTLS or TLS.
+"""The SMTP backend: a pool of connections (one per message in flight), each reused for
+message after message and opened again after a failure; STARTTLS or TLS.
 
 `SMTP_URL` forms: `smtp://user:pass@host:587` (STARTTLS, required), `smtps://user:pass@host:465`
 (TLS from the start); query options `tls=none` (local relays without TLS only) and
@@ -11,15 +12,17 @@ from __future__ import annotations
 import random
 import smtplib
 import ssl
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from newsletter.delivery.backends import Outcome, Recovery, Settle, send_each
-from newsletter.delivery.message import Envelope, Personal, mime
+from newsletter.delivery.message import Envelope, Personal, Signer, mime
 from newsletter.domain.delivery import Batch
 from newsletter.errors import ConfigError, SendError
+from newsletter.retrying import full_jitter
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,35 +66,35 @@ class SMTPBackend:
         *,
         timeout: float = 30.0,
         retries: int = 3,
+        concurrency: int = 8,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
         self.target = target
         self.timeout = timeout
         self.retries = retries
+        self.concurrency = concurrency
         self.sleep, self.rng = sleep, rng or random.Random()
-        self._conn: smtplib.SMTP | None = None
+        self._idle: list[smtplib.SMTP] = []  # at most one per thread sending, so N at most
+        self._lock = threading.Lock()
         self._batches = 0
 
     def new_batch_id(self) -> str:
-        self._batches += 1
-        return f"smtp-{time.time_ns()}-{self._batches}"
+        with self._lock:
+            self._batches += 1
+            return f"smtp-{time.time_ns()}-{self._batches}"
 
     def send_at(self) -> int | None:
         return None
 
     def send(
-        self,
-        envelope: Envelope,
-        batch: Batch,
-        people: Sequence[Personal],
-        settle: Settle | None = None,
+        self, envelope: Envelope, batch: Batch, token: Signer, settle: Settle | None = None
     ) -> Outcome:
         def deliver(who: Personal) -> tuple[str | None, str | None]:
             error = self._deliver(envelope, who)
             return (who.message_id if error is None else None), error
 
-        return send_each(people, deliver, settle)
+        return send_each(envelope, batch, token, deliver, settle)
 
     def recover(self, batch: Batch) -> Recovery:
         # SMTP cannot take a message back. Messages are settled one by one, so at most
@@ -108,20 +111,24 @@ class SMTPBackend:
                 )
 
     def close(self) -> None:
-        if self._conn is not None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
             try:
-                self._conn.quit()
+                conn.quit()
             except (smtplib.SMTPException, OSError):
                 pass
-            self._conn = None
 
     def _deliver(self, envelope: Envelope, who: Personal) -> str | None:
         """None when sent; the server's words when it refused for good."""
         data = mime(envelope, who).as_bytes()
         to = who.recipient.email
         for attempt in range(self.retries + 1):
+            conn: smtplib.SMTP | None = None
             try:
-                self._connection().sendmail(envelope.sender.from_email, [to], data)
+                conn = self._checkout()
+                conn.sendmail(envelope.sender.from_email, [to], data)
+                self._checkin(conn)
                 return None
             except smtplib.SMTPRecipientsRefused as exc:
                 code, text = exc.recipients.get(to, (550, b"refused"))
@@ -134,17 +141,27 @@ class SMTPBackend:
                     hint="check the user and password in SMTP_URL",
                 ) from exc
             except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
-                self._conn = None
                 failure = (421, f"connection lost: {exc}")
+                conn = None  # dropped: the next try opens a new one
+            if conn is not None:
+                self._checkin(conn)  # the server refused this message, not the session
             if failure[0] >= 500:
                 return failure[1]
             if attempt < self.retries:
-                self.sleep(self.rng.uniform(0, min(30.0, 0.5 * 2**attempt)))
+                self.sleep(full_jitter(self.rng, attempt))
         return f"temporary failure persisted after {self.retries + 1} tries: {failure[1]}"
 
-    def _connection(self) -> smtplib.SMTP:
-        if self._conn is not None:
-            return self._conn
+    def _checkout(self) -> smtplib.SMTP:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._connect()
+
+    def _checkin(self, conn: smtplib.SMTP) -> None:
+        with self._lock:
+            self._idle.append(conn)
+
+    def _connect(self) -> smtplib.SMTP:
         t = self.target
         context = ssl.create_default_context(cafile=t.cafile)
         conn: smtplib.SMTP
@@ -164,7 +181,6 @@ class SMTPBackend:
                 f"cannot reach the SMTP server {t.host}:{t.port}: {exc}",
                 hint="check SMTP_URL and that the server is up",
             ) from exc
-        self._conn = conn
         return conn
 
 
