@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -25,9 +24,11 @@ READERS = 600
 CHARTS = ("chart-papers", "chart-sections", "chart-promos", "chart-hours", "chart-growth")
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    """The demo week's issue sent to 600 readers, with a synthetic week of their events."""
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The demo week's issue sent to 600 readers, with a synthetic week of their events;
+    made once for the module: every test here only reads."""
+    tmp_path = tmp_path_factory.mktemp("reports")
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     start = now - dt.timedelta(days=5)
     with (

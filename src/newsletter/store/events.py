@@ -251,24 +251,38 @@ class EventQueries:
 
 def record_list_change(conn: Connection, change: ListChange) -> None:
     """One join or leave, in the caller's transaction; a leave names the last issue sent."""
-    issue = change.issue
-    if not change.joined and issue is None and change.subscriber_id is not None:
-        issue = conn.execute(
-            select(func.max(deliveries.c.issue_number)).where(
-                deliveries.c.subscriber_id == change.subscriber_id,
-                deliveries.c.status == "sent",
-            )
-        ).scalar_one_or_none()
-    conn.execute(
-        insert(list_changes).values(
-            subscriber_id=change.subscriber_id,
-            joined=change.joined,
-            reason=change.reason,
-            via=change.via.value,
-            issue_number=issue,
-            at=change.at,
+    record_list_changes(conn, [change])
+
+
+def record_list_changes(conn: Connection, changes: Sequence[ListChange]) -> None:
+    """Joins and leaves in one statement (an import records thousands); a leave names the
+    last issue sent to that subscriber."""
+    if not changes:
+        return
+    rows = [
+        {
+            "subscriber_id": c.subscriber_id,
+            "joined": c.joined,
+            "reason": c.reason,
+            "via": c.via.value,
+            "issue_number": c.issue if c.joined or c.issue is not None else _last_sent(conn, c),
+            "at": c.at,
+        }
+        for c in changes
+    ]
+    conn.execute(insert(list_changes), rows)
+
+
+def _last_sent(conn: Connection, change: ListChange) -> int | None:
+    if change.subscriber_id is None:
+        return None
+    found = conn.execute(
+        select(func.max(deliveries.c.issue_number)).where(
+            deliveries.c.subscriber_id == change.subscriber_id,
+            deliveries.c.status == "sent",
         )
-    )
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
 
 
 def _event_row(e: EmailEvent, now: dt.datetime) -> dict[str, Any]:

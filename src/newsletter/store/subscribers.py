@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from newsletter.domain.events import ListChange, Via
 from newsletter.domain.subscriber import GONE, Status, Subscriber, SubscriberData
 from newsletter.errors import SubscriberError
-from newsletter.store.events import record_list_change
+from newsletter.store.events import record_list_change, record_list_changes
 from newsletter.store.schema import deliveries, email_events, list_changes, subscribers
 
 __all__ = ["Changes", "SubscriberQueries"]
@@ -169,14 +169,14 @@ class SubscriberQueries:
                 conn.execute(insert(subscribers), [_row(data) for data in inserts])
                 joined = [d for d in inserts if d.status is Status.ACTIVE]
                 ids = _by_keys(conn, [d.email_key for d in joined])
-                for data in joined:
-                    _note_change(conn, ids[data.email_key].id, None, data, via)
+                changes = [_change(ids[d.email_key].id, None, d, via) for d in joined]
+                record_list_changes(conn, [c for c in changes if c])
             if updates:
                 statement = update(subscribers).where(subscribers.c.id == bindparam("row_id"))
                 conn.execute(statement, [{"row_id": sub.id, **_row(sub)} for sub in updates])
                 before = {sub.id: sub.status for sub in stored.values()}
-                for sub in updates:
-                    _note_change(conn, sub.id, before.get(sub.id), sub, via)
+                changes = [_change(sub.id, before.get(sub.id), sub, via) for sub in updates]
+                record_list_changes(conn, [c for c in changes if c])
 
 
 def _note_change(
@@ -187,17 +187,28 @@ def _note_change(
     via: Via,
     issue: int | None = None,
 ) -> None:
-    """Becoming active is a join; going from active to a gone status, a leave."""
+    change = _change(subscriber_id, before, after, via, issue)
+    if change:
+        record_list_change(conn, change)
+
+
+def _change(
+    subscriber_id: int,
+    before: Status | None,
+    after: SubscriberData,
+    via: Via,
+    issue: int | None = None,
+) -> ListChange | None:
+    """Becoming active is a join; going from active to a gone status, a leave; else None."""
     if after.status is Status.ACTIVE and before is not Status.ACTIVE:
         reason = (
             "new" if before is None else "confirmed" if before is Status.PENDING else "returned"
         )
-        at = after.confirmed_at or after.updated_at
-        record_list_change(conn, ListChange(subscriber_id, True, reason, via, at))
-    elif before is Status.ACTIVE and after.status in GONE:
+        return ListChange(subscriber_id, True, reason, via, after.confirmed_at or after.updated_at)
+    if before is Status.ACTIVE and after.status in GONE:
         at = after.unsubscribed_at or after.updated_at
-        change = ListChange(subscriber_id, False, after.status.value, via, at, issue)
-        record_list_change(conn, change)
+        return ListChange(subscriber_id, False, after.status.value, via, at, issue)
+    return None
 
 
 def _by_keys(conn: Connection, keys: Sequence[str]) -> dict[str, Subscriber]:
