@@ -82,6 +82,10 @@ def test_unreadable_headers_are_ignored() -> None:
     pace.before_request()
     assert clock.sleeps == []
     assert retry_after("tomorrow-ish", T0) is None
+    assert retry_after("inf", T0) is None and retry_after("nan", T0) is None
+    pace.rate_limited({"Retry-After": "inf"}, attempt=1)  # unreadable: backoff, not forever
+    pace.before_request()
+    assert clock.sleeps and clock.sleeps[-1] <= 1.0
 
 
 def test_failures_back_off_per_round_and_a_success_resets() -> None:

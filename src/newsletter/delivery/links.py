@@ -36,30 +36,42 @@ def make_token(
     issued_at: dt.datetime | None = None,
 ) -> str:
     """A token for `subscriber_id` and `purpose`; pass `issued_at` for links that expire."""
-    if subscriber_id < 0:
-        raise ValueError(f"subscriber ids are not negative: {subscriber_id}")
-    payload = str(subscriber_id)
-    if issued_at is not None:
-        payload += f".{int(issued_at.timestamp())}"
-    return f"{_b64(payload.encode())}.{_b64(_mac(secret, purpose, payload))}"
+    return TokenSigner(secret, purpose).token(_payload(subscriber_id, issued_at))
 
 
 class TokenSigner:
-    """`make_token(id, secret, purpose)` for many ids (a send signs one per reader): the
-    secret and purpose are checked and encoded once. Picklable, for body-writing processes."""
+    """Tokens of one secret and purpose: checked and encoded once, since a send signs one
+    unsubscribe link per reader. `signer(id)` is `make_token(id, secret, purpose)`."""
 
     __slots__ = ("key", "prefix")
 
     def __init__(self, secret: str, purpose: str = "unsubscribe") -> None:
-        _mac(secret, purpose, "0")
+        if not secret:
+            raise ConfigError(
+                "no secret to sign links with", hint="set NEWSLETTER_SECRET to a long random string"
+            )
+        if not _PURPOSE.fullmatch(purpose):
+            raise ValueError(f"a token purpose is a short lowercase word, not {purpose!r}")
+        # The purpose never contains ':' and the payload never does: the message is unambiguous.
         self.key, self.prefix = secret.encode(), f"{purpose}:".encode()
 
     def __call__(self, subscriber_id: int) -> str:
-        if subscriber_id < 0:
-            raise ValueError(f"subscriber ids are not negative: {subscriber_id}")
-        payload = str(subscriber_id).encode()
-        mac = hmac.digest(self.key, self.prefix + payload, hashlib.sha256)
-        return f"{_b64(payload)}.{_b64(mac)}"
+        return self.token(_payload(subscriber_id, None))
+
+    def token(self, payload: str) -> str:
+        data = payload.encode()
+        return f"{_b64(data)}.{_b64(self.mac(data))}"
+
+    def mac(self, payload: bytes) -> bytes:
+        return hmac.digest(self.key, self.prefix + payload, hashlib.sha256)  # one-shot C path
+
+
+def _payload(subscriber_id: int, issued_at: dt.datetime | None) -> str:
+    if subscriber_id < 0:
+        raise ValueError(f"subscriber ids are not negative: {subscriber_id}")
+    if issued_at is None:
+        return str(subscriber_id)
+    return f"{subscriber_id}.{int(issued_at.timestamp())}"
 
 
 def read_token(
@@ -102,7 +114,7 @@ def _verified_payload(token: str, secret: str, purpose: str) -> str:
         payload = payload_bytes.decode("ascii")
     except UnicodeDecodeError:
         raise TokenError("not a valid token") from None
-    if not hmac.compare_digest(_mac(secret, purpose, payload), given):
+    if not hmac.compare_digest(TokenSigner(secret, purpose).mac(payload_bytes), given):
         raise TokenError("token signature does not match (altered, or made for something else)")
     return payload
 
@@ -117,18 +129,6 @@ def _check_age(issued: str | None, max_age: dt.timedelta, now: dt.datetime) -> N
         raise TokenError(
             f"token expired (valid for {max_age}, issued {issued_at:%Y-%m-%d %H:%M} UTC)"
         )
-
-
-def _mac(secret: str, purpose: str, payload: str) -> bytes:
-    if not secret:
-        raise ConfigError(
-            "no secret to sign links with", hint="set NEWSLETTER_SECRET to a long random string"
-        )
-    if not _PURPOSE.fullmatch(purpose):
-        raise ValueError(f"a token purpose is a short lowercase word, not {purpose!r}")
-    # The purpose never contains ':' and the payload never does, so the message is unambiguous.
-    message = f"{purpose}:{payload}".encode()
-    return hmac.digest(secret.encode(), message, hashlib.sha256)  # one-shot C path
 
 
 def _b64(data: bytes) -> str:

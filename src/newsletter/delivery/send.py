@@ -74,7 +74,7 @@ def send_issue(
     report = SendReport(number, backend.name, concurrency=backend.concurrency)
     recover(store, backend, number, report)
     store.enqueue(number)
-    claims = _Claims(store, number, backend, limit)
+    claims = _Claims(store, number, backend, limit, report)
     failures = 0  # answers in a row that sent nobody: every slot failing means a provider down
     answers: list[Settlement] = []  # recorded with the next claim: one commit per batch
 
@@ -84,7 +84,7 @@ def send_issue(
     with _quiet_gc(), Flights(backend.concurrency, backend.new_batch_id, fly) as flights:
         try:
             while True:
-                while flights.room and (batch := claims.next(flights.batch_id, answers, report)):
+                while flights.room and (batch := claims.next(flights.batch_id, answers)):
                     flights.launch(batch)
                 if answers:  # nothing was claimed to record them with
                     store.settle(answers)
@@ -117,14 +117,15 @@ class _Claims:
     """Walks the queue in subscriber order, then once more from the start for people a
     requeue put back behind the cursor."""
 
-    def __init__(self, store: Store, number: int, backend: Backend, limit: int | None) -> None:
+    def __init__(
+        self, store: Store, number: int, backend: Backend, limit: int | None, report: SendReport
+    ) -> None:
         self.store, self.number, self.backend, self.limit = store, number, backend, limit
+        self.report = report  # counts the skipped and failed it meets
         self.claimed = self.cursor = 0
         self.exhausted = False  # until a requeue puts people back, claiming again finds none
 
-    def next(
-        self, batch_id: Callable[[], str], settle: list[Settlement], report: SendReport
-    ) -> Batch | None:
+    def next(self, batch_id: Callable[[], str], settle: list[Settlement]) -> Batch | None:
         """The next batch, recorded pending in one commit with `settle` (emptied once
         recorded); None when nothing is left to claim for now."""
         while not self.exhausted and (self.limit is None or self.claimed < self.limit):
@@ -141,8 +142,8 @@ class _Claims:
                 settle=settle,
             )
             settle.clear()
-            report.skipped += skipped
-            report.failed += failed
+            self.report.skipped += skipped
+            self.report.failed += failed
             if last_seen is None:
                 self.exhausted = self.cursor == 0
                 self.cursor = 0
