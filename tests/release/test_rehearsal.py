@@ -195,7 +195,9 @@ def _server_settings(home: Path, port: int) -> dict[str, str]:
     }
     if POSTGRES_URL:
         parts = urlsplit(POSTGRES_URL)
-        database = urlunsplit(parts._replace(path="/newsletter_prefect"))  # .ci/postgres makes it
+        # .ci/postgres makes it; a second checkout testing beside this one names its own
+        name = os.environ.get("NEWSLETTER_TEST_PREFECT_DATABASE", "newsletter_prefect")
+        database = urlunsplit(parts._replace(path=f"/{name}"))
         empty_postgres(database)
         settings["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database.replace(
             "postgresql://", "postgresql+asyncpg://", 1
