@@ -54,6 +54,20 @@ def test_there_is_no_import_cycle_in_the_package() -> None:
             visit(name, [name])
 
 
+# (importer prefix, imported prefix): layers that meet through a shared lower module instead
+FORBIDDEN = [
+    ("newsletter.feeds", "newsletter.render"),  # placeholders: newsletter.domain.placeholders
+]
+
+
+@pytest.mark.parametrize(("importer", "imported"), FORBIDDEN)
+def test_layers_meet_where_they_should(importer: str, imported: str) -> None:
+    for name, path in MODULES.items():
+        if name == importer or name.startswith(importer + "."):
+            wrong = sorted(m for m in imports_of(path) if m.startswith(imported))
+            assert not wrong, f"{name} imports {', '.join(wrong)}"
+
+
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_modules_stay_small(name: str) -> None:
     lines = len(MODULES[name].read_text(encoding="utf-8").splitlines())

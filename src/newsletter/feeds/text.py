@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from newsletter.render.placeholders import PLACEHOLDER_BREAK
+from newsletter.domain.placeholders import neutralise
 
 __all__ = ["clean_authors", "clean_text"]
 
@@ -324,9 +324,7 @@ def clean_text(s: str | None) -> str:
             s = _strip_tags(s)
     if _TEX_TRIGGER.search(s):
         s = _detex(s)
-    s = _CONTROL.sub(" ", s)
-    if "%%" in s:  # never a delivery placeholder (%%name%%), whatever a feed writes
-        s = s.replace("%%", PLACEHOLDER_BREAK)
+    s = neutralise(_CONTROL.sub(" ", s))  # never a placeholder (%%name%%), whatever a feed writes
     return " ".join(s.split())
 
 

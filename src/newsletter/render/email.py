@@ -17,7 +17,8 @@ import jinja2
 from premailer import Premailer
 
 from newsletter.domain.issue import Issue, IssueRecord
-from newsletter.render.placeholders import HTML_LINKS, PLACEHOLDER_LINKS, neutral
+from newsletter.domain.placeholders import neutral
+from newsletter.render.placeholders import HTML_LINKS, PLACEHOLDER_LINKS
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 

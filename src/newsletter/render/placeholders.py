@@ -2,20 +2,14 @@
 
 The issue is rendered once; each recipient's message differs only by substituting these.
 A placeholder is a `Placeholder`, so rendering can tell it from text: any other "%%" (in
-a title from a feed, say) is broken up and can never become one (see `neutral`).
-Values differ by part: the HTML part gets the reader's name HTML-escaped, under its own key.
+a title from a feed, say) is broken up and can never become one (`domain/placeholders.py`,
+which ingest uses too). Values differ by part: the HTML part gets the reader's name
+HTML-escaped, under its own key.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-
-class Placeholder(str):
-    """A slot delivery fills per recipient or per issue."""
-
-    __slots__ = ()
-
+from newsletter.domain.placeholders import Placeholder
 
 UNSUBSCRIBE_PLACEHOLDER = Placeholder("%%unsubscribe_url%%")  # the reader's signed unsubscribe link
 VIEW_PLACEHOLDER = Placeholder("%%view_url%%")  # "view in browser": the issue's page in the archive
@@ -30,12 +24,3 @@ PLACEHOLDER_LINKS = {
     "name": NAME_PLACEHOLDER,
 }
 HTML_LINKS = {**PLACEHOLDER_LINKS, "name": NAME_HTML_PLACEHOLDER}
-# "%%" with a word joiner between: reads the same, and never forms a placeholder.
-PLACEHOLDER_BREAK = "%\u2060%"
-
-
-def neutral(value: Any) -> Any:
-    """Jinja's finalize: every rendered value but a Placeholder has its "%%" broken up."""
-    if type(value) is Placeholder or not isinstance(value, str) or "%%" not in value:
-        return value
-    return value.replace("%%", PLACEHOLDER_BREAK)
