@@ -22,8 +22,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsletter.selection.sections import DEFAULT_SECTIONS, classify
-from newsletter.selection.topics import llm_relevance, paper_kind
+from newsletter.selection.score import PaperReader
+from newsletter.selection.sections import DEFAULT_SECTIONS, SectionClassifier
+from newsletter.selection.topics import TopicModel
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(
@@ -32,6 +33,8 @@ sys.path.insert(
 
 from tests.support.corpus import labels  # noqa: E402
 
+TOPICS = TopicModel()  # the phrase tables, compiled once for the whole run
+CLASSIFIER = SectionClassifier(DEFAULT_SECTIONS)
 HOLDOUT = "2024-12-09"
 DEFAULT_LABELS = ROOT / "tests" / "fixtures" / "labels_2024-11.jsonl"
 PICKS = ROOT / "tests" / "fixtures" / "picks_week_2024-11-25.jsonl"
@@ -89,13 +92,15 @@ def score(rows: Sequence[Row]) -> Scores:
     tp = fp = fn = correct_topic = 0
     llm_rows = [r for r in rows if r.is_llm]
     for r in rows:
-        predicted = llm_relevance(r.title, r.abstract).is_llm
+        predicted = TOPICS.relevance(r.title, r.abstract).is_llm
         tp += predicted and r.is_llm
         fp += predicted and not r.is_llm
         fn += r.is_llm and not predicted
         correct_topic += predicted == r.is_llm
-    section_ok = sum(classify(r.title, r.abstract).section == r.section for r in llm_rows)
-    kind_ok = sum(paper_kind(r.title, r.abstract)[0].value == r.kind for r in llm_rows)
+    section_ok = sum(
+        CLASSIFIER.classify(r.title, r.abstract).section.name == r.section for r in llm_rows
+    )
+    kind_ok = sum(TOPICS.kind(r.title, r.abstract)[0].value == r.kind for r in llm_rows)
     return Scores(
         n=len(rows),
         precision=tp / (tp + fp) if tp + fp else 0.0,
@@ -109,18 +114,18 @@ def score(rows: Sequence[Row]) -> Scores:
 
 def print_errors(rows: Iterable[Row]) -> None:
     for r in rows:
-        verdict = llm_relevance(r.title, r.abstract)
+        verdict = TOPICS.relevance(r.title, r.abstract)
         if verdict.is_llm != r.is_llm:
             print(f"TOPIC  gold={r.is_llm!s:<5} score={verdict.score:+.1f} {r.title[:70]}")
             print(f"       {', '.join(verdict.reasons[:8])}")
         if not r.is_llm:
             continue
-        c = classify(r.title, r.abstract)
-        if c.section != r.section:
+        c = CLASSIFIER.classify(r.title, r.abstract)
+        if c.section.name != r.section:
             top = sorted(c.scores.items(), key=lambda kv: -kv[1])[:3]
-            print(f"SECTION gold={r.section} got={c.section} {r.title[:60]}")
+            print(f"SECTION gold={r.section} got={c.section.name} {r.title[:60]}")
             print("       " + "; ".join(f"{n}={v:g} {c.matched[n][:5]}" for n, v in top))
-        kind, why = paper_kind(r.title, r.abstract)
+        kind, why = TOPICS.kind(r.title, r.abstract)
         if kind.value != r.kind:
             print(f"KIND   gold={r.kind} got={kind.value} {why[:5]} {r.title[:60]}")
 
@@ -136,10 +141,10 @@ def picks(rows: Sequence[Row], labels_path: Path) -> None:
     hits = 0
     for r in rows:
         if r.arxiv_id in gold:
-            got = classify(r.title, r.abstract).section
+            got = CLASSIFIER.classify(r.title, r.abstract).section.name
             ok = got == gold[r.arxiv_id]
             hits += ok
-            topic = llm_relevance(r.title, r.abstract).is_llm
+            topic = TOPICS.relevance(r.title, r.abstract).is_llm
             print(f"  {'ok ' if ok else 'MISS'} llm={topic!s:<5} {got:<32} {r.title[:55]}")
     print(f"editor's picks placed in the editor's section: {hits}/{len(gold)}")
 
@@ -157,18 +162,17 @@ def timing(rows: Sequence[Row], n: int = 20_000) -> None:
     batch = papers("c")
     start = time.process_time()
     for title, abstract in batch:
-        classify(title, abstract)
+        CLASSIFIER.classify(title, abstract)
     t_classify = time.process_time() - start
     batch = papers("a")
+    reader = PaperReader(DEFAULT_SECTIONS, TOPICS)
     start = time.process_time()
     for title, abstract in batch:
-        llm_relevance(title, abstract)
-        paper_kind(title, abstract)
-        classify(title, abstract)
+        reader.analyse(title, abstract, keep_off_topic=True)
     t_all = time.process_time() - start
     print(
         f"speed (CPU): classify x{n}: {t_classify:.2f}s; "
-        f"llm_relevance + paper_kind + classify x{n}: {t_all:.2f}s"
+        f"topic + kind + section (PaperReader.analyse) x{n}: {t_all:.2f}s"
     )
 
 

@@ -32,14 +32,15 @@ from pathlib import Path
 from newsletter.config import load_editor_config
 from newsletter.demo import DEMO_DIR, DEMO_RANGE
 from newsletter.domain.issue import Candidate
+from newsletter.domain.taxonomy import Section, section_named
 from newsletter.feeds.fetch import Fetcher
 from newsletter.feeds.ingest import ingest
-from newsletter.issue.build import section_taxonomy, selection_rules
 from newsletter.selection.balance import choose
 from newsletter.selection.examples import TEST_WEEK, shipped_examples
 from newsletter.selection.learned import SelectionModel, train
-from newsletter.selection.score import rank
-from newsletter.selection.sections import Section, classify, section_named
+from newsletter.selection.rules import Rules, section_taxonomy
+from newsletter.selection.score import force, rank
+from newsletter.selection.sections import SectionClassifier
 from newsletter.selection.training import apply_model, examples
 from newsletter.store import Store
 from newsletter.store.learning import Action, Decision
@@ -82,9 +83,9 @@ def table(
     label: str,
 ) -> None:  # type: ignore[no-untyped-def]
     papers = store.papers_listed_between(week, week + dt.timedelta(days=6))
-    rules = selection_rules(editor, sections)
+    rules = Rules.of(editor, sections)
     ranked = rank(papers, rules)
-    learned = apply_model(ranked, model)
+    learned = apply_model(ranked, model, sections)
     gold = {
         r["arxiv_id"]: section_named(r["section"], sections)
         for r in labels()
@@ -93,12 +94,13 @@ def table(
     picks = {p["arxiv_id"] for p in editor_picks()} if week == WEEKS[0] else set()
     by_votes = [p.arxiv_id for p in sorted(papers, key=lambda p: (-(p.upvotes or 0), p.arxiv_id))]
     texts = {p.arxiv_id: p for p in papers}
+    classifier = SectionClassifier(sections)
     phrase_sections = {
-        i: classify(texts[i].title, texts[i].abstract or None, sections).section for i in gold
+        i: classifier.classify(texts[i].title, texts[i].abstract).section.name for i in gold
     }
     placed = {
-        c.paper.arxiv_id: c.section
-        for c in apply_model([_candidate(texts[i], ranked) for i in gold], model)
+        c.paper.arxiv_id: c.section.name
+        for c in apply_model([_candidate(texts[i], ranked) for i in gold], model, sections)
     }
     rows = [
         ("upvotes", None, by_votes[:SIZE], by_votes[:20]),
@@ -131,8 +133,6 @@ def _candidate(paper, ranked: Sequence[Candidate]) -> Candidate:  # type: ignore
     for c in ranked:
         if c.paper.arxiv_id == paper.arxiv_id:
             return c
-    from newsletter.selection.score import Rules, force
-
     return force(paper, Rules(), [paper])
 
 
@@ -141,20 +141,20 @@ def _capped(ranked: Sequence[Candidate], size: int, per_section: int) -> list[Ca
     chosen: list[Candidate] = []
     count: Counter[str] = Counter()
     for c in ranked:
-        if len(chosen) < size and count[c.section] < per_section:
+        if len(chosen) < size and count[c.section.name] < per_section:
             chosen.append(c)
-            count[c.section] += 1
+            count[c.section.name] += 1
     return chosen
 
 
 def simulate(store: Store, editor, sections: Sequence[Section], week: dt.date) -> None:  # type: ignore[no-untyped-def]
     """Train without `week`, build it, apply the editor's real issue as approval edits, retrain."""
     papers = store.papers_listed_between(week, week + dt.timedelta(days=6))
-    ranked = rank(papers, selection_rules(editor, sections))
+    ranked = rank(papers, Rules.of(editor, sections))
     before_model = train(shipped_examples(sections, skip_weeks=frozenset({week})), sections)
-    before = choose(apply_model(ranked, before_model), SIZE)
+    before = choose(apply_model(ranked, before_model, sections), SIZE)
     picks = {p["arxiv_id"]: section_named(p["section"], sections) for p in editor_picks()}
-    built = {c.paper.arxiv_id: c.section for c in before}
+    built = {c.paper.arxiv_id: c.section.name for c in before}
     edits = [Decision(week, i, Action.REMOVED, None, "approval") for i in built if i not in picks]
     edits += [
         Decision(week, i, Action.ADDED, s, "approval") for i, s in picks.items() if i not in built
@@ -177,20 +177,24 @@ def simulate(store: Store, editor, sections: Sequence[Section], week: dt.date) -
         if not (e.source == "shipped labels" and e.week == week)
     ]
     after_model = train(others, sections)
-    after = choose(apply_model(ranked, after_model), SIZE)
+    after = choose(apply_model(ranked, after_model, sections), SIZE)
     print(
         f"\nsimulating the editor on {week}: {len(edits)} decisions recorded "
         f"({Counter(d.action.value for d in edits)})"
     )
     for name, issue in (("before", before), ("after", after)):
         held = [c for c in issue if c.paper.arxiv_id in picks]
-        placed = sum(1 for c in held if c.section == picks[c.paper.arxiv_id])
+        placed = sum(1 for c in held if c.section.name == picks[c.paper.arxiv_id])
         print(
             f"  {name:<7} editor's picks in the issue of {SIZE}: {len(held)}/{len(picks)}, "
-            f"in the editor's section: {placed}/{len(held)}; sections: {len({c.section for c in issue})}"
+            f"in the editor's section: {placed}/{len(held)}; sections: {len({c.section.name for c in issue})}"
         )
-    rank_of = {c.paper.arxiv_id: n for n, c in enumerate(apply_model(ranked, after_model), 1)}
-    rank_before = {c.paper.arxiv_id: n for n, c in enumerate(apply_model(ranked, before_model), 1)}
+    rank_of = {
+        c.paper.arxiv_id: n for n, c in enumerate(apply_model(ranked, after_model, sections), 1)
+    }
+    rank_before = {
+        c.paper.arxiv_id: n for n, c in enumerate(apply_model(ranked, before_model, sections), 1)
+    }
     for arxiv_id, section in picks.items():
         print(
             f"    {arxiv_id}  rank {rank_before.get(arxiv_id, '-')!s:>3} → {rank_of.get(arxiv_id, '-')!s:>3}  {section}"

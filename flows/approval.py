@@ -13,6 +13,7 @@ from pydantic import Field
 
 from flows.notify import noted
 from newsletter.config.editor import ApprovalConfig
+from newsletter.issue.edits import Edits
 from newsletter.weekly.reports import approval_question
 from newsletter.weekly.steps import Draft, NotApprovedError
 
@@ -29,10 +30,27 @@ class Approval(RunInput):
         default_factory=list,
         description='Papers to put in another section, like "2412.01234 to LLM Reasoning".',
     )
+    order: list[str] = Field(
+        default_factory=list,
+        description='Papers first in a section, in this order, like "LLM Reasoning: 2412.01234, 2412.05678".',
+    )
+    note: str = Field(
+        default="", description="The editor's note under the intro (replaces the week's note)."
+    )
 
     @property
-    def edits(self) -> bool:
-        return bool(self.add or self.remove or self.move)
+    def changes(self) -> bool:
+        return bool(self.add or self.remove or self.move or self.order or self.note.strip())
+
+    def edits(self) -> Edits:
+        """What the editor asked for; ConfigError naming the first typo."""
+        return Edits.typed(
+            add=self.add,
+            remove=self.remove,
+            move=self.move,
+            order=self.order,
+            note=self.note if self.note.strip() else None,
+        )
 
 
 def ask(draft: Draft, config: ApprovalConfig, note: str = "") -> Approval:

@@ -24,10 +24,9 @@ from flows.tasks import (
 )
 from newsletter.config import EditorConfig
 from newsletter.errors import NewsletterError
+from newsletter.issue.edits import Edits
 from newsletter.weekly.steps import (
     Draft,
-    Edits,
-    arxiv_ids,
     audience,
     check_candidates,
     proof_recipients,
@@ -69,7 +68,7 @@ def weekly_issue(
     target = week_of(week, today(config.schedule.timezone))
     upgrade_store()
     ingest_all(target.start, target.end)  # catch up; a failing feed only leaves a gap
-    edits = Edits(arxiv_ids(include), arxiv_ids(exclude), size)
+    edits = Edits.typed(add=include, remove=exclude, size=size)
     draft = build(target.start, edits)
     check_candidates(draft, config.schedule.min_candidates)
     publish.draft(draft)
@@ -103,15 +102,15 @@ def approved(
 ) -> Draft | None:
     """Ask until the editor approves (the draft to send) or declines (None).
 
-    Papers to add or remove rebuild the issue and publish a new preview; without approval
-    the new proof goes out and the editor is asked again.
+    Edits (papers to add, remove, move or order, a note) rebuild the issue and publish a
+    new preview; without approval the new proof goes out and the editor is asked again.
     """
     note = ""
     while True:
         answer = ask(draft, config.approval, note)
-        if answer.edits:
+        if answer.changes:
             try:
-                revised = edits.revised(answer.add, answer.remove, answer.move)
+                revised = edits.then(answer.edits())
                 draft = build(draft.week_start, revised)
             except NewsletterError as exc:  # a mistyped id must not lose the week: ask again
                 note = f"Not applied: {exc}"
@@ -122,7 +121,7 @@ def approved(
             publish.draft(draft)
         if answer.approve:
             return draft
-        if not answer.edits:
+        if not answer.changes:
             return None
         if proof_to:
             send_proof(draft.number, proof_to, backend)

@@ -1,4 +1,5 @@
-"""`newsletter learn` and `newsletter train` end to end, and the model version in issue.json."""
+"""`newsletter learn` and `newsletter train` end to end, and the issue built after them: the
+model version in issue.json, the editor's edits from the command line."""
 
 from __future__ import annotations
 
@@ -45,9 +46,25 @@ def test_learn_reads_a_published_issue_and_train_stores_a_new_version(
         "2024-11-25",
         "2024-12-09",
     }  # never 2024-12-02
-    run("build", "--week", "2024-11-25", "--out", str(tmp_path / "out"))
-    issue = json.loads((tmp_path / "out" / "issue.json").read_text())
+    out = tmp_path / "out"
+    run(
+        "build", "--week", "2024-11-25", "--out", str(out),
+        "--move", "https://arxiv.org/abs/2411.17116 to ai agents",  # an alias, in any case
+        "--order", "LLM Agents: 2411.17116",
+        "--note", "Hello, readers.",
+    )  # fmt: skip
+    issue = json.loads((out / "issue.json").read_text())
     assert issue["model"].startswith("v2 (")
+    agents = next(s for s in issue["sections"] if s["name"] == "LLM Agents")
+    assert agents["papers"][0]["arxiv_id"] == "2411.17116" and issue["note"] == ["Hello, readers."]
+    assert "Hello, readers." in (out / "issue.txt").read_text()
+
+
+def test_a_typo_in_an_edit_is_one_error_naming_it() -> None:
+    done = CliRunner().invoke(
+        cli, ["--config", str(DEMO_CONFIG), "build", "--week", "2024-11-25", "--move", "2411.17116"]
+    )
+    assert done.exit_code != 0 and "'2411.17116' is not a move" in str(done.exception)
 
 
 def test_learn_names_what_it_could_not_find(demo_store: str, tmp_path: Path) -> None:

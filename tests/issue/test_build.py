@@ -17,17 +17,18 @@ from newsletter.domain.events import EmailEvent, EventKind, LinkKind, Target
 from newsletter.domain.issue import IssuePaper, IssueSection
 from newsletter.domain.papers import Listing
 from newsletter.domain.week import Week
+from newsletter.engagement.interest import section_history
 from newsletter.errors import ConfigError, StoreError
 from newsletter.feeds.fetch import Fetcher
 from newsletter.feeds.ingest import ingest
 from newsletter.issue.build import (
     Built,
     NoCandidatesError,
-    Overrides,
     build_issue,
     read_overrides,
     write_files,
 )
+from newsletter.issue.edits import Edits
 from newsletter.render.placeholders import UNSUBSCRIBE_PLACEHOLDER, VIEW_PLACEHOLDER
 from newsletter.store import Store
 from tests.support.deliveries import issue_record
@@ -60,10 +61,16 @@ def editor() -> EditorConfig:
     return load_editor_config(DEMO_DIR / "newsletter.toml")
 
 
-def build(store: Store, editor: EditorConfig, **overrides: object) -> Built:
+def build(store: Store, editor: EditorConfig, **edits: object) -> Built:
+    """The demo week built as the CLI builds it: the readers' clicks from the store."""
     return build_issue(
-        store, editor, WEEK, templates=TEMPLATES_DIR, overrides=Overrides(**overrides)
-    )  # type: ignore[arg-type]
+        store,
+        editor,
+        WEEK,
+        templates=TEMPLATES_DIR,
+        edits=Edits(**edits),  # type: ignore[arg-type]
+        history=section_history(store),
+    )
 
 
 def test_the_demo_week_matches_the_golden_files(
@@ -129,7 +136,7 @@ def test_the_editor_can_force_papers_in_and_out(store: Store, editor: EditorConf
     first = build(store, editor).issue
     top = first.papers[0].arxiv_id
     off_topic = "2411.15138"  # Material Anything: 3D material generation
-    issue = build(store, editor, include=(off_topic,), exclude=(top,)).issue
+    issue = build(store, editor, add=(off_topic,), remove=(top,)).issue
     ids = [p.arxiv_id for p in issue.papers]
     assert off_topic in ids and top not in ids
     forced = next(p for p in issue.papers if p.arxiv_id == off_topic)
@@ -139,19 +146,37 @@ def test_the_editor_can_force_papers_in_and_out(store: Store, editor: EditorConf
 def test_including_an_unknown_paper_is_a_clear_error(store: Store, editor: EditorConfig) -> None:
     """An id the store does not have says so and how to fetch it."""
     with pytest.raises(ConfigError, match="2499.99999: it is not in the store"):
-        build(store, editor, include=("2499.99999",))
+        build(store, editor, add=("2499.99999",))
 
 
 def test_the_weeks_file_adds_to_the_command_line(tmp_path: Path) -> None:
-    """overrides/<monday>.toml holds include, exclude, skip_promos, size."""
+    """overrides/<monday>.toml holds include, exclude, move, order, note, skip_promos, size;
+    the command line's word goes on top of it."""
     (tmp_path / "2024-11-25.toml").write_text(
-        'include = ["2411.1"]\nexclude = ["2411.2"]\nskip_promos = ["ebook"]\nsize = 6\n'
+        'include = ["2411.10001"]\nexclude = ["https://arxiv.org/abs/2411.10002v2"]\n'
+        'skip_promos = ["ebook"]\nsize = 6\nmove = { "2411.10004" = "llm agents" }\n'
+        'order = { "LLM Agents" = ["2411.10004", "2411.10001"] }\nnote = "A short week."\n'
     )
-    merged = read_overrides(tmp_path, WEEK).merged(Overrides(include=("2411.3",), size=None))
-    assert merged == Overrides(("2411.1", "2411.3"), ("2411.2",), ("ebook",), 6)
-    (tmp_path / "2024-11-25.toml").write_text("inclde = []\n")
-    with pytest.raises(ConfigError, match="unknown keys inclde"):
-        read_overrides(tmp_path, WEEK)
+    merged = read_overrides(tmp_path, WEEK).then(Edits.typed(add=["2411.10003", "2411.10002"]))
+    assert merged == Edits(
+        add=("2411.10001", "2411.10004", "2411.10003", "2411.10002"),
+        remove=(),
+        move=(("2411.10004", "llm agents"),),
+        order=(("LLM Agents", ("2411.10004", "2411.10001")),),
+        note="A short week.",
+        size=6,
+        skip_promos=("ebook",),
+    )
+    for wrong, message in [
+        ("inclde = []", "unknown keys inclde"),
+        ('include = ["2411.1"]', "'2411.1' is not an arXiv id"),
+        ('size = "ten"', "size 'ten'"),
+        ('move = ["2411.10004"]', "move must be a table"),
+    ]:
+        (tmp_path / "2024-11-25.toml").write_text(wrong + "\n")
+        with pytest.raises(ConfigError, match=message) as raised:
+            read_overrides(tmp_path, WEEK)
+        assert str(raised.value).startswith(str(tmp_path / "2024-11-25.toml"))
 
 
 def test_feed_and_promo_names_must_be_unique(tmp_path: Path) -> None:
@@ -210,7 +235,7 @@ def test_titles_are_escaped_and_nothing_says_none(store: Store, editor: EditorCo
             ),
         ]
     )
-    r = build(store, editor, include=("2411.99998", "2411.99999")).rendered
+    r = build(store, editor, add=("2411.99998", "2411.99999")).rendered
     assert "<script>" not in r.html and "&lt;script&gt;" in r.html
     assert "<b>Bold</b>" not in r.html
     assert "\\<script\\>" in r.markdown
@@ -263,7 +288,7 @@ def test_issue_json_has_the_published_shape(store: Store, editor: EditorConfig) 
 
 
 def editor_sections() -> tuple:  # type: ignore[type-arg]
-    from newsletter.issue.build import section_taxonomy
+    from newsletter.selection.rules import section_taxonomy
 
     return section_taxonomy(EditorConfig())
 
@@ -290,12 +315,42 @@ def test_a_move_in_the_weeks_file_puts_the_paper_in_that_section(
     store: Store, editor: EditorConfig, tmp_path: Path
 ) -> None:
     (tmp_path / "2024-11-25.toml").write_text('move = { "2411.17116" = "LLM Reasoning" }\n')
-    overrides = read_overrides(tmp_path, WEEK)
-    assert overrides.moves == (("2411.17116", "LLM Reasoning"),)
-    issue = build(store, editor, moves=overrides.moves).issue
+    edits = read_overrides(tmp_path, WEEK)
+    assert edits.move == (("2411.17116", "LLM Reasoning"),) and edits.add == ("2411.17116",)
+    issue = build(store, editor, move=edits.move).issue
     assert [
         s.name for s in issue.sections if any(p.arxiv_id == "2411.17116" for p in s.papers)
     ] == ["LLM Reasoning"]
+
+
+def test_the_editors_order_and_note_reach_the_issue(store: Store, editor: EditorConfig) -> None:
+    """An order puts a section's papers in the editor's order, numbered so, in every part;
+    the editor's note stands under the intro; neither changes anything else."""
+    plain = build(store, editor)
+    first = plain.issue
+    section = next(s for s in first.sections if len(s.papers) >= 2)
+    wanted = tuple(p.arxiv_id for p in reversed(section.papers))
+    note = "A short week: *two* holidays."
+    built = build(store, editor, order=((section.name.lower(), wanted),), note=note)
+    again = next(s for s in built.issue.sections if s.name == section.name)
+    assert tuple(p.arxiv_id for p in again.papers) == wanted
+    assert [p.number for p in again.papers] == [
+        f"{again.number}.{n}" for n in range(1, len(wanted) + 1)
+    ]
+    assert [p.arxiv_id for p in built.issue.papers if p.arxiv_id not in wanted] == [
+        p.arxiv_id for p in first.papers if p.arxiv_id not in wanted
+    ]
+    r = built.rendered
+    for body, shown in (
+        (r.text, note),
+        (r.markdown, "*A short week: \\*two\\* holidays.*"),
+        (r.html, f"<em>{note}</em>"),
+    ):
+        where = [body.index(f"arxiv.org/abs/{arxiv_id}") for arxiv_id in wanted]
+        assert where == sorted(where)
+        assert body.index("Fourth Week of November") < body.index(shown) < body.index("Table of")
+    assert r.record.to_json()["note"] == [note]
+    assert "note" not in plain.rendered.record.to_json()  # issue.json as before without one
 
 
 def test_readers_clicks_on_past_issues_nudge_their_sections(
@@ -309,7 +364,8 @@ def test_readers_clicks_on_past_issues_nudge_their_sections(
         sent_with_clicks(store, monday, {"LLM Reasoning": 40, "LLM Training": 2}, first_id=n * 1000)
     built = build(store, editor)
     readers = {
-        c.section: next(p for p in c.parts if p.name == "readers") for c in built.issue.candidates
+        c.section.name: next(p for p in c.parts if p.name == "readers")
+        for c in built.issue.candidates
     }
     assert readers["LLM Reasoning"].value > 0 > readers["LLM Training"].value
     assert abs(readers["LLM Reasoning"].value) <= editor.selection.weights.readers

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from newsletter.domain.issue import Candidate
-from newsletter.domain.papers import Paper
 from newsletter.selection.balance import choose
+from tests.support.papers import candidate as make_candidate
 
 
 def candidate(n: int, section: str, score: float) -> Candidate:
-    paper = Paper(
-        f"2411.{n:05d}",
-        f"Paper {n}",
-        "",
-        1,
-        (),
-        (),
-        None,
-        None,
-        dt.date(2024, 11, 25),
-        "",
-        "",
-        None,
-    )
-    return Candidate(paper, score, (), section, {}, "method")
+    return make_candidate(f"2411.{n:05d}", section, score)
 
 
 def test_at_least_four_sections_when_there_are_four() -> None:
@@ -34,12 +18,12 @@ def test_at_least_four_sections_when_there_are_four() -> None:
         candidate(22, "D", 0.3),
     ]
     chosen = choose(ranked, 8)
-    assert {c.section for c in chosen} == {"A", "B", "C", "D"}
+    assert {c.section.name for c in chosen} == {"A", "B", "C", "D"}
 
 
 def test_no_more_than_the_most_sections() -> None:
     ranked = [candidate(n, f"S{n}", 0.9 - n / 100) for n in range(12)]
-    assert len({c.section for c in choose(ranked, 12)}) == 8
+    assert len({c.section.name for c in choose(ranked, 12)}) == 8
 
 
 def test_a_strong_paper_is_not_cut_by_a_cap() -> None:

@@ -3,12 +3,10 @@ the build once sent issues have clicks."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from newsletter.domain.issue import Candidate, ScorePart
-from newsletter.domain.papers import Paper
+from newsletter.domain.taxonomy import Section
 from newsletter.selection.interest import (
     MIN_ISSUES,
     ReaderInterest,
@@ -16,7 +14,8 @@ from newsletter.selection.interest import (
     nudge,
     reader_interest,
 )
-from newsletter.selection.sections import DEFAULT_SECTIONS, Section
+from newsletter.selection.sections import DEFAULT_SECTIONS
+from tests.support.papers import candidate as make_candidate
 
 REASONING, TRAINING = "LLM Reasoning", "LLM Training"
 
@@ -72,10 +71,7 @@ def test_old_section_names_count_for_the_section_they_became() -> None:
 
 
 def candidate(arxiv_id: str, score: float, section: str) -> Candidate:
-    paper = Paper(
-        arxiv_id, arxiv_id, "", None, (), (), None, None, dt.date(2024, 11, 25), "", "", None
-    )
-    return Candidate(paper, score, (ScorePart("rules", score, "r"),), section, {}, "method")
+    return make_candidate(arxiv_id, section, score, (ScorePart("rules", score, "r"),))
 
 
 @pytest.mark.parametrize("weight", [0.0, 0.1, 1.0])

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from newsletter.domain.papers import Listing, Paper
+from newsletter.domain.taxonomy import Section
 from newsletter.selection.examples import TEST_WEEK, shipped_examples
 from newsletter.selection.learned import FORMAT, Example, FeatureRows, document, train
-from newsletter.selection.score import Analyser
-from newsletter.selection.sections import DEFAULT_SECTIONS, Section, classify
+from newsletter.selection.score import Analyser, PaperReader
+from newsletter.selection.sections import DEFAULT_SECTIONS, SectionClassifier
 from newsletter.selection.training import current_model, examples, train_and_save
 from newsletter.store import Store
 from newsletter.store.learning import Action, Decision
@@ -24,7 +25,8 @@ REASONING = (
 
 
 def place(model: object, title: str, abstract: str) -> object:
-    return model.place([document(title, abstract)], [classify(title, abstract).scores])[0]  # type: ignore[attr-defined]
+    scores = SectionClassifier(DEFAULT_SECTIONS).classify(title, abstract).scores
+    return model.place([document(title, abstract)], [scores])[0]  # type: ignore[attr-defined]
 
 
 def test_the_starting_model_comes_from_the_shipped_labels() -> None:
@@ -192,7 +194,7 @@ def test_rows_read_ahead_by_the_analyser_are_the_rows_the_model_reads() -> None:
         Paper(f"2411.0000{n}", t, a, None, (), (), None, None, None, "", "", None)
         for n, (t, a) in enumerate(texts)
     ]
-    with Analyser(DEFAULT_SECTIONS, workers=1, reader=model.reader()) as analyser:
+    with Analyser(PaperReader(DEFAULT_SECTIONS), workers=1, reader=model.reader()) as analyser:
         analyser.submit(papers)
         read = FeatureRows(*analyser.features())
     assert sorted(read.index) == ["2411.00000", "2411.00002"]  # the yeast paper is off topic

@@ -7,15 +7,17 @@ from typing import Any
 
 import pytest
 
+from newsletter.domain.taxonomy import PaperKind
 from newsletter.selection.topics import (
-    PaperKind,
     PhraseMatcher,
+    TopicModel,
     TopicVerdict,
-    llm_relevance,
-    paper_kind,
     phrase_variants,
 )
 from tests.support.corpus import labels
+
+TOPICS = TopicModel()  # compiled once for the module, as a build does
+llm_relevance, paper_kind = TOPICS.relevance, TOPICS.kind
 
 
 @cache

@@ -14,10 +14,9 @@ from newsletter.config import EditorConfig, Settings, load_settings
 from newsletter.config.editor import ScheduleConfig
 from newsletter.domain.week import Week
 from newsletter.errors import ConfigError
+from newsletter.issue.edits import Edits
 from newsletter.weekly.notices import notify_editors, redact
 from newsletter.weekly.steps import (
-    Edits,
-    arxiv_ids,
     deliver,
     ingest_feed,
     prepare,
@@ -35,17 +34,6 @@ def test_the_library_never_imports_prefect() -> None:
         "sys.exit(any(m == 'prefect' or m.startswith('prefect.') for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
-
-
-def test_edits_take_the_editors_later_word() -> None:
-    edits = Edits(include=("2411.00001",), exclude=("2411.00002",))
-    revised = edits.revised(
-        add=["https://arxiv.org/abs/2411.00002v3"], remove=["arXiv:2411.00001", " "]
-    )
-    assert revised == Edits(include=("2411.00002",), exclude=("2411.00001",))
-    with pytest.raises(ConfigError, match="not an arXiv id"):
-        edits.revised(add=["two thousand"], remove=[])
-    assert arxiv_ids(["2411.17691", "2411.17691v2"]) == ("2411.17691",)
 
 
 def test_the_default_week_is_the_one_that_just_ended() -> None:
@@ -135,12 +123,12 @@ def test_approval_edits_are_kept_and_a_sent_issue_teaches_the_next_model(
     """Removed, added and moved papers are recorded; after the send the models retrain on the
     issue as it went out (picks with their sections, the rest left out)."""
     from newsletter.store.learning import Action
-    from newsletter.weekly.steps import learn_from_issue, moves, record_edits
+    from newsletter.weekly.steps import learn_from_issue, record_edits
 
     space, settings, week = ingested_week(tmp_path, monkeypatch)
     first = prepare(settings, week, Edits(size=6))
     gone, moved = first.ids[-1], first.ids[0]
-    edits = Edits(size=6).revised(add=[], remove=[gone], move=[f"{moved} to LLM Agents"])
+    edits = Edits(size=6).then(Edits.typed(remove=[gone], move=[f"{moved} to LLM Agents"]))
     draft = prepare(settings, week, edits)
     assert gone not in draft.ids and {p.section for p in draft.picks if p.arxiv_id == moved} == {
         "LLM Agents"
@@ -158,9 +146,5 @@ def test_approval_edits_are_kept_and_a_sent_issue_teaches_the_next_model(
         assert sum(1 for _, a in actions if a is Action.LEFT_OUT) == len(draft.candidates) - len(
             draft.ids
         )
-    with pytest.raises(ConfigError, match="is not a move"):
-        moves(["2411.17691 into Reasoning"])
     with pytest.raises(ConfigError, match="no section named 'Poetry'"):
-        prepare(
-            settings, week, Edits(size=6).revised(add=[], remove=[], move=[f"{moved} to Poetry"])
-        )
+        prepare(settings, week, Edits(size=6).then(Edits.typed(move=[f"{moved} to Poetry"])))

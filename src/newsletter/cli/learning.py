@@ -11,7 +11,7 @@ import click
 from newsletter.cli.base import Context, out
 from newsletter.config import load_editor_config
 from newsletter.errors import ConfigError
-from newsletter.issue.build import section_taxonomy, selection_rules
+from newsletter.selection.rules import Rules, section_taxonomy
 from newsletter.selection.training import evaluate, examples, learn_published, train_and_save
 
 
@@ -74,7 +74,7 @@ def learn(obj: Context, files: tuple[Path, ...], week_day: dt.datetime | None) -
         for path in files:
             found = learn_published(
                 store,
-                selection_rules(editor, sections),
+                Rules.of(editor, sections),
                 path.read_text(encoding="utf-8"),
                 week=week_day.date() if week_day else None,
             )

@@ -15,13 +15,16 @@ from rich.table import Table
 from newsletter.cli.base import Bar, Context, out, progress
 from newsletter.config import Settings, load_editor_config, resolve_location
 from newsletter.domain.papers import FeedReport, FeedSpec, SourceKind
+from newsletter.domain.taxonomy import Section
 from newsletter.domain.week import Week
+from newsletter.engagement.interest import section_history
 from newsletter.errors import ConfigError, IngestError
 from newsletter.feeds.ingest import ingest as run_ingest
-from newsletter.issue.build import Built, Overrides, build_week, section_taxonomy
-from newsletter.selection.sections import DEFAULT_SECTIONS, Section
-from newsletter.selection.sections import classify as classify_paper
-from newsletter.selection.topics import llm_relevance, paper_kind
+from newsletter.issue.build import Built, build_week
+from newsletter.issue.edits import Edits
+from newsletter.selection.rules import section_taxonomy
+from newsletter.selection.sections import DEFAULT_SECTIONS, SectionClassifier
+from newsletter.selection.topics import TopicModel
 
 
 @click.command()
@@ -98,6 +101,19 @@ def ingested(reports: Sequence[FeedReport], papers: int, where: str) -> None:
 @click.option("--include", multiple=True, metavar="ID", help="Force this arXiv id in (repeatable).")
 @click.option("--exclude", multiple=True, metavar="ID", help="Keep this arXiv id out (repeatable).")
 @click.option(
+    "--move",
+    multiple=True,
+    metavar='"ID to SECTION"',
+    help="Put this paper in the issue, in that section (repeatable).",
+)
+@click.option(
+    "--order",
+    multiple=True,
+    metavar='"SECTION: ID, ID"',
+    help="These papers first in that section, in this order (repeatable).",
+)
+@click.option("--note", metavar="TEXT", help="The editor's note, shown under the intro.")
+@click.option(
     "--skip-promo", multiple=True, metavar="NAME", help="Leave this promo block out (repeatable)."
 )
 @click.option(
@@ -113,6 +129,9 @@ def build(
     size: int | None,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
+    move: tuple[str, ...],
+    order: tuple[str, ...],
+    note: str | None,
     skip_promo: tuple[str, ...],
     out_dir: Path | None,
 ) -> None:
@@ -120,12 +139,22 @@ def build(
 
     Writes issue.html (CSS inlined), issue.txt, issue.md and issue.json, and prints the
     picks with their section, score and why. The week's file <overrides_dir>/<monday>.toml
-    may also hold include, exclude, skip_promos and size.
+    may hold the same edits (include, exclude, move, order, note, size, skip_promos); the
+    options here go on top of it.
 
-    Example: newsletter build --week 2024-11-25 --size 6 --exclude 2411.17116
+    Example: newsletter build --week 2024-11-25 --size 6 --exclude 2411.17116 --move "2411.14405 to LLM Reasoning"
     """
     week = Week.containing(week_day.date())
     settings = obj.settings
+    edits = Edits.typed(
+        add=include,
+        remove=exclude,
+        move=move,
+        order=order,
+        note=note,
+        size=size,
+        skip_promos=skip_promo,
+    )
     with obj.store() as store:
         built, files = build_week(
             store,
@@ -133,7 +162,8 @@ def build(
             week,
             templates=settings.templates,
             config_dir=settings.config.parent,
-            extra=Overrides(include, exclude, skip_promo, size),
+            edits=edits,
+            history=section_history(store),
             out=out_dir or Path("out") / week.start.isoformat(),
         )
     print_picks(built)
@@ -161,7 +191,7 @@ def classify(obj: Context, file: TextIO) -> None:
 
     Example: newsletter classify papers.jsonl > sections.jsonl
     """
-    sections = _taxonomy(obj)
+    classifier, topics = SectionClassifier(_taxonomy(obj)), TopicModel()
     for number, line in enumerate(file, 1):
         if not line.strip():
             continue
@@ -173,14 +203,14 @@ def classify(obj: Context, file: TextIO) -> None:
                 f"{file.name}:{number}: not a paper line ({exc})",
                 hint='each line must be {"arxiv_id": …, "title": …, "abstract": …}',
             ) from None
-        placed = classify_paper(title, abstract, sections)
-        kind, _ = paper_kind(title, abstract)
+        placed = classifier.classify(title, abstract)
+        kind, _ = topics.kind(title, abstract)
         record = {
             "arxiv_id": row.get("arxiv_id"),
-            "section": placed.section,
+            "section": placed.section.name,
             "scores": placed.scores,
             "matched": placed.matched,
-            "is_llm": llm_relevance(title, abstract).is_llm,
+            "is_llm": topics.relevance(title, abstract).is_llm,
             "kind": kind.value,
         }
         click.echo(json.dumps(record, ensure_ascii=False))

@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+)
 
 from newsletter.config.settings import first_error
-from newsletter.domain.issue import Promo
+from newsletter.domain.issue import Promo, PromoPosition, Spot
 from newsletter.domain.papers import FeedSpec, SourceKind
+from newsletter.domain.taxonomy import PaperKind
 from newsletter.errors import ConfigError
 
 
@@ -40,9 +49,10 @@ DEFAULT_INTRO = (
 
 
 class TextsConfig(BaseModel):
-    """The issue's fixed texts. Placeholders: {start} {end} (DD/MM), {week_name}, {count}."""
+    """The issue's fixed texts. Placeholders: {start} {end} (DD/MM), {week_name}, {count}.
+    They travel as this model into assemble and render."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     title: str = "Important LLMs Papers for the Week from {start} to {end}"
     subtitle: str = "Stay Updated with Recent Large Language Models Research"
@@ -59,11 +69,19 @@ class LinkConfig(BaseModel):
     url: str
 
 
+def _position(value: object) -> object:
+    return PromoPosition.parse(value) if isinstance(value, str) else value
+
+
+# newsletter.toml writes a position as text ("after_section:2"); the code reads it typed.
+Position = Annotated[PromoPosition, BeforeValidator(_position), PlainSerializer(str)]
+
+
 class PromoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1)
-    position: str = Field(pattern=r"^(top|after_intro|after_toc|after_section:[1-9][0-9]*|end)$")
+    position: Position
     title: str = ""
     text: list[str] | str = Field(default_factory=list)
     links: list[LinkConfig] = Field(default_factory=list)
@@ -87,7 +105,7 @@ class PromoConfig(BaseModel):
 DEFAULT_PROMOS = (
     PromoConfig(
         name="ebook",
-        position="after_toc",
+        position=PromoPosition(Spot.AFTER_TOC),
         title="My New E-Book: LLM Roadmap from Beginner to Advanced Level",
         text=[
             "I am pleased to announce that I have published my new ebook LLM Roadmap from "
@@ -97,7 +115,7 @@ DEFAULT_PROMOS = (
     ),
     PromoConfig(
         name="mentoring",
-        position="end",
+        position=PromoPosition(Spot.END),
         text=[
             "Are you looking to start a career in data science and AI and do not know how? I "
             "offer data science mentoring sessions and long-term career mentoring:"
@@ -111,7 +129,9 @@ DEFAULT_PROMOS = (
 
 
 class KindWeights(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """What a paper's kind adds to its score: one field per `PaperKind` (a test checks)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     survey: float = 0.45
     benchmark: float = 0.3
@@ -120,9 +140,15 @@ class KindWeights(BaseModel):
     open_release: float = 0.45
     method: float = 0.0
 
+    def of(self, kind: PaperKind) -> float:
+        weight: float = getattr(self, kind.value)
+        return weight
+
 
 class WeightsConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """`[selection.weights]`: how much each term of the rule score counts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     upvotes: float = 1.0
     comments: float = 0.15
@@ -133,7 +159,10 @@ class WeightsConfig(BaseModel):
 
 
 class SelectionConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """`[selection]`: the issue's size and balance, and the score's weights. The one place
+    their defaults are written; selection reads them from here (`selection/rules.py`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     size: int = Field(default=12, ge=1, le=100)
     sections: tuple[int, int] = (4, 8)  # how many sections an issue has, fewest and most

@@ -20,6 +20,7 @@ from newsletter.delivery.send import SendReport, send_issue
 from newsletter.demo.engagement import add_readers, play_events, sent_at
 from newsletter.domain.papers import FeedReport
 from newsletter.domain.week import Week
+from newsletter.engagement.interest import section_history
 from newsletter.engagement.report import Report
 from newsletter.feeds.ingest import ingest
 from newsletter.issue.build import Built, build_week
@@ -85,6 +86,7 @@ def run_demo(
             templates=demo.templates,
             config_dir=DEMO_DIR,
             out=out / DEMO_WEEK.isoformat(),
+            history=section_history(store),
         )
         for email, name in DEMO_READERS:
             service.add(store, email, name=name, source="demo")

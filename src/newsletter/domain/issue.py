@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from newsletter.domain.papers import Paper
+from newsletter.domain.taxonomy import PaperKind, Section
 
 
 class IssueStatus(StrEnum):
@@ -44,9 +45,9 @@ class Candidate:
     paper: Paper
     score: float
     parts: tuple[ScorePart, ...]
-    section: str
-    section_scores: dict[str, float]
-    kind: str
+    section: Section
+    section_scores: dict[str, float]  # by section name
+    kind: PaperKind
     forced: bool = False
     signals: dict[str, float] = field(default_factory=dict)  # what a pick model weighs, in [0, 1]
 
@@ -62,12 +63,55 @@ class Candidate:
         return " + ".join(terms) or "no signal"
 
 
+class Spot(StrEnum):
+    """Where in the issue a promo can stand."""
+
+    TOP = "top"
+    AFTER_INTRO = "after_intro"
+    AFTER_TOC = "after_toc"
+    AFTER_SECTION = "after_section"  # after the section numbered `PromoPosition.section`
+    END = "end"
+
+
+@dataclass(frozen=True, slots=True)
+class PromoPosition:
+    """A promo's place: a spot, and for AFTER_SECTION the section's number (from 1).
+    Written in newsletter.toml as "top", "after_intro", "after_toc", "after_section:N", "end"."""
+
+    spot: Spot
+    section: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.spot is Spot.AFTER_SECTION) != (self.section is not None):
+            raise ValueError("a section number goes with after_section, and only there")
+        if self.section is not None and self.section < 1:
+            raise ValueError(f"sections are numbered from 1, not {self.section}")
+
+    @classmethod
+    def parse(cls, text: str) -> PromoPosition:
+        """The position `text` writes; ValueError naming the valid ones if it is none."""
+        spot, sep, number = text.strip().partition(":")
+        try:
+            if sep:
+                if Spot(spot) is not Spot.AFTER_SECTION or not number.isdigit():
+                    raise ValueError(text)
+                return cls(Spot.AFTER_SECTION, int(number))
+            return cls(Spot(spot))
+        except ValueError:
+            raise ValueError(
+                f"position {text!r} is none of top, after_intro, after_toc, after_section:N, end"
+            ) from None
+
+    def __str__(self) -> str:
+        return self.spot.value if self.section is None else f"{self.spot.value}:{self.section}"
+
+
 @dataclass(frozen=True, slots=True)
 class Promo:
     """An owner's block (e-book, mentoring, …) placed at a position in the issue."""
 
     name: str
-    position: str  # top | after_intro | after_toc | after_section:N | end
+    position: PromoPosition
     title: str = ""
     paragraphs: tuple[str, ...] = ()
     links: tuple[tuple[str, str], ...] = ()  # (label, url)
@@ -111,9 +155,13 @@ class Issue:
     promos: tuple[Promo, ...]
     candidates: tuple[Candidate, ...]
     model: str = ""  # the model that picked and placed the papers
+    note: tuple[str, ...] = ()  # the editor's note for this week, in paragraphs, under the intro
 
-    def promos_at(self, position: str) -> tuple[Promo, ...]:
-        return tuple(p for p in self.promos if p.position == position)
+    def promos_at(self, spot: str, section: int | None = None) -> tuple[Promo, ...]:
+        """The promos at a spot ("after_section" with the section's number); templates
+        written for "after_section:N" keep working."""
+        where = PromoPosition.parse(spot if section is None else f"{spot}:{section}")
+        return tuple(p for p in self.promos if p.position == where)
 
     @property
     def papers(self) -> tuple[IssuePaper, ...]:
@@ -131,7 +179,7 @@ class CandidateRecord(_Record):
     title: str
     score: float
     section: str
-    kind: str
+    kind: PaperKind
     upvotes: int | None
     listed_on: dt.date | None
     why: str
@@ -151,6 +199,7 @@ class IssueRecord(_Record):
     promos: tuple[str, ...]
     candidates: tuple[CandidateRecord, ...]
     model: str = ""  # the version of the model that built it, and what it had learned from
+    note: tuple[str, ...] = ()  # the editor's note, when there is one
     # each promo's links, so that a click on one counts for the promo by name
     promo_links: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
@@ -167,12 +216,13 @@ class IssueRecord(_Record):
             promos=tuple(p.name for p in issue.promos),
             promo_links={p.name: tuple(url for _, url in p.links) for p in issue.promos},
             model=issue.model,
+            note=issue.note,
             candidates=tuple(
                 CandidateRecord(
                     arxiv_id=c.paper.arxiv_id,
                     title=c.paper.title,
                     score=c.score,
-                    section=c.section,
+                    section=c.section.name,
                     kind=c.kind,
                     upvotes=c.paper.upvotes,
                     listed_on=c.paper.listed_on,
@@ -187,8 +237,10 @@ class IssueRecord(_Record):
         return cls.model_validate(data)
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-ready data, in issue.json's layout."""
-        found: dict[str, Any] = self.model_dump(mode="json")
+        """JSON-ready data, in issue.json's layout (an issue without a note has no "note")."""
+        found: dict[str, Any] = self.model_dump(
+            mode="json", exclude={"note"} if not self.note else None
+        )
         return found
 
     @property

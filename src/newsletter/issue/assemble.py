@@ -7,9 +7,12 @@ from collections.abc import Mapping, Sequence
 from string import Formatter
 from typing import Any
 
+from newsletter.config.editor import TextsConfig
 from newsletter.domain.issue import Candidate, Issue, IssuePaper, IssueSection, Promo
+from newsletter.domain.taxonomy import Section
 from newsletter.domain.week import Week
 from newsletter.errors import ConfigError
+from newsletter.issue.edits import NO_EDITS, Edits
 from newsletter.issue.summarize import summarize
 from newsletter.selection.score import ranking_key
 
@@ -20,24 +23,27 @@ def assemble(
     week: Week,
     picks: Sequence[Candidate],
     candidates: Sequence[Candidate],
-    section_order: Sequence[str],
-    texts: Mapping[str, Any],
+    sections: Sequence[Section],
+    texts: TextsConfig,
     promos: Sequence[Promo],
+    edits: Edits = NO_EDITS,
     last_listing: dt.date | None = None,
     model: str = "",
 ) -> Issue:
-    """Number the sections in taxonomy order (empty ones left out) and papers by score."""
+    """Number the sections in taxonomy order (empty ones left out) and papers by score, or
+    as the editor ordered them; the editor's note under the intro."""
     fields = {
         "start": f"{week.start:%d/%m}",
         "end": f"{min(last_listing or week.end, week.end):%d/%m}",
         "week_name": week.name,
         "count": len(picks),
     }
-    sections: list[IssueSection] = []
-    for name in _ordered_names(picks, section_order):
-        papers = sorted((c for c in picks if c.section == name), key=ranking_key)
-        number_s = len(sections) + 1
-        sections.append(
+    numbered: list[IssueSection] = []
+    for name in _ordered_names(picks, [s.name for s in sections]):
+        by_score = sorted((c for c in picks if c.section.name == name), key=ranking_key)
+        papers = edits.arranged(name, by_score)
+        number_s = len(numbered) + 1
+        numbered.append(
             IssueSection(
                 number=number_s,
                 name=name,
@@ -48,14 +54,15 @@ def assemble(
         number=number,
         week_start=week.start,
         week_end=week.end,
-        title=fill(texts["title"], fields),
-        subtitle=fill(texts["subtitle"], fields),
-        intro=tuple(fill(p, fields) for p in texts["intro"]),
-        toc_heading=fill(texts["toc_heading"], fields),
-        sections=tuple(sections),
-        promos=tuple(promos),
+        title=fill(texts.title, fields),
+        subtitle=fill(texts.subtitle, fields),
+        intro=tuple(fill(p, fields) for p in texts.intro),
+        toc_heading=fill(texts.toc_heading, fields),
+        sections=tuple(numbered),
+        promos=tuple(p for p in promos if edits.shows(p)),
         candidates=tuple(candidates),
         model=model,
+        note=edits.note_paragraphs,
     )
 
 
@@ -69,7 +76,7 @@ def fill(template: str, fields: Mapping[str, Any]) -> str:
 
 
 def _ordered_names(picks: Sequence[Candidate], order: Sequence[str]) -> list[str]:
-    used = {c.section for c in picks}
+    used = {c.section.name for c in picks}
     rank = {name: i for i, name in enumerate(order)}
     return sorted(used, key=lambda name: (rank.get(name, len(rank)), name))
 

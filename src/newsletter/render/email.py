@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from premailer import Premailer
 
+from newsletter.config.editor import TextsConfig
 from newsletter.domain.issue import Issue, IssueRecord
 from newsletter.domain.placeholders import neutral
 from newsletter.render.placeholders import HTML_LINKS, PLACEHOLDER_LINKS
@@ -51,7 +51,7 @@ def render(
     issue: Issue,
     env: jinja2.Environment,
     *,
-    texts: Mapping[str, Any],
+    texts: TextsConfig,
     preheader: str,
 ) -> Rendered:
     context = {"issue": issue, "texts": texts, "preheader": preheader, "links": PLACEHOLDER_LINKS}

@@ -12,10 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from newsletter.config.editor import SelectionConfig
 from newsletter.domain.issue import Candidate
-
-CROWDING = 0.7  # the editor's issues: 4-8 sections for about 12 papers, 1-4 each
-SECTIONS = (4, 8)
 
 
 def choose(
@@ -24,13 +22,15 @@ def choose(
     *,
     include: Sequence[Candidate] = (),
     exclude: frozenset[str] = frozenset(),
-    sections: tuple[int, int] = SECTIONS,
-    crowding: float = CROWDING,
+    balance: SelectionConfig | None = None,
 ) -> list[Candidate]:
-    """The editor's includes, then the best by balanced probability, up to `size` papers."""
+    """The editor's includes, then the best by balanced probability, up to `size` papers;
+    `balance` gives the sections' range and the crowding (default: `[selection]`'s)."""
+    rules = balance if balance is not None else SelectionConfig()
+    sections, crowding = rules.sections, rules.crowding
     chosen = [c for c in include if c.paper.arxiv_id not in exclude]
     taken = {c.paper.arxiv_id for c in chosen} | set(exclude)
-    per_section = Counter(c.section for c in chosen)
+    per_section = Counter(c.section.name for c in chosen)
     pool = [c for c in ranked if c.paper.arxiv_id not in taken]
     while len(chosen) < size and pool:
         scored = [(_worth(c, per_section, sections, crowding), -n) for n, c in enumerate(pool)]
@@ -39,14 +39,14 @@ def choose(
             break  # only new sections are left, and no new one may open
         pick = pool.pop(best)
         chosen.append(pick)
-        per_section[pick.section] += 1
+        per_section[pick.section.name] += 1
     return chosen
 
 
 def _worth(
     c: Candidate, per_section: Counter[str], sections: tuple[int, int], crowding: float
 ) -> float:
-    already = per_section[c.section]
+    already = per_section[c.section.name]
     opened = sum(1 for n in per_section.values() if n)
     if already == 0 and opened >= sections[1]:
         return -1.0

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from newsletter.domain.taxonomy import Section, section_named
 from newsletter.feeds.text import clean_text
 from newsletter.selection.learned import Example
 from newsletter.selection.score import signal_values
-from newsletter.selection.sections import Section, section_named
-from newsletter.selection.topics import llm_relevance, paper_kind
+from newsletter.selection.topics import TopicModel
 
 TEST_WEEK = dt.date(2024, 12, 2)  # evaluated apart, never trained on
 LABELS = Path(__file__).parent / "labels"
@@ -42,6 +42,7 @@ def shipped_examples(
     best = _day_best(papers.values())
     picks = {(row["week"], row["arxiv_id"]): row["section"] for row in _rows("editor_picks.jsonl")}
     picked_weeks = {week for week, _ in picks}
+    topics = TopicModel()
     found: list[Example] = []
     for row in _rows("hand_labels.jsonl"):
         week = dt.date.fromisoformat(row["week"])
@@ -60,7 +61,7 @@ def shipped_examples(
                 section,
                 picked,
                 SHIPPED_WEIGHT,
-                _signals(paper, best),
+                _signals(paper, best, topics),
                 source="shipped labels",
             )
         )
@@ -100,14 +101,14 @@ def demo_papers() -> dict[str, DemoPaper]:
     return found
 
 
-def _signals(paper: DemoPaper, best: Mapping[dt.date, int]) -> dict[str, float]:
-    kind, _ = paper_kind(paper.title, paper.abstract or None)
+def _signals(paper: DemoPaper, best: Mapping[dt.date, int], topics: TopicModel) -> dict[str, float]:
+    kind, _ = topics.kind(paper.title, paper.abstract)
     return signal_values(
         upvotes=paper.upvotes,
         day_best=best.get(paper.listed_on, 0),
         comments=paper.comments,
         listed=1.0,
-        topic=llm_relevance(paper.title, paper.abstract or None).score,
+        topic=topics.relevance(paper.title, paper.abstract).score,
         kind=kind.value,
     )
 

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from newsletter.domain.issue import Candidate, ScorePart
+from newsletter.domain.taxonomy import Section, section_named
 from newsletter.selection.score import ranking_key
-from newsletter.selection.sections import Section, section_named
 
 MIN_ISSUES = 3
 MIN_CLICKS = 30
@@ -91,7 +91,7 @@ def nudge(
     best first (given best first, they stay in that order while the term is neutral)."""
     found, moved = [], False
     for c in candidates:
-        term, detail = interest.term(c.section)
+        term, detail = interest.term(c.section.name)
         value = round(weight * term, 4)
         moved = moved or value != 0
         part = ScorePart("readers", value, detail)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsletter.domain.issue import ScorePart
-from newsletter.selection.sections import Section
+from newsletter.domain.taxonomy import PaperKind, Section
 
 # How many examples the prior is worth. SECTION_PRIOR was fitted by leave-one-week-out on
 # the hand-labelled weeks 2024-11-25 and 2024-12-09 only (never the test week 2024-12-02);
@@ -29,7 +29,7 @@ from newsletter.selection.sections import Section
 SECTION_PRIOR = 84.0
 PICK_PRIOR = 6.0
 PRIOR_SHARPNESS = 0.2  # phrase scores → probabilities: softmax(0.2 × score)
-KINDS = ("survey", "benchmark", "scaling_law", "replication", "open_release", "method")
+KINDS = tuple(k.value for k in PaperKind)  # the pick model's kind signals, in this order
 SIGNALS = ("upvotes", "comments", "feeds", "topic", *(f"kind {k}" for k in KINDS))
 
 

@@ -1,6 +1,7 @@
 """Selection: the week's candidates, the topic filter, and an importance score with its "why".
 
-The score adds up explainable parts, each weighted from `[selection.weights]`:
+The score adds up explainable parts, each weighted from `[selection.weights]` (the rules,
+`selection/rules.py`):
 
 - upvotes: Hugging Face upvotes relative to the busiest paper of the same day's list
   (log scale, so 3 votes on a quiet day can still count);
@@ -18,13 +19,15 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from newsletter.domain.issue import Candidate, ScorePart
 from newsletter.domain.papers import Paper
-from newsletter.selection.sections import DEFAULT_SECTIONS, Classification, Section, classify
-from newsletter.selection.topics import PaperKind, TopicVerdict, llm_relevance, paper_kind
+from newsletter.domain.taxonomy import PaperKind, Section
+from newsletter.selection.rules import Rules
+from newsletter.selection.sections import DEFAULT_SECTIONS, Classification, SectionClassifier
+from newsletter.selection.topics import Tokens, TopicModel, TopicVerdict
 
 # Below this many papers in a batch, starting processes costs more than it saves.
 PARALLEL_FROM = 1000
@@ -32,38 +35,9 @@ PARALLEL_FROM = 1000
 TOPIC_FULL = 15.0
 
 
-@dataclass(frozen=True, slots=True)
-class Weights:
-    upvotes: float = 1.0
-    comments: float = 0.15
-    feeds: float = 0.2
-    topic: float = 0.3
-    readers: float = 0.1  # readers' interest in the paper's section (selection/interest.py)
-    kinds: Mapping[str, float] = field(
-        default_factory=lambda: {
-            PaperKind.SURVEY: 0.45,
-            PaperKind.BENCHMARK: 0.3,
-            PaperKind.SCALING_LAW: 0.55,
-            PaperKind.REPLICATION: 0.45,
-            PaperKind.OPEN_RELEASE: 0.45,
-            PaperKind.METHOD: 0.0,
-        }
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Rules:
-    size: int = 12
-    section_range: tuple[int, int] = (4, 8)
-    crowding: float = 0.7
-    weights: Weights = field(default_factory=Weights)
-    feed_weights: Mapping[str, float] = field(default_factory=dict)
-    sections: Sequence[Section] = DEFAULT_SECTIONS
-
-
 def rank(papers: Sequence[Paper], rules: Rules, *, workers: int | None = None) -> list[Candidate]:
     """Every on-topic paper as a scored candidate, best first; ties break by votes then id."""
-    with Analyser(rules.sections, workers) as analyser:
+    with Analyser(PaperReader(rules.sections), workers) as analyser:
         analyser.submit(papers)
         return rank_analysed(analyser.results(), rules)
 
@@ -79,9 +53,13 @@ def rank_analysed(found: Sequence[tuple[Paper, Analysis | None]], rules: Rules) 
     return ranked
 
 
-def force(paper: Paper, rules: Rules, papers: Sequence[Paper]) -> Candidate:
+def force(
+    paper: Paper, rules: Rules, papers: Sequence[Paper], reader: PaperReader | None = None
+) -> Candidate:
     """The editor's --include: scored as usual, but in regardless of topic."""
-    found = analyse(paper.title, paper.abstract, rules.sections, keep_off_topic=True)
+    found = (reader or PaperReader(rules.sections)).analyse(
+        paper.title, paper.abstract, keep_off_topic=True
+    )
     assert found is not None
     return _candidate(paper, found, rules, _busiest_by_day(papers), forced=True)
 
@@ -96,15 +74,34 @@ class Analysis:
     placed: Classification
 
 
-def analyse(
-    title: str, abstract: str, sections: Sequence[Section], *, keep_off_topic: bool = False
-) -> Analysis | None:
-    """The paper's analysis; None for an off-topic paper unless `keep_off_topic`."""
-    verdict = llm_relevance(title, abstract or None)
-    if not verdict.is_llm and not keep_off_topic:
-        return None
-    kind, why = paper_kind(title, abstract or None)
-    return Analysis(verdict, kind, why, classify(title, abstract or None, sections))
+class PaperReader:
+    """Reads a paper's title and abstract once, and answers what the score needs: its
+    topic, its kind and its section. Holds the compiled phrase tables (a few milliseconds
+    to build): make one per section list and hand it down, to worker processes too."""
+
+    __slots__ = ("classifier", "topics")
+
+    def __init__(
+        self, sections: Sequence[Section] = DEFAULT_SECTIONS, topics: TopicModel | None = None
+    ) -> None:
+        self.topics = topics if topics is not None else TopicModel()
+        self.classifier = SectionClassifier(sections)
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        return self.classifier.sections
+
+    def analyse(
+        self, title: str, abstract: str | None, *, keep_off_topic: bool = False
+    ) -> Analysis | None:
+        """The paper's analysis; None for an off-topic paper unless `keep_off_topic`."""
+        title_tokens, abstract_tokens = Tokens.of(title), Tokens.of(abstract)
+        verdict = self.topics.relevance(title_tokens, abstract_tokens)
+        if not verdict.is_llm and not keep_off_topic:
+            return None
+        kind, why = self.topics.kind(title_tokens, abstract_tokens)
+        placed = self.classifier.classify(title_tokens, abstract_tokens)
+        return Analysis(verdict, kind, why, placed)
 
 
 # Reads texts (title, abstract) into one row each of a matrix: the learned model's features.
@@ -118,22 +115,23 @@ class Chunk:
 
 
 class Analyser:
-    """Reads papers' texts, in worker processes for big batches.
+    """Reads papers' texts with one `PaperReader`, in worker processes for big batches.
 
     Reading thousands of abstracts is the costly part of a build, so batches are handed
-    to `workers` processes (default: one per core) as they come, and the caller can load
-    the next batch meanwhile. Small batches are read in-process: starting workers would
-    cost more than it saves. With a `reader`, the workers also read each on-topic paper
-    into the learned model's features, the other costly read.
+    to `workers` processes (default: one per core, each with a copy of the paper reader)
+    as they come, and the caller can load the next batch meanwhile. Small batches are read
+    in-process: starting workers would cost more than it saves. With a `reader`, the
+    workers also read each on-topic paper into the learned model's features, the other
+    costly read.
     """
 
     def __init__(
         self,
-        sections: Sequence[Section],
+        paper_reader: PaperReader,
         workers: int | None = None,
         reader: TextReader | None = None,
     ) -> None:
-        self.sections = tuple(sections)
+        self.paper_reader = paper_reader
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self.reader = reader
         self._pool: ProcessPoolExecutor | None = None
@@ -142,14 +140,14 @@ class Analyser:
     def submit(self, papers: Sequence[Paper]) -> None:
         texts = [(p.title, p.abstract) for p in papers]
         if self.workers <= 1 or len(texts) < PARALLEL_FROM:
-            self._pending.append((papers, _analyse_chunk(texts, self.sections, self.reader)))
+            self._pending.append((papers, _analyse_chunk(texts, self.paper_reader, self.reader)))
             return
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers)
         size = -(-len(texts) // self.workers)
         for start in range(0, len(texts), size):
             part = texts[start : start + size]
-            future = self._pool.submit(_analyse_chunk, part, self.sections, self.reader)
+            future = self._pool.submit(_analyse_chunk, part, self.paper_reader, self.reader)
             self._pending.append((papers[start : start + size], future))
 
     def results(self) -> list[tuple[Paper, Analysis | None]]:
@@ -184,9 +182,9 @@ class Analyser:
 
 
 def _analyse_chunk(
-    texts: Sequence[tuple[str, str]], sections: tuple[Section, ...], reader: TextReader | None
+    texts: Sequence[tuple[str, str]], papers: PaperReader, reader: TextReader | None
 ) -> Chunk:
-    found = [analyse(title, abstract, sections) for title, abstract in texts]
+    found = [papers.analyse(title, abstract) for title, abstract in texts]
     on_topic = [text for text, analysis in zip(texts, found, strict=True) if analysis]
     return Chunk(found, reader(on_topic) if reader is not None and on_topic else None)
 
@@ -200,9 +198,7 @@ def _candidate(
         _upvote_part(paper, day_best, w.upvotes),
         _comment_part(paper, w.comments),
         _feed_part(paper, rules.feed_weights, w.feeds),
-        ScorePart(
-            "kind", w.kinds.get(found.kind, 0.0), found.kind.value + _because(found.kind_why)
-        ),
+        ScorePart("kind", w.kinds.of(found.kind), found.kind.value + _because(found.kind_why)),
         ScorePart(
             "topic",
             round(w.topic * max(min(topic, TOPIC_FULL), 0.0) / TOPIC_FULL, 4),
@@ -215,7 +211,7 @@ def _candidate(
         parts=tuple(p for p in parts if p.value),
         section=found.placed.section,
         section_scores=found.placed.scores,
-        kind=found.kind.value,
+        kind=found.kind,
         forced=forced,
         signals=signal_values(
             upvotes=paper.upvotes,

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
+from newsletter.domain.taxonomy import PaperKind, Section
 from newsletter.errors import ConfigError
 from newsletter.selection.topics import (
     KIND_ENTRIES,
-    PaperKind,
     PhraseScorer,
+    Text,
     decide_kind,
     phrase_variants,
+    tokens,
 )
 
 MIN_SCORE = 2.0
@@ -32,27 +33,10 @@ KIND_BONUS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
-class Section:
-    """One section of the issue.
-
-    `keywords` are lowercase key phrases; "phrase^2" gives a phrase twice the default
-    weight of 1. `kinds` are `PaperKind` values the section collects regardless of topic.
-    """
-
-    name: str
-    description: str
-    keywords: tuple[str, ...] = ()
-    catch_all: bool = False
-    kinds: tuple[str, ...] = ()
-    aliases: tuple[str, ...] = ()  # the editor's other names for it, past and present
-    examples: tuple[str, ...] = ()  # arXiv ids of papers that belong here: learned from at once
-
-
-@dataclass(frozen=True, slots=True)
 class Classification:
     """Where a paper goes, and why: every section's score and the phrases that fired."""
 
-    section: str
+    section: Section
     scores: dict[str, float]
     matched: dict[str, tuple[str, ...]]
     kind: PaperKind = PaperKind.METHOD
@@ -200,77 +184,52 @@ def parse_keyword(keyword: str) -> tuple[str, float]:
     return phrase.strip(), weight
 
 
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    """A section list prepared for fast classification."""
+class SectionClassifier:
+    """A section list compiled for classifying: one matcher over every section's phrases
+    (credited by section index) and the kind phrases, so a paper is read and matched once.
 
-    sections: tuple[Section, ...]
-    names: tuple[str, ...]
-    kinds: tuple[frozenset[str], ...]
-    catch_all: int | None
-    scorer: PhraseScorer[int | PaperKind]
-
-
-@lru_cache(maxsize=32)
-def _compile(sections: tuple[Section, ...]) -> _Compiled:
-    """One matcher for every section's phrases (credited by section index) and for the
-    kind phrases, so a paper is tokenised and matched once per classification."""
-    if not sections:
-        raise ValueError("classify needs at least one section")
-    entries: list[tuple[int | PaperKind, str, float]] = list(KIND_ENTRIES)
-    for index, section in enumerate(sections):
-        entries.extend((index, *parse_keyword(keyword)) for keyword in section.keywords)
-    return _Compiled(
-        sections=sections,
-        names=tuple(s.name for s in sections),
-        kinds=tuple(frozenset(s.kinds) for s in sections),
-        catch_all=next((i for i, s in enumerate(sections) if s.catch_all), None),
-        scorer=PhraseScorer(entries),
-    )
-
-
-_last: tuple[tuple[Section, ...], _Compiled] | None = None
-
-
-def _compiled(sections: Sequence[Section]) -> _Compiled:
-    """The compiled form. The last tuple is remembered by identity (tuples of frozen
-    sections cannot change), because hashing every section on every call would cost more
-    than classifying the paper."""
-    global _last
-    if _last is not None and _last[0] is sections:
-        return _last[1]
-    frozen = tuple(sections)
-    compiled = _compile(frozen)
-    if isinstance(sections, tuple):
-        _last = (sections, compiled)
-    return compiled
-
-
-def classify(
-    title: str, abstract: str | None, sections: Sequence[Section] = DEFAULT_SECTIONS
-) -> Classification:
-    """Place a paper in exactly one section, with every section's score and fired phrases.
-
-    The best-scoring section wins; ties go to the earlier section. If even the best score
-    is below `MIN_SCORE` the paper goes to the catch-all (without one, to the best anyway,
-    which for a paper with no signal at all is the first section).
+    Compiling costs milliseconds, classifying a paper microseconds: build one per section
+    list and hand it down (it never changes after; worker processes get a copy).
     """
-    compiled = _compiled(sections)
-    gains = compiled.scorer.score(title, abstract)
-    kind, _ = decide_kind(
-        {g: v for g, v in gains.items() if isinstance(g, PaperKind)}, title, abstract
-    )
-    fired: list[dict[str, float]] = [gains.get(i, {}) for i in range(len(compiled.names))]
-    for index, kinds in enumerate(compiled.kinds):
-        if kind in kinds:
-            fired[index] = {**fired[index], f"[kind: {kind}]": KIND_BONUS}
-    scores = [sum(f.values()) for f in fired]
-    return Classification(
-        section=compiled.names[_winner(scores, compiled.catch_all)],
-        scores={n: round(v, 3) for n, v in zip(compiled.names, scores, strict=True)},
-        matched={n: _by_gain(f) if f else () for n, f in zip(compiled.names, fired, strict=True)},
-        kind=kind,
-    )
+
+    __slots__ = ("_catch_all", "_kinds", "_names", "_scorer", "sections")
+
+    def __init__(self, sections: Sequence[Section] = DEFAULT_SECTIONS) -> None:
+        if not sections:
+            raise ValueError("classify needs at least one section")
+        self.sections = tuple(sections)
+        entries: list[tuple[int | PaperKind, str, float]] = list(KIND_ENTRIES)
+        for index, section in enumerate(self.sections):
+            entries.extend((index, *parse_keyword(keyword)) for keyword in section.keywords)
+        self._names = tuple(s.name for s in self.sections)
+        self._kinds = tuple(frozenset(s.kinds) for s in self.sections)
+        self._catch_all = next((i for i, s in enumerate(self.sections) if s.catch_all), None)
+        self._scorer: PhraseScorer[int | PaperKind] = PhraseScorer(entries)
+
+    def classify(self, title: Text, abstract: Text) -> Classification:
+        """Place a paper in exactly one section, with every section's score and fired phrases.
+
+        The best-scoring section wins; ties go to the earlier section. If even the best
+        score is below `MIN_SCORE` the paper goes to the catch-all (without one, to the best
+        anyway, which for a paper with no signal at all is the first section).
+        """
+        title, abstract = tokens(title), tokens(abstract)
+        gains = self._scorer.score(title, abstract)
+        kind, _ = decide_kind(
+            {g: v for g, v in gains.items() if isinstance(g, PaperKind)}, title, abstract
+        )
+        names = self._names
+        fired: list[dict[str, float]] = [gains.get(i, {}) for i in range(len(names))]
+        for index, kinds in enumerate(self._kinds):
+            if kind in kinds:
+                fired[index] = {**fired[index], f"[kind: {kind}]": KIND_BONUS}
+        scores = [sum(f.values()) for f in fired]
+        return Classification(
+            section=self.sections[_winner(scores, self._catch_all)],
+            scores={n: round(v, 3) for n, v in zip(names, scores, strict=True)},
+            matched={n: _by_gain(f) if f else () for n, f in zip(names, fired, strict=True)},
+            kind=kind,
+        )
 
 
 def _winner(scores: Sequence[float], catch_all: int | None) -> int:
@@ -291,17 +250,6 @@ def _by_gain(gains: Mapping[str, float]) -> tuple[str, ...]:
 # --- configuration ----------------------------------------------------------------------
 
 _FIELDS = {"name", "description", "keywords", "catch_all", "kinds", "aliases", "examples"}
-
-
-def section_named(name: str | None, sections: Sequence[Section]) -> str | None:
-    """The configured section a name (or one of its aliases) stands for, in any case."""
-    if not name:
-        return None
-    wanted = name.strip().casefold()
-    for section in sections:
-        if wanted in (n.casefold() for n in (section.name, *section.aliases)):
-            return section.name
-    return None
 
 
 def sections_from_config(raw: list[dict[str, Any]]) -> tuple[Section, ...]:

@@ -3,9 +3,10 @@
 Both answers come from weighted key phrases found in the title and the abstract, so every
 verdict can name the phrases that decided it. Nothing is downloaded and nothing is random.
 
-`PhraseMatcher` is the shared matching engine (the section classifier uses it too). Text
-is tokenised once per string and cached, because the pipeline asks several questions of
-the same paper in a row and tokenising is most of the cost.
+`PhraseMatcher` is the shared matching engine (the section classifier uses it too). A text
+is read into `Tokens` once, and every matcher then reads those: the pipeline asks several
+questions of the same paper in a row, and tokenising is most of the cost. `TopicModel`
+holds the compiled topic and kind tables; build one and pass it to whatever needs it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import re
 import string
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
-from functools import lru_cache
 from typing import Generic, TypeVar
+
+from newsletter.domain.taxonomy import PaperKind
 
 TITLE_WEIGHT = 3.0
 """A phrase in the title says more about the paper than the same phrase in the abstract."""
@@ -33,33 +34,30 @@ _SEPARATORS = str.maketrans(
 )
 
 
-# Every word some matcher needs. Texts are reduced to these words once, however many
-# matchers then read them; `_generation` changes whenever a new matcher adds words, which
-# keeps cached reductions from going stale.
-_vocabulary: set[str] = set()
-_generation = 0
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """A text as every matcher reads it: lowercased, punctuation blanked, space-padded (for
+    the adjacency test of a phrase), and the set of its words (for the cheap first test)."""
+
+    padded: str
+    words: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str | None) -> Tokens:
+        if not text:
+            return NO_TOKENS
+        flat = text.lower().translate(_SEPARATORS)
+        return cls(f" {flat} ", frozenset(flat.split()))
 
 
-def _learn(words: Iterable[str]) -> None:
-    global _generation
-    new = set(words) - _vocabulary
-    if new:
-        _vocabulary.update(new)
-        _generation += 1
+NO_TOKENS = Tokens(" ", frozenset())
+Text = str | Tokens | None
+"""What a matcher reads: a text, or the `Tokens` it was already read into."""
 
 
-@lru_cache(maxsize=1024)
-def _reduce(text: str, generation: int) -> tuple[str, set[str]]:
-    """The lowercased text with punctuation blanked and space-padded, and which of the
-    known phrase words it contains. Cached: the topic filter, kind detector and classifier
-    read the same strings one after another, and this is most of their cost."""
-    flat = text.lower().translate(_SEPARATORS)
-    return f" {flat} ", _vocabulary.intersection(flat.split())
-
-
-def _tokenise(text: str) -> tuple[str, set[str]]:
-    """`_reduce` for the current vocabulary; callers must not modify the returned set."""
-    return _reduce(text, _generation)
+def tokens(text: Text) -> Tokens:
+    """The text's `Tokens`, read now unless it already is."""
+    return text if isinstance(text, Tokens) else Tokens.of(text)
 
 
 def normalise_phrase(phrase: str) -> str:
@@ -111,8 +109,8 @@ def phrase_variants(phrase: str) -> frozenset[str]:
 class PhraseMatcher:
     """Finds which of a fixed list of phrases occur in a text, on word boundaries.
 
-    The text is first reduced to the phrase words it contains (shared by all matchers,
-    cached per text). A one-word phrase is then found; a longer one is a candidate only if
+    The text is read into its words first (once, whatever number of matchers then read
+    it: see `Tokens`). A one-word phrase is then found; a longer one is a candidate only if
     all its words were found, and only candidates get the (comparatively slow) substring
     test for adjacency. So the cost grows with the text and its hits, hardly with the list.
     """
@@ -134,13 +132,11 @@ class PhraseMatcher:
             by_anchor.setdefault(anchor, []).append((frozenset(words), padded, tuple(ids)))
         self._by_anchor = {k: tuple(v) for k, v in by_anchor.items()}
         self._anchors = frozenset(by_anchor)
-        _learn(w for v in spellings for w in v.split())
 
-    def find(self, text: str | None) -> set[int]:
+    def find(self, text: Text) -> set[int]:
         """Indexes (into `phrases`) of the phrases that occur in `text`."""
-        if not text:
-            return set()
-        padded, present = _tokenise(text)
+        read = tokens(text)
+        padded, present = read.padded, read.words
         hits: set[int] = set()
         for anchor in self._anchors.intersection(present):
             for needed, spelling, ids in self._by_anchor[anchor]:
@@ -187,7 +183,7 @@ class PhraseScorer(Generic[G]):
             for place in (TITLE_WEIGHT, ABSTRACT_WEIGHT)
         )
 
-    def score(self, title: str, abstract: str | None) -> dict[G, dict[str, float]]:
+    def score(self, title: Text, abstract: Text) -> dict[G, dict[str, float]]:
         """Group -> {phrase: weight x (title and/or abstract weight)} for phrases found."""
         gains: dict[G, dict[str, float]] = {}
         for credit, text in zip(self._credit, (title, abstract), strict=True):
@@ -267,7 +263,7 @@ _OFF_TOPIC_PHRASES: tuple[tuple[str, float], ...] = (
 )
 # fmt: on
 
-_TOPIC: PhraseScorer[bool] = PhraseScorer(
+_TOPIC_ENTRIES: tuple[tuple[bool, str, float], ...] = tuple(
     [(True, p, w) for p, w in _LLM_PHRASES] + [(False, p, -w) for p, w in _OFF_TOPIC_PHRASES]
 )
 
@@ -281,25 +277,7 @@ class TopicVerdict:
     reasons: tuple[str, ...]
 
 
-def llm_relevance(title: str, abstract: str | None) -> TopicVerdict:
-    """Judge whether a paper is about (multimodal) large language models."""
-    gains = _TOPIC.score(title, abstract)
-    parts = {**gains.get(True, {}), **gains.get(False, {})}
-    score = round(sum(parts.values()), 3)
-    reasons = tuple(f"{'+' if parts[name] > 0 else '-'}{name}" for name in _ranked(parts))
-    return TopicVerdict(is_llm=score >= LLM_THRESHOLD, score=score, reasons=reasons)
-
-
 # --- paper kind -------------------------------------------------------------------------
-
-
-class PaperKind(StrEnum):
-    SURVEY = "survey"
-    BENCHMARK = "benchmark"
-    SCALING_LAW = "scaling_law"
-    REPLICATION = "replication"
-    OPEN_RELEASE = "open_release"
-    METHOD = "method"
 
 
 KIND_THRESHOLD = 2.0
@@ -351,24 +329,44 @@ KIND_ENTRIES: tuple[tuple[PaperKind, str, float], ...] = tuple(
 )
 """(kind, phrase, weight) triples, for scorers that want to detect the kind in passing."""
 
-_KINDS: PhraseScorer[PaperKind] = PhraseScorer(KIND_ENTRIES)
-
 # Naming conventions that are evidence on their own: "SomethingBench" for benchmarks, and
 # empirical laws named after a gerund or noun ("scaling law", "emergence laws").
 _BENCH_NAME = re.compile(r"[a-z0-9]bench\b")
 _LAW_NAME = re.compile(r" [a-z]+(?:ing|ence) laws? ")
 
 
-def paper_kind(title: str, abstract: str | None) -> tuple[PaperKind, tuple[str, ...]]:
-    """The paper's kind and the phrases that decided it; METHOD when nothing stands out."""
-    return decide_kind(_KINDS.score(title, abstract), title, abstract)
+class TopicModel:
+    """The topic filter and the kind detector, their phrase tables compiled once.
+
+    Building one costs a few milliseconds; it never changes after, so one instance serves a
+    whole build (worker processes get a copy). Every method takes a text or its `Tokens`.
+    """
+
+    __slots__ = ("_kinds", "_topic")
+
+    def __init__(self) -> None:
+        self._topic: PhraseScorer[bool] = PhraseScorer(_TOPIC_ENTRIES)
+        self._kinds: PhraseScorer[PaperKind] = PhraseScorer(KIND_ENTRIES)
+
+    def relevance(self, title: Text, abstract: Text) -> TopicVerdict:
+        """Judge whether a paper is about (multimodal) large language models."""
+        gains = self._topic.score(title, abstract)
+        parts = {**gains.get(True, {}), **gains.get(False, {})}
+        score = round(sum(parts.values()), 3)
+        reasons = tuple(f"{'+' if parts[name] > 0 else '-'}{name}" for name in _ranked(parts))
+        return TopicVerdict(is_llm=score >= LLM_THRESHOLD, score=score, reasons=reasons)
+
+    def kind(self, title: Text, abstract: Text) -> tuple[PaperKind, tuple[str, ...]]:
+        """The paper's kind and the phrases that decided it; METHOD when nothing stands out."""
+        title, abstract = tokens(title), tokens(abstract)
+        return decide_kind(self._kinds.score(title, abstract), title, abstract)
 
 
 def decide_kind(
-    evidence: dict[PaperKind, dict[str, float]], title: str, abstract: str | None
+    evidence: dict[PaperKind, dict[str, float]], title: Text, abstract: Text
 ) -> tuple[PaperKind, tuple[str, ...]]:
     """Pick the kind from phrase evidence (as `PhraseScorer.score` gives) and naming habits."""
-    named = _naming_evidence(title, abstract)
+    named = _naming_evidence(tokens(title), tokens(abstract))
     best, best_score, best_parts = PaperKind.METHOD, 0.0, {}
     for kind in _KIND_PRIORITY:
         parts = evidence.get(kind, {})
@@ -380,14 +378,14 @@ def decide_kind(
     return best, _ranked(best_parts)
 
 
-def _naming_evidence(title: str, abstract: str | None) -> dict[PaperKind, dict[str, float]]:
+def _naming_evidence(title: Tokens, abstract: Tokens) -> dict[PaperKind, dict[str, float]]:
     """Kinds given away by naming habits alone ("VL-RewardBench", "densing law")."""
     found: dict[PaperKind, dict[str, float]] = {}
-    title_text = _tokenise(title)[0]
+    title_text = title.padded
     # Cheap substring tests first: the regexes are only worth running on the rare hit.
     if "bench" in title_text and _BENCH_NAME.search(title_text):
         found[PaperKind.BENCHMARK] = {"*bench (name)": KIND_THRESHOLD}
-    for text in (title_text, _tokenise(abstract)[0] if abstract else ""):
+    for text in (title_text, abstract.padded):
         law = _LAW_NAME.search(text) if " law" in text else None
         if law:
             found[PaperKind.SCALING_LAW] = {law.group(0).strip(): KIND_THRESHOLD}

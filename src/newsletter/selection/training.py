@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from newsletter.domain.issue import Candidate, ScorePart
 from newsletter.domain.papers import Paper
+from newsletter.domain.taxonomy import Section, section_named
 from newsletter.domain.week import Week
 from newsletter.selection.examples import shipped_examples, without_test_week
 from newsletter.selection.learned import (
@@ -26,9 +27,10 @@ from newsletter.selection.learned import (
     train,
 )
 from newsletter.selection.published import PublishedPick, read_published, title_key
-from newsletter.selection.score import Rules, rank, ranking_key, signal_values
-from newsletter.selection.sections import Section, classify, section_named
-from newsletter.selection.topics import llm_relevance, paper_kind
+from newsletter.selection.rules import Rules
+from newsletter.selection.score import rank, ranking_key, signal_values
+from newsletter.selection.sections import SectionClassifier
+from newsletter.selection.topics import TopicModel
 from newsletter.store import Store
 from newsletter.store.learning import Action, Decision, StoredModel
 
@@ -99,13 +101,17 @@ def evaluate(
     """Leave-one-week-out: each week with at least `minimum` section labels, placed by a model
     trained on every other week."""
     weeks = Counter(e.week for e in found if e.week and e.section)
+    classifier = SectionClassifier(sections)
     scores = []
     for week, n in sorted(weeks.items()):
         if week is None or n < minimum:
             continue
         held = [e for e in found if e.week == week and e.section]
         model = train([e for e in found if e.week != week], sections)
-        placed = model.place([e.text for e in held], [_phrase_scores(e, sections) for e in held])
+        placed = model.place(
+            [e.text for e in held],
+            [classifier.classify(e.title, e.abstract).scores for e in held],
+        )
         scores.append(
             WeekScore(
                 week,
@@ -116,10 +122,6 @@ def evaluate(
     return scores
 
 
-def _phrase_scores(example: Example, sections: Sequence[Section]) -> dict[str, float]:
-    return classify(example.title, example.abstract or None, sections).scores
-
-
 def decision_examples(
     store: Store, decisions: Sequence[Decision], sections: Sequence[Section]
 ) -> list[Example]:
@@ -127,6 +129,7 @@ def decision_examples(
     for d in decisions:
         by_week[d.week_start].append(d)
     found: list[Example] = []
+    topics = TopicModel()
     for week_start, week_decisions in sorted(by_week.items()):
         week = Week.containing(week_start)
         pool = {p.arxiv_id: p for p in store.papers_listed_between(week.start, week.end)}
@@ -145,7 +148,7 @@ def decision_examples(
                     section_named(d.section, sections),
                     picked,
                     weight,
-                    paper_signals(paper, best),
+                    paper_signals(paper, best, topics),
                     source=d.source,
                 )
             )
@@ -174,11 +177,15 @@ def section_examples(store: Store, sections: Sequence[Section]) -> list[Example]
 
 
 def apply_model(
-    candidates: Sequence[Candidate], model: SelectionModel, read: FeatureRows | None = None
+    candidates: Sequence[Candidate],
+    model: SelectionModel,
+    sections: Sequence[Section],
+    read: FeatureRows | None = None,
 ) -> list[Candidate]:
-    """The candidates as the model sees them: its pick probability as the score, its section,
-    and a why that names the rules' share, the learned share's strongest words and signals,
-    and the words that placed the paper. Best first."""
+    """The candidates as the model sees them: its pick probability as the score, its section
+    (one of `sections`, the model's own), and a why that names the rules' share, the learned
+    share's strongest words and signals, and the words that placed the paper. Best first."""
+    by_name = {s.name: s for s in sections}
     docs = [document(c.paper.title, c.paper.abstract) for c in candidates]
     placements, scores = model.judge(
         docs,
@@ -192,7 +199,7 @@ def apply_model(
             c,
             score=s.probability,
             parts=(*s.parts, ScorePart("section", 0.0, f"{p.section}: {p.why}")),
-            section=p.section,
+            section=by_name[p.section],
             section_scores=p.probabilities,
         )
         for c, p, s in zip(candidates, placements, scores, strict=True)
@@ -201,14 +208,16 @@ def apply_model(
     return found
 
 
-def paper_signals(paper: Paper, day_best: dict[dt.date | None, int]) -> dict[str, float]:
-    kind, _ = paper_kind(paper.title, paper.abstract or None)
+def paper_signals(
+    paper: Paper, day_best: dict[dt.date | None, int], topics: TopicModel
+) -> dict[str, float]:
+    kind, _ = topics.kind(paper.title, paper.abstract)
     return signal_values(
         upvotes=paper.upvotes,
         day_best=day_best.get(paper.listed_on, 0),
         comments=paper.comments,
         listed=float(len(paper.feeds) or 1),
-        topic=llm_relevance(paper.title, paper.abstract or None).score,
+        topic=topics.relevance(paper.title, paper.abstract).score,
         kind=kind.value,
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +21,12 @@ from newsletter.domain.issue import CandidateRecord, IssueStatus
 from newsletter.domain.papers import FeedReport, FeedSpec
 from newsletter.domain.subscriber import normalise_email
 from newsletter.domain.week import Week
+from newsletter.engagement.interest import section_history
 from newsletter.errors import ConfigError, IngestError, NewsletterError
-from newsletter.feeds.ids import arxiv_id_from
 from newsletter.feeds.ingest import ingest
-from newsletter.issue.build import Overrides, build_week, section_taxonomy
-from newsletter.selection.sections import Section, section_named
+from newsletter.issue.build import build_week
+from newsletter.issue.edits import NO_EDITS, Edits
+from newsletter.selection.rules import section_taxonomy
 from newsletter.selection.training import train_and_save
 from newsletter.store import Store, StoredIssue
 from newsletter.store.learning import Action, Decision
@@ -37,31 +38,6 @@ class TooFewCandidatesError(NewsletterError):
 
 class NotApprovedError(NewsletterError):
     hint = "start the weekly-issue run again to send it; nothing went to subscribers"
-
-
-@dataclass(frozen=True, slots=True)
-class Edits:
-    """The editor's changes to a week's picks: from the run's form and the approval."""
-
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    size: int | None = None
-    moves: tuple[tuple[str, str], ...] = ()  # (arXiv id, section)
-
-    def overrides(self) -> Overrides:
-        return Overrides(
-            include=self.include, exclude=self.exclude, size=self.size, moves=self.moves
-        )
-
-    def revised(self, add: Iterable[str], remove: Iterable[str], move: Iterable[str] = ()) -> Edits:
-        """Papers to add, to remove, and to move ("2411.17691 to LLM Reasoning"); the later
-        word wins over an earlier one."""
-        added, removed, moved = arxiv_ids(add), arxiv_ids(remove), moves(move)
-        added += tuple(i for i, _ in moved if i not in added)
-        include = tuple(i for i in dict.fromkeys(self.include + added) if i not in removed)
-        exclude = tuple(i for i in dict.fromkeys(self.exclude + removed) if i not in added)
-        kept = tuple((i, s) for i, s in dict(self.moves + moved).items() if i not in removed)
-        return replace(self, include=include, exclude=exclude, moves=kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,34 +93,6 @@ def week_of(day: dt.date | None, today: dt.date) -> Week:
     return Week.containing(day) if day else Week.last_completed(today)
 
 
-def arxiv_ids(texts: Iterable[str]) -> tuple[str, ...]:
-    """Bare ids from what an editor types: ids, "arXiv:ID", abs/pdf or HF URLs."""
-    found = []
-    for text in texts:
-        if not text.strip():
-            continue
-        parsed = arxiv_id_from(text)
-        if parsed is None:
-            raise ConfigError(f"{text!r} is not an arXiv id", hint="write it like 2411.17691")
-        found.append(parsed[0])
-    return tuple(dict.fromkeys(found))
-
-
-def moves(texts: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    """(arXiv id, section) from what an editor types: "2411.17691 to LLM Reasoning"."""
-    found = []
-    for text in texts:
-        if not text.strip():
-            continue
-        paper, sep, section = text.strip().partition(" to ")
-        if not sep or not section.strip():
-            raise ConfigError(
-                f"{text!r} is not a move", hint="write it like: 2411.17691 to LLM Reasoning"
-            )
-        found.append((arxiv_ids([paper])[0], section.strip()))
-    return tuple(found)
-
-
 def upgrade_store(settings: Settings) -> str:
     """The explicit migration step a run starts with; the schema revision it left."""
     return app.migrate(settings)
@@ -172,7 +120,7 @@ def ingest_feed(settings: Settings, name: str, since: dt.date, until: dt.date) -
 
 
 def prepare(
-    settings: Settings, week: Week, edits: Edits = Edits(), *, out: Path = Path("out")
+    settings: Settings, week: Week, edits: Edits = NO_EDITS, *, out: Path = Path("out")
 ) -> Draft:
     """Build the week's issue (the week's overrides file, then `edits`) and write its files.
 
@@ -180,7 +128,7 @@ def prepare(
     second run for the week only finishes the send (the delivery ledger keeps it once).
     """
     editor = load_editor_config(settings.config)
-    _check_sections(edits.moves, section_taxonomy(editor))
+    edits.resolved(section_taxonomy(editor))  # a section typo fails before anything is built
     with app.open_store(settings) as store:
         stored = store.issue_for_week(week.start)
         if stored is not None and (
@@ -195,7 +143,8 @@ def prepare(
             templates=settings.templates,
             config_dir=settings.config.parent,
             out=out / week.start.isoformat(),
-            extra=edits.overrides(),
+            edits=edits,
+            history=section_history(store),
         )
         fresh = store.issue_for_week(week.start)
         assert fresh is not None  # build_week saved it
@@ -205,11 +154,11 @@ def prepare(
 def record_edits(settings: Settings, week_start: dt.date, before: Edits, after: Edits) -> int:
     """The editor's approval edits, kept to learn from: papers added (a strong yes), removed
     (a strong no) and moved (a section label). How many were recorded."""
-    added = [i for i in after.include if i not in before.include]
-    removed = [i for i in after.exclude if i not in before.exclude]
-    moved = [(i, s) for i, s in after.moves if (i, s) not in before.moves]
+    added = [i for i in after.add if i not in before.add]
+    removed = [i for i in after.remove if i not in before.remove]
+    moved = [(i, s) for i, s in after.move if (i, s) not in before.move]
     decisions = [
-        Decision(week_start, i, Action.ADDED, dict(after.moves).get(i), "approval") for i in added
+        Decision(week_start, i, Action.ADDED, dict(after.move).get(i), "approval") for i in added
     ]
     decisions += [Decision(week_start, i, Action.REMOVED, None, "approval") for i in removed]
     decisions += [Decision(week_start, i, Action.MOVED, s, "approval") for i, s in moved]
@@ -279,15 +228,6 @@ def deliver(settings: Settings, number: int, backend: str | None = None) -> Send
 def audience(settings: Settings, number: int) -> int:
     with app.open_store(settings) as store:
         return store.audience(number)
-
-
-def _check_sections(moved: Sequence[tuple[str, str]], sections: Sequence[Section]) -> None:
-    for arxiv_id, section in moved:
-        if section_named(section, sections) is None:
-            names = ", ".join(s.name for s in sections)
-            raise ConfigError(
-                f"no section named {section!r} to move {arxiv_id} to", hint=f"sections: {names}"
-            )
 
 
 def _feed(editor: EditorConfig, name: str) -> FeedSpec:
