@@ -25,6 +25,7 @@ _PUBLIC = {
     "ingest": "newsletter.feeds.ingest",
     "build_issue": "newsletter.issue.build",
     "build_week": "newsletter.issue.build",
+    "Edits": "newsletter.issue.edits",
     "send_issue": "newsletter.delivery.send",
     "create_app": "newsletter.web.app",
     "run_demo": "newsletter.demo",
