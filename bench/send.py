@@ -30,12 +30,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the test server lives in tests/
 
 from newsletter.delivery.backends.sendgrid import SendGridBackend  # noqa: E402
-from newsletter.delivery.links import TokenSigner  # noqa: E402
 from newsletter.delivery.message import Envelope, Sender  # noqa: E402
 from newsletter.delivery.send import send_issue  # noqa: E402
 from newsletter.domain.issue import IssueRecord  # noqa: E402
 from newsletter.store import Store  # noqa: E402
 from newsletter.store.schema import subscribers  # noqa: E402
+from newsletter.tokens import TokenSigner  # noqa: E402
 
 NOW = dt.datetime(2024, 12, 2, tzinfo=dt.UTC)
 SECRET = "bench-secret"

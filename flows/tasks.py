@@ -21,19 +21,19 @@ from newsletter.domain.papers import FeedReport
 from newsletter.domain.week import Week
 from newsletter.engagement import steps as engagement
 from newsletter.engagement.steps import ReportPage
-from newsletter.errors import ConfigError, IngestError, ReportError, SubscriberError
+from newsletter.errors import NewsletterError
 from newsletter.weekly import steps
 from newsletter.weekly.steps import Draft, Edits
 
 
 def worth_retrying(_task: Any, _run: Any, state: State[Any]) -> bool:
-    """Retry only what the library has not: a wrong setting or address would fail the same
-    way, and a feed has already had its retries, within NEWSLETTER_HTTP_RETRY_BUDGET (a
-    task retry on top would multiply them)."""
+    """Retry what the error itself says may pass (`NewsletterError.retryable`): not a wrong
+    setting or address, nor a feed that has already had its retries within
+    NEWSLETTER_HTTP_RETRY_BUDGET (a task retry on top would multiply them)."""
     try:
         state.result()
-    except (ConfigError, SubscriberError, IngestError, ReportError):
-        return False
+    except NewsletterError as exc:
+        return exc.retryable
     except Exception:  # anything else may pass: the network, a server, a lock
         return True
     return True

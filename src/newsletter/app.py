@@ -17,11 +17,11 @@ from newsletter.delivery.backends.outbox import OutboxBackend
 from newsletter.delivery.backends.sendgrid import SendGridBackend
 from newsletter.delivery.backends.sendgrid_body import Tracking
 from newsletter.delivery.backends.smtp import SMTPBackend, SMTPTarget
-from newsletter.delivery.links import TokenSigner, make_token
 from newsletter.delivery.message import Envelope, Sender, Signer
 from newsletter.errors import ConfigError
 from newsletter.feeds.fetch import Fetcher
 from newsletter.store import Store, StoredIssue
+from newsletter.tokens import Purpose, TokenSigner, make_token
 
 __all__ = [
     "BACKENDS",
@@ -141,12 +141,9 @@ def sending(
         opened.close()
 
 
-REPORT_LINK = "report"  # the purpose report links are signed for
-
-
 def report_link(settings: Settings, issue_number: int) -> str | None:
     """The web app's page of the issue's report, signed; None without a base URL and secret."""
     if not settings.base_url or settings.secret is None:
         return None
-    token = make_token(issue_number, settings.secret.get_secret_value(), REPORT_LINK)
+    token = make_token(issue_number, settings.secret.get_secret_value(), Purpose.REPORT)
     return f"{settings.base_url.rstrip('/')}/reports/{token}"

@@ -1,6 +1,9 @@
 """A small exception tree; every error carries the context needed to act on it.
 
-The CLI prints `str(error)` as one line followed by the error's hint.
+The CLI prints `str(error)` as one line followed by the error's hint. `retryable` says
+whether trying the same step again later may help: a scheduler (flows/tasks.py) retries on
+it alone. Errors no retry can mend (a wrong setting, a bad address, a forged link) and those
+whose retries were already spent say no.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ class NewsletterError(Exception):
     """Base of every error the newsletter raises on purpose."""
 
     hint: str = ""
+    retryable: bool = True  # the network, a server, a lock: another try may pass
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -19,13 +23,16 @@ class NewsletterError(Exception):
 
 class ConfigError(NewsletterError):
     hint = "check newsletter.toml and your environment (.env); see .env.example"
+    retryable = False  # a wrong setting fails the same way every time
 
 
 class FeedError(NewsletterError):
     """A feed could not be fetched or read at all.
 
     `gave_up` marks a server that kept failing (unreachable, timing out, 5xx, 429) through
-    every retry: the rest of this run leaves that host alone.
+    every retry: the rest of this run leaves that host alone, and it is not `retryable`
+    (the retry budget is spent; another round on top would multiply the wait). A refusal
+    (a 4xx) is not retryable either.
     """
 
     hint = "check the feed URL, or run again later if the server is busy"
@@ -43,6 +50,8 @@ class FeedError(NewsletterError):
         self.url = url
         self.status = status
         self.gave_up = gave_up
+        refused = status is not None and 400 <= status < 500
+        self.retryable = not gave_up and not refused
 
 
 class StoreError(NewsletterError):
@@ -50,9 +59,10 @@ class StoreError(NewsletterError):
 
 
 class IngestError(NewsletterError):
-    """No feed of an ingest run worked."""
+    """No feed of an ingest run worked (each has already had its retries)."""
 
     hint = "see the lines above for each feed's reason"
+    retryable = False
 
 
 class SendError(NewsletterError):
@@ -77,6 +87,7 @@ class SubscriberError(NewsletterError):
     """An address that cannot be used, or a subscriber that is not there."""
 
     hint = "check the address (one person, like ada@example.org); `newsletter subscribers list` shows who is stored"
+    retryable = False
 
     def __init__(self, message: str, *, email: str, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
@@ -87,6 +98,7 @@ class TokenError(NewsletterError):
     """A signed link token that is forged, altered, truncated, expired or for another purpose."""
 
     hint = "the link may be incomplete or out of date; ask for a new one"
+    retryable = False
 
 
 class UnsettledError(SendError):
@@ -99,6 +111,7 @@ class ReportError(NewsletterError):
     """No report can be made for the issue asked for."""
 
     hint = "see `newsletter report --help`; reports cover sent issues"
+    retryable = False
 
     def __init__(self, message: str, *, issue: int | None, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)

@@ -13,11 +13,11 @@ import pytest
 
 from newsletter.delivery.backends.sendgrid import SendGridBackend
 from newsletter.delivery.backends.sendgrid_body import Tracking, body_json
-from newsletter.delivery.links import TokenSigner, make_token
 from newsletter.delivery.message import Envelope, personal
 from newsletter.delivery.send import send_issue
 from newsletter.domain.delivery import Recipient
 from newsletter.store import Store
+from newsletter.tokens import TokenSigner, make_token
 from tests.support.clock import FakeClock
 from tests.support.deliveries import HTML, SECRET, SENDER, TEXT, add_issue, add_people, token
 from tests.support.sendgrid_server import API_KEY, SendGridServer

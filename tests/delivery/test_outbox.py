@@ -8,10 +8,10 @@ import email.policy
 from pathlib import Path
 
 from newsletter.delivery.backends.outbox import OutboxBackend
-from newsletter.delivery.links import read_token
 from newsletter.delivery.send import send_issue
 from newsletter.render.placeholders import UNSUBSCRIBE_PLACEHOLDER
 from newsletter.store import Store
+from newsletter.tokens import read_token
 from tests.support.deliveries import SECRET, add_emails, add_issue, add_people, token
 
 

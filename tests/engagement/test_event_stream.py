@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from newsletter.delivery.backends.sendgrid import SendGridBackend
-from newsletter.delivery.links import make_token
 from newsletter.demo.events import EventStream, Reader, synthetic_stream
 from newsletter.domain.events import Via
 from newsletter.domain.issue import IssueRecord
 from newsletter.engagement.report import Report, make_report
 from newsletter.store import Store
 from newsletter.subscribers.import_csv import import_csv
+from newsletter.tokens import make_token
 from tests.support.engagement import golden_record, send_record
 from tests.support.sendgrid_server import API_KEY, SendGridServer
 from tests.support.signer import Signer

@@ -15,13 +15,13 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import event, func, insert, select
 
 from newsletter.cli import cli
-from newsletter.delivery.links import make_token, read_token
 from newsletter.domain.subscriber import Status, SubscriberData, normalise_email
 from newsletter.errors import ConfigError, SubscriberError, TokenError
 from newsletter.store import Store
 from newsletter.store.schema import deliveries
 from newsletter.subscribers import service as subs
 from newsletter.subscribers.export import export_csv
+from newsletter.tokens import make_token, read_token
 from tests.support.deliveries import issue_record
 from tests.support.stores import migrated
 

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 
 from sqlalchemy import insert
 
-from newsletter.delivery.links import make_token
 from newsletter.delivery.message import Envelope, Sender
 from newsletter.domain.issue import IssuePaper, IssueRecord, IssueSection
 from newsletter.render.placeholders import UNSUBSCRIBE_PLACEHOLDER, VIEW_PLACEHOLDER
 from newsletter.store import Store
 from newsletter.store.schema import subscribers
+from newsletter.tokens import make_token
 
 SECRET = "test-secret"
 SENDER = Sender.parse("The Editor <editor@news.example>", "https://news.example", SECRET)

@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 from newsletter.delivery.backends import Backend
-from newsletter.delivery.links import make_token
 from newsletter.delivery.message import Envelope, Sender
 from newsletter.delivery.send import SendReport, send_issue
 from newsletter.domain.issue import IssueRecord
 from newsletter.store import Store
+from newsletter.tokens import make_token
 from tests.support.deliveries import HTML, TEXT
 from tests.support.paths import GOLDEN
 

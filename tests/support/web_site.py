@@ -18,11 +18,11 @@ import httpx
 
 from newsletter.config import Settings
 from newsletter.delivery.backends.outbox import OutboxBackend
-from newsletter.delivery.links import make_token
 from newsletter.delivery.message import Envelope, Sender
 from newsletter.delivery.send import send_issue
 from newsletter.domain.subscriber import Subscriber
 from newsletter.store import Store
+from newsletter.tokens import make_token
 from newsletter.web.app import create_app
 from newsletter.web.security import Limits
 from tests.support.deliveries import HTML, TEXT, issue_record

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newsletter.delivery.links import make_token
+from newsletter.tokens import make_token
 from tests.support.browser import Browser
 from tests.support.deliveries import add_people
 from tests.support.paths import GOLDEN, SHOTS

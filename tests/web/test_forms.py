@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from newsletter.delivery.links import make_token
 from newsletter.store import Store
+from newsletter.tokens import make_token
 from newsletter.web.security import Limits, RateLimiter
 from tests.support.deliveries import add_emails, add_people
 from tests.support.web_site import SECRET, Site, running_site, subscriber

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from newsletter.delivery.backends.outbox import OutboxBackend
-from newsletter.delivery.links import make_token
 from newsletter.demo.engagement import add_readers, play
 from newsletter.demo.events import Reader
+from newsletter.tokens import make_token
 from newsletter.web.reports import REPORT_CSP
 from tests.support.browser import Browser
 from tests.support.engagement import golden_record, send_record

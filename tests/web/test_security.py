@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from newsletter.delivery.links import make_token
 from newsletter.domain.subscriber import Status
 from newsletter.store import Store
 from newsletter.subscribers import service
+from newsletter.tokens import make_token
 from newsletter.web.security import Limits, RateLimiter
 from newsletter.web.webhook import BODY_LIMIT
 from tests.support.deliveries import add_emails, add_people

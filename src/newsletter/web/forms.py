@@ -16,7 +16,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from newsletter.delivery.links import make_token, read_token_issued
 from newsletter.delivery.message import ONE_CLICK_FIELD, ONE_CLICK_VALUE
 from newsletter.domain.events import Via
 from newsletter.domain.subscriber import (
@@ -29,6 +28,7 @@ from newsletter.domain.subscriber import (
 )
 from newsletter.errors import SubscriberError, TokenError
 from newsletter.subscribers import service
+from newsletter.tokens import Purpose, make_token, read_token_issued
 from newsletter.web.base import Deps, deps, error_page, masked, page
 from newsletter.web.security import Csrf, client_key, read_form, same_origin
 
@@ -41,7 +41,7 @@ HONEYPOT = "website"  # hidden from people by the stylesheet; bots fill every fi
 async def unsubscribe_page(request: Request) -> Response:
     """GET /u/{token}: who would be unsubscribed, and a button that posts."""
     d, token = deps(request), request.path_params["token"]
-    sub = await run_in_threadpool(_by_token, d, token, "unsubscribe")
+    sub = await run_in_threadpool(_by_token, d, token, Purpose.UNSUBSCRIBE)
     if sub is None:
         return _bad_link(request)
     return page(
@@ -170,14 +170,16 @@ async def confirm(request: Request) -> Response:
 # -- the work, in a worker thread (the store is synchronous) ------------------------------
 
 
-def _by_token(d: Deps, token: str, purpose: str) -> Subscriber | None:
+def _by_token(d: Deps, token: str, purpose: Purpose) -> Subscriber | None:
     """The subscriber a genuine, current token names; None for forged, altered, expired, unknown."""
     found = _token(d, token, purpose)
     return None if found is None else found[0]
 
 
-def _token(d: Deps, token: str, purpose: str) -> tuple[Subscriber, dt.datetime | None] | None:
-    max_age = dt.timedelta(seconds=d.settings.confirm_max_age) if purpose == "confirm" else None
+def _token(d: Deps, token: str, purpose: Purpose) -> tuple[Subscriber, dt.datetime | None] | None:
+    max_age = (
+        dt.timedelta(seconds=d.settings.confirm_max_age) if purpose is Purpose.CONFIRM else None
+    )
     try:
         subscriber_id, issued = read_token_issued(
             token, d.sender.secret, purpose, max_age=max_age, now=d.clock()
@@ -189,20 +191,20 @@ def _token(d: Deps, token: str, purpose: str) -> tuple[Subscriber, dt.datetime |
 
 
 def _unsubscribe(d: Deps, token: str, via: Via) -> Subscriber | None:
-    sub = _by_token(d, token, "unsubscribe")
+    sub = _by_token(d, token, Purpose.UNSUBSCRIBE)
     if sub is None:
         return None
     return service.leave(d.store, sub.id, Status.UNSUBSCRIBED, d.clock(), via=via)
 
 
 def _come_back(d: Deps, token: str) -> tuple[Subscriber, bool] | None:
-    sub = _by_token(d, token, "unsubscribe")
+    sub = _by_token(d, token, Purpose.UNSUBSCRIBE)
     return None if sub is None else service.come_back(d.store, sub.id, d.clock())
 
 
 def _confirmable(d: Deps, token: str) -> tuple[Subscriber, bool] | None:
     """The subscriber, and whether the link is spent already."""
-    found = _token(d, token, "confirm")
+    found = _token(d, token, Purpose.CONFIRM)
     if found is None:
         return None
     sub, issued = found
@@ -238,7 +240,7 @@ def _confirmation_task(d: Deps, sub: Subscriber) -> BackgroundTask | None:
 
 
 def _send_confirmation(d: Deps, sub: Subscriber, now: dt.datetime) -> None:
-    token = make_token(sub.id, d.sender.secret, "confirm", issued_at=now)
+    token = make_token(sub.id, d.sender.secret, Purpose.CONFIRM, issued_at=now)
     d.mailer.send_quietly("confirmation", sub, d.url(f"/confirm/{token}"))
 
 

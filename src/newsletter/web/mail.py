@@ -15,11 +15,11 @@ from typing import Any
 import jinja2
 
 from newsletter.delivery.backends import Backend
-from newsletter.delivery.links import make_token
 from newsletter.delivery.message import Envelope, Sender, personal
 from newsletter.domain.delivery import Recipient
 from newsletter.domain.subscriber import Subscriber
 from newsletter.errors import NewsletterError
+from newsletter.tokens import make_token
 
 log = logging.getLogger("newsletter.web.app")
 

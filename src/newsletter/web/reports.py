@@ -11,11 +11,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from newsletter.app import REPORT_LINK
-from newsletter.delivery.links import read_token
 from newsletter.engagement.page import report_html
 from newsletter.engagement.report import make_report
 from newsletter.errors import ReportError, TokenError
+from newsletter.tokens import Purpose, read_token
 from newsletter.web.base import deps, error_page
 from newsletter.web.security import NO_STORE
 
@@ -29,7 +28,7 @@ async def report_page(request: Request) -> Response:
     """GET /reports/{token}: the issue's report as of now."""
     d, token = deps(request), request.path_params["token"]
     try:
-        number = read_token(token, d.sender.secret, REPORT_LINK)
+        number = read_token(token, d.sender.secret, Purpose.REPORT)
     except TokenError:
         return _missing(request)
     try:

@@ -1,10 +1,12 @@
-"""Signed link tokens: unsubscribe and confirm links that cannot be forged or repurposed.
+"""Signed link tokens: unsubscribe, confirm and report links that cannot be forged or
+repurposed. Delivery signs the links each reader gets; the web app signs confirmation mail
+and checks every token it is shown; both come here.
 
-A token is `<payload>.<mac>`, both urlsafe base64 without padding. The payload is the
-subscriber id, optionally followed by the second it was issued (for links that expire).
-The MAC is HMAC-SHA256 with the secret over the purpose and the payload, so a token made
-for one purpose is worthless for another. Unsubscribe links carry no time: they must keep
-working in old emails.
+A token is `<payload>.<mac>`, both urlsafe base64 without padding. The payload is a number
+(a subscriber id; an issue's for report links), optionally followed by the second it was
+issued (for links that expire). The MAC is HMAC-SHA256 with the secret over the purpose and
+the payload, so a token made for one purpose is worthless for another. Unsubscribe links
+carry no time: they must keep working in old emails.
 """
 
 from __future__ import annotations
@@ -15,10 +17,20 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+from enum import StrEnum
 
 from newsletter.errors import ConfigError, TokenError
 
-__all__ = ["make_token", "read_token", "read_token_issued", "TokenSigner"]
+__all__ = ["Purpose", "TokenSigner", "make_token", "read_token", "read_token_issued"]
+
+
+class Purpose(StrEnum):
+    """What a token is for; a token signed for one is refused for every other."""
+
+    UNSUBSCRIBE = "unsubscribe"  # every issue's links; never expires
+    CONFIRM = "confirm"  # the double opt-in mail; expires
+    REPORT = "report"  # an issue's engagement report page (the payload is the issue number)
+
 
 # A strict shape check first: urlsafe_b64decode silently skips characters outside the
 # alphabet, which would let an altered token decode to the original bytes.
@@ -31,7 +43,7 @@ CLOCK_SKEW = dt.timedelta(minutes=5)  # servers disagree a little about the time
 def make_token(
     subscriber_id: int,
     secret: str,
-    purpose: str = "unsubscribe",
+    purpose: str = Purpose.UNSUBSCRIBE,
     *,
     issued_at: dt.datetime | None = None,
 ) -> str:
@@ -45,7 +57,7 @@ class TokenSigner:
 
     __slots__ = ("key", "prefix")
 
-    def __init__(self, secret: str, purpose: str = "unsubscribe") -> None:
+    def __init__(self, secret: str, purpose: str = Purpose.UNSUBSCRIBE) -> None:
         if not secret:
             raise ConfigError(
                 "no secret to sign links with", hint="set NEWSLETTER_SECRET to a long random string"
@@ -77,7 +89,7 @@ def _payload(subscriber_id: int, issued_at: dt.datetime | None) -> str:
 def read_token(
     token: str,
     secret: str,
-    purpose: str = "unsubscribe",
+    purpose: str = Purpose.UNSUBSCRIBE,
     *,
     max_age: dt.timedelta | None = None,
     now: dt.datetime | None = None,
