@@ -32,6 +32,7 @@ from pathlib import Path
 from newsletter.config import load_editor_config
 from newsletter.demo import DEMO_DIR, DEMO_RANGE
 from newsletter.domain.issue import Candidate
+from newsletter.domain.learning import Action, Decision
 from newsletter.domain.taxonomy import Section, section_named
 from newsletter.feeds.fetch import Fetcher
 from newsletter.feeds.ingest import ingest
@@ -43,7 +44,6 @@ from newsletter.selection.score import force, rank
 from newsletter.selection.sections import SectionClassifier
 from newsletter.selection.training import apply_model, examples
 from newsletter.store import Store
-from newsletter.store.learning import Action, Decision
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.support.corpus: the hand labels with their text

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from newsletter.domain.learning import Action, Decision
 from newsletter.domain.papers import Listing, Paper
 from newsletter.domain.taxonomy import Section
 from newsletter.selection.examples import TEST_WEEK, shipped_examples
@@ -16,7 +17,6 @@ from newsletter.selection.score import Analyser, PaperReader
 from newsletter.selection.sections import DEFAULT_SECTIONS, SectionClassifier
 from newsletter.selection.training import current_model, examples, train_and_save
 from newsletter.store import Store
-from newsletter.store.learning import Action, Decision
 
 REASONING = (
     "Chain-of-thought reasoning for math word problems",

@@ -122,7 +122,7 @@ def test_approval_edits_are_kept_and_a_sent_issue_teaches_the_next_model(
 ) -> None:
     """Removed, added and moved papers are recorded; after the send the models retrain on the
     issue as it went out (picks with their sections, the rest left out)."""
-    from newsletter.store.learning import Action
+    from newsletter.domain.learning import Action
     from newsletter.weekly.steps import learn_from_issue, record_edits
 
     space, settings, week = ingested_week(tmp_path, monkeypatch)

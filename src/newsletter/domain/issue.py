@@ -20,6 +20,28 @@ class IssueStatus(StrEnum):
     SENDING = "sending"  # its audience is fixed: never rebuilt, only sending is left
     SENT = "sent"  # nothing queued or in flight any more
 
+    @property
+    def rebuildable(self) -> bool:
+        """Only a draft is built again: once sending starts, the issue stays as it goes out."""
+        return self is IssueStatus.DRAFT
+
+    def moves_to(self, target: IssueStatus) -> bool:
+        return target in _MOVES[self]
+
+    @classmethod
+    def moving_to(cls, target: IssueStatus) -> tuple[IssueStatus, ...]:
+        """The statuses an issue moves to `target` from (the store's updates filter on them)."""
+        return tuple(status for status in cls if status.moves_to(target))
+
+
+# How an issue's status moves, forward only: sending fixes its audience, and it is sent once
+# nothing is queued or in flight (straight from a draft when there was nobody to send to).
+_MOVES: dict[IssueStatus, frozenset[IssueStatus]] = {
+    IssueStatus.DRAFT: frozenset({IssueStatus.SENDING, IssueStatus.SENT}),
+    IssueStatus.SENDING: frozenset({IssueStatus.SENT}),
+    IssueStatus.SENT: frozenset(),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:

@@ -1,6 +1,7 @@
 """A subscriber as a typed value, and the rules about statuses that everything shares:
-who counts as gone, which reason to leave is stronger, what a status change stamps.
-Addresses are checked and normalised here too (offline, no DNS). No I/O.
+who counts as gone, which reason to leave is stronger, what a status change stamps, and
+which change is a join or a leave of the list (with its reason). Addresses are checked and
+normalised here too (offline, no DNS). No I/O.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ import dataclasses
 import datetime as dt
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 
+from newsletter.domain.events import ListChange, Via
 from newsletter.errors import SubscriberError
 
 
@@ -71,6 +74,9 @@ class Subscriber(SubscriberData):
 
 
 S = TypeVar("S", bound=SubscriberData)
+
+# What an import plan decides for one batch: rows to insert, stored rows to rewrite.
+Changes = tuple[Sequence[SubscriberData], Sequence[Subscriber]]
 
 
 def normalise_email(raw: str) -> str:
@@ -169,3 +175,31 @@ def with_status(sub: S, status: Status, at: dt.datetime) -> S:
         left = sub.unsubscribed_at if sub.status in GONE else None
         return dataclasses.replace(sub, status=status, unsubscribed_at=left or at, updated_at=at)
     return dataclasses.replace(sub, status=status, updated_at=at)
+
+
+def list_change(
+    subscriber_id: int,
+    before: Status | None,
+    after: SubscriberData,
+    via: Via,
+    issue: int | None = None,
+) -> ListChange | None:
+    """The list's history of a change from `before` (None: new) to `after`: becoming active is a
+    join (new, confirmed or returned), going from active to a gone status a leave for that
+    status (naming the issue that caused it, if known); anything else is neither."""
+    if after.status is Status.ACTIVE and before is not Status.ACTIVE:
+        reason = (
+            "new" if before is None else "confirmed" if before is Status.PENDING else "returned"
+        )
+        return ListChange(subscriber_id, True, reason, via, after.confirmed_at or after.updated_at)
+    if before is Status.ACTIVE and after.status in GONE:
+        at = after.unsubscribed_at or after.updated_at
+        return ListChange(subscriber_id, False, after.status.value, via, at, issue)
+    return None
+
+
+def erasure(subscriber_id: int, status: Status, via: Via, at: dt.datetime) -> ListChange | None:
+    """Erasing someone who was active is a leave of the list ("erased"); anyone else's, none."""
+    if status is not Status.ACTIVE:
+        return None
+    return ListChange(subscriber_id, False, "erased", via, at)

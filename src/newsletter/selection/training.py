@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from newsletter.domain.issue import Candidate, ScorePart
+from newsletter.domain.learning import Action, Decision, StoredModel
 from newsletter.domain.papers import Paper
 from newsletter.domain.taxonomy import Section, section_named
 from newsletter.domain.week import Week
@@ -32,7 +33,6 @@ from newsletter.selection.score import rank, ranking_key, signal_values
 from newsletter.selection.sections import SectionClassifier
 from newsletter.selection.topics import TopicModel
 from newsletter.store import Store
-from newsletter.store.learning import Action, Decision, StoredModel
 
 # What each decision says, and how loudly: an edit at approval is the editor correcting us.
 MEANING: dict[Action, tuple[bool | None, float]] = {

@@ -2,8 +2,10 @@
 
 SQLite is the embedded default; PostgreSQL works by URL. Papers are keyed by their arXiv
 id without version; what each feed said about a paper is kept as a signal. One module per
-table group: papers (and merge), issues, deliveries, subscribers, events (provider events,
-folded totals, the list's joins and leaves), archive, learning (decisions and models).
+table group: papers, issues, deliveries, subscribers, events (provider events, folded
+totals, the list's joins and leaves), archive, learning (decisions and models). The rules
+its queries apply (merging a paper, an issue's status moves, joins and leaves, who a claim
+skips) are domain/'s. Consumers take it through the narrow protocols they declare.
 """
 
 from __future__ import annotations

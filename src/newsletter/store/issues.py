@@ -79,7 +79,7 @@ class IssueQueries:
                         **values,
                     )
                 )
-            elif row.status != IssueStatus.DRAFT:
+            elif not IssueStatus(row.status).rebuildable:
                 raise StoreError(
                     f"issue {row.number} for the week of {week_start} was already {row.status}",
                     hint="a sent issue stays as it went out; build another week",

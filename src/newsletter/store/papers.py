@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
+from newsletter.domain.merge import merge_listing
 from newsletter.domain.papers import AnnounceType, Listing, Paper, Signal
 from newsletter.store.engine import MERGE_LOCK, write_turn
-from newsletter.store.merge import merge_listing
 from newsletter.store.schema import feed_state, papers, signals
 
 BATCH = 1000

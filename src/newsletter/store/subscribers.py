@@ -1,7 +1,8 @@
 """Queries on subscribers: every SQL statement about the people on the list.
 
-The rules (who may be re-activated, what an import changes) live in newsletter/subscribers.py
-and subscriber_import.py; this module only reads and writes rows.
+The rules (who may be re-activated, what an import changes) live in subscribers/service.py
+and subscribers/import_csv.py, and which change is a join or a leave in
+domain/subscriber.py; this module only reads and writes rows.
 """
 
 from __future__ import annotations
@@ -13,18 +14,22 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from newsletter.domain.events import ListChange, Via
-from newsletter.domain.subscriber import GONE, Status, Subscriber, SubscriberData
+from newsletter.domain.events import Via
+from newsletter.domain.subscriber import (
+    Changes,
+    Status,
+    Subscriber,
+    SubscriberData,
+    erasure,
+    list_change,
+)
 from newsletter.errors import SubscriberError
 from newsletter.store.events import record_list_change, record_list_changes
 from newsletter.store.schema import deliveries, email_events, list_changes, subscribers
 
-__all__ = ["Changes", "SubscriberQueries"]
+__all__ = ["SubscriberQueries"]
 
 KEYS_PER_QUERY = 1000  # well under every backend's bound-parameter limit
-
-# What an import plan decides for one batch: rows to insert, stored rows to rewrite.
-Changes = tuple[Sequence[SubscriberData], Sequence[Subscriber]]
 
 
 class SubscriberQueries:
@@ -95,10 +100,9 @@ class SubscriberQueries:
             status = conn.execute(
                 select(subscribers.c.status).where(subscribers.c.id == subscriber_id)
             ).scalar_one_or_none()
-            if status == Status.ACTIVE.value:
-                record_list_change(
-                    conn, ListChange(subscriber_id, False, "erased", via, self.clock())
-                )
+            left = erasure(subscriber_id, Status(status), via, self.clock()) if status else None
+            if left:
+                record_list_change(conn, left)
             for table in (list_changes, email_events):
                 conn.execute(
                     update(table)
@@ -169,13 +173,13 @@ class SubscriberQueries:
                 conn.execute(insert(subscribers), [_row(data) for data in inserts])
                 joined = [d for d in inserts if d.status is Status.ACTIVE]
                 ids = _by_keys(conn, [d.email_key for d in joined])
-                changes = [_change(ids[d.email_key].id, None, d, via) for d in joined]
+                changes = [list_change(ids[d.email_key].id, None, d, via) for d in joined]
                 record_list_changes(conn, [c for c in changes if c])
             if updates:
                 statement = update(subscribers).where(subscribers.c.id == bindparam("row_id"))
                 conn.execute(statement, [{"row_id": sub.id, **_row(sub)} for sub in updates])
                 before = {sub.id: sub.status for sub in stored.values()}
-                changes = [_change(sub.id, before.get(sub.id), sub, via) for sub in updates]
+                changes = [list_change(sub.id, before.get(sub.id), sub, via) for sub in updates]
                 record_list_changes(conn, [c for c in changes if c])
 
 
@@ -187,28 +191,9 @@ def _note_change(
     via: Via,
     issue: int | None = None,
 ) -> None:
-    change = _change(subscriber_id, before, after, via, issue)
+    change = list_change(subscriber_id, before, after, via, issue)
     if change:
         record_list_change(conn, change)
-
-
-def _change(
-    subscriber_id: int,
-    before: Status | None,
-    after: SubscriberData,
-    via: Via,
-    issue: int | None = None,
-) -> ListChange | None:
-    """Becoming active is a join; going from active to a gone status, a leave; else None."""
-    if after.status is Status.ACTIVE and before is not Status.ACTIVE:
-        reason = (
-            "new" if before is None else "confirmed" if before is Status.PENDING else "returned"
-        )
-        return ListChange(subscriber_id, True, reason, via, after.confirmed_at or after.updated_at)
-    if before is Status.ACTIVE and after.status in GONE:
-        at = after.unsubscribed_at or after.updated_at
-        return ListChange(subscriber_id, False, after.status.value, via, at, issue)
-    return None
 
 
 def _by_keys(conn: Connection, keys: Sequence[str]) -> dict[str, Subscriber]:

@@ -24,6 +24,7 @@ from typing import IO, TYPE_CHECKING
 
 from newsletter.domain.subscriber import (
     GONE,
+    Changes,
     Status,
     Subscriber,
     SubscriberData,
@@ -35,7 +36,7 @@ from newsletter.errors import SubscriberError
 from newsletter.subscribers.cells import restore
 
 if TYPE_CHECKING:
-    from newsletter.store.subscribers import Changes, SubscriberQueries
+    from newsletter.store.subscribers import SubscriberQueries
 
 __all__ = ["ImportProgress", "ImportReport", "find_columns", "import_csv", "sniff_delimiter"]
 

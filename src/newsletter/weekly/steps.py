@@ -18,6 +18,7 @@ from newsletter import app
 from newsletter.config import EditorConfig, Settings, load_editor_config
 from newsletter.delivery.send import SendReport, load_issue, proof, send_issue
 from newsletter.domain.issue import CandidateRecord, IssueStatus
+from newsletter.domain.learning import Action, Decision
 from newsletter.domain.papers import FeedReport, FeedSpec
 from newsletter.domain.subscriber import normalise_email
 from newsletter.domain.week import Week
@@ -29,7 +30,6 @@ from newsletter.issue.edits import NO_EDITS, Edits
 from newsletter.selection.rules import section_taxonomy
 from newsletter.selection.training import train_and_save
 from newsletter.store import Store, StoredIssue
-from newsletter.store.learning import Action, Decision
 
 
 class TooFewCandidatesError(NewsletterError):

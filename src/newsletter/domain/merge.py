@@ -1,4 +1,5 @@
-"""Merging what feeds say about a paper (pure): newer versions win the text, signals add up."""
+"""Merging what feeds say about a paper (pure, no I/O): newer versions win the text, signals add
+up, and the listing date that decides a paper's week. The store calls it for every merge."""
 
 from __future__ import annotations
 

@@ -1,0 +1,39 @@
+"""What the models learn from and what they are, as typed values: the editor's decisions
+(picked, left out, added, removed, moved) and a stored model version. No I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Action(StrEnum):
+    PICKED = "picked"  # in the issue as it went out (or was published)
+    LEFT_OUT = "left_out"  # a candidate the editor saw and did not take
+    ADDED = "added"  # put in at approval: a strong yes
+    REMOVED = "removed"  # taken out at approval: a strong no
+    MOVED = "moved"  # put in another section at approval
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    week_start: dt.date
+    arxiv_id: str
+    action: Action
+    section: str | None
+    source: str  # sent | approval | published
+
+
+@dataclass(frozen=True, slots=True)
+class StoredModel:
+    version: int
+    trained_at: dt.datetime
+    summary: dict[str, Any]
+    blob: bytes
+
+    def load(self) -> Any:
+        """The pickled model. Only ever our own, written by the store's `save_model`."""
+        return pickle.loads(self.blob)  # noqa: S301
