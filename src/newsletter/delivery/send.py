@@ -11,13 +11,24 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import assert_never
 
-from newsletter.delivery.backends import Backend, Outcome
+from newsletter.delivery.backends import (
+    Accepted,
+    Backend,
+    Outcome,
+    PerMessage,
+    Refused,
+    Requeued,
+    Resend,
+    Unknowable,
+)
 from newsletter.delivery.flights import Flights
+from newsletter.delivery.ledger import Issues, Ledger
 from newsletter.delivery.message import Envelope, Personal, Signer, personal
 from newsletter.domain.delivery import Batch, DeliveryStatus, Recipient, Settlement
 from newsletter.errors import SendError, UnsettledError
-from newsletter.store import Store, StoredIssue
+from newsletter.store import StoredIssue
 
 MAX_REQUEUES = 5
 
@@ -44,7 +55,7 @@ class SendReport:
 Progress = Callable[[int], None]
 
 
-def load_issue(store: Store, number: int) -> StoredIssue:
+def load_issue(store: Issues, number: int) -> StoredIssue:
     stored = store.get_issue(number)
     if stored is None:
         raise SendError(
@@ -54,7 +65,7 @@ def load_issue(store: Store, number: int) -> StoredIssue:
 
 
 def send_issue(
-    store: Store,
+    store: Ledger,
     envelope: Envelope,
     backend: Backend,
     token: Signer,
@@ -74,7 +85,7 @@ def send_issue(
     report = SendReport(number, backend.name, concurrency=backend.concurrency)
     recover(store, backend, number, report)
     store.enqueue(number)
-    claims = _Claims(store, number, backend, limit, report)
+    claims = ClaimWalker(store, number, backend, limit, report)
     failures = 0  # answers in a row that sent nobody: every slot failing means a provider down
     answers: list[Settlement] = []  # recorded with the next claim: one commit per batch
 
@@ -94,14 +105,17 @@ def send_issue(
                 batch, outcome = flights.landed()
                 report.requests += 1
                 answers.append(_account(batch, outcome, report))
-                failures = failures + 1 if outcome.requeue else 0
-                if outcome.requeue:
-                    claims.returned(len(batch.recipients))
-                    if failures > MAX_REQUEUES * backend.concurrency:
-                        raise SendError(
-                            f"gave up after {failures} failed requests in a row: {outcome.requeue}",
-                            hint="nothing was sent twice; run the send again later",
-                        )
+                match outcome:
+                    case Requeued(reason=reason):
+                        failures += 1
+                        claims.returned(len(batch.recipients))
+                        if failures > MAX_REQUEUES * backend.concurrency:
+                            raise SendError(
+                                f"gave up after {failures} failed requests in a row: {reason}",
+                                hint="nothing was sent twice; run the send again later",
+                            )
+                    case _:
+                        failures = 0
                 if on_progress:
                     on_progress(_settled(batch, outcome))
         finally:
@@ -113,12 +127,12 @@ def send_issue(
     return report
 
 
-class _Claims:
+class ClaimWalker:
     """Walks the queue in subscriber order, then once more from the start for people a
     requeue put back behind the cursor."""
 
     def __init__(
-        self, store: Store, number: int, backend: Backend, limit: int | None, report: SendReport
+        self, store: Ledger, number: int, backend: Backend, limit: int | None, report: SendReport
     ) -> None:
         self.store, self.number, self.backend, self.limit = store, number, backend, limit
         self.report = report  # counts the skipped and failed it meets
@@ -133,13 +147,7 @@ class _Claims:
             if self.limit is not None:
                 size = min(size, self.limit - self.claimed)
             batch, skipped, failed, last_seen = self.store.claim(
-                self.number,
-                batch_id(),
-                self.backend.name,
-                size,
-                self.backend.send_at(),
-                after=self.cursor,
-                settle=settle,
+                self.number, batch_id(), self.backend.name, size, after=self.cursor, settle=settle
             )
             settle.clear()
             self.report.skipped += skipped
@@ -176,13 +184,20 @@ def _quiet_gc() -> Iterator[None]:
 
 
 def _settled(batch: Batch, outcome: Outcome) -> int:
-    if outcome.accepted or outcome.refused:
-        return len(batch.recipients)
-    return len(outcome.sent) + len(outcome.failed)
+    """How many deliveries the answer settled, for the progress bar."""
+    match outcome:
+        case Accepted() | Refused():
+            return len(batch.recipients)
+        case Requeued():
+            return 0
+        case PerMessage(sent=sent, failed=failed):
+            return len(sent) + len(failed)
+        case _:
+            assert_never(outcome)
 
 
 def _send_batch(
-    store: Store, envelope: Envelope, backend: Backend, batch: Batch, token: Signer
+    store: Ledger, envelope: Envelope, backend: Backend, batch: Batch, token: Signer
 ) -> Outcome:
     def settle(who: Personal, provider_id: str | None, error: str | None) -> None:
         if error is None:
@@ -191,33 +206,36 @@ def _send_batch(
             store.delivery_failed(envelope.issue_number, who.recipient.subscriber_id, error)
 
     try:
-        outcome = backend.send(envelope, batch, token, settle if backend.per_message else None)
+        return backend.send(envelope, batch, token, settle)
     except UnsettledError:
         raise  # the batch stays pending; the next run settles it
     except SendError as exc:
         # Refused before anything could be accepted (bad key, unreachable server):
         # whoever was not settled yet goes back to the queue.
-        store.batch_requeued(batch.batch_id, str(exc))
+        store.settle([Settlement(batch.batch_id, DeliveryStatus.QUEUED, error=str(exc))])
         raise
-    return outcome
 
 
 def _account(batch: Batch, outcome: Outcome, report: SendReport) -> Settlement:
     """Count the batch's answer; the settlement is written with the next claim."""
-    if outcome.accepted:
-        report.sent += len(batch.recipients)
-        return Settlement(batch.batch_id, DeliveryStatus.SENT, outcome.provider_id)
-    if outcome.refused:
-        report.failed += len(batch.recipients)
-        return Settlement(batch.batch_id, DeliveryStatus.FAILED, error=outcome.refused)
-    if outcome.requeue:
-        return Settlement(batch.batch_id, DeliveryStatus.QUEUED, error=outcome.requeue)
-    report.sent += len(outcome.sent)  # per-message: each delivery is settled already
-    report.failed += len(outcome.failed)
-    return Settlement(batch.batch_id, None)
+    match outcome:
+        case Accepted(provider_id=provider_id):
+            report.sent += len(batch.recipients)
+            return Settlement(batch.batch_id, DeliveryStatus.SENT, provider_id)
+        case Refused(reason=reason):
+            report.failed += len(batch.recipients)
+            return Settlement(batch.batch_id, DeliveryStatus.FAILED, error=reason)
+        case Requeued(reason=reason):
+            return Settlement(batch.batch_id, DeliveryStatus.QUEUED, error=reason)
+        case PerMessage(sent=sent, failed=failed):
+            report.sent += len(sent)  # each delivery is settled already: the batch only closes
+            report.failed += len(failed)
+            return Settlement(batch.batch_id, None)
+        case _:
+            assert_never(outcome)
 
 
-def recover(store: Store, backend: Backend, number: int, report: SendReport) -> None:
+def recover(store: Ledger, backend: Backend, number: int, report: SendReport) -> None:
     """Settle the batches an earlier run left pending, before sending anything new."""
     for batch in store.pending_batches(number):
         if batch.backend != backend.name:
@@ -225,15 +243,18 @@ def recover(store: Store, backend: Backend, number: int, report: SendReport) -> 
                 f"issue {number} has a batch in flight with {batch.backend}",
                 hint=f"resume with --backend {batch.backend} so it can be settled",
             )
-        found = backend.recover(batch)
-        for subscriber_id in found.sent:
-            store.delivery_sent(number, subscriber_id, None)
-        if found.requeue:
-            store.batch_requeued(batch.batch_id, "requeued after an interrupted send")
-            report.recovered += len(batch.recipients) - len(found.sent)
-        else:
-            store.batch_unknown(batch.batch_id, found.unknown or "outcome unknown")
-            report.unknown += len(batch.recipients)
+        match backend.recover(batch):
+            case Resend(sent=sent):
+                for subscriber_id in sent:
+                    store.delivery_sent(number, subscriber_id, None)
+                reason = "requeued after an interrupted send"
+                store.settle([Settlement(batch.batch_id, DeliveryStatus.QUEUED, error=reason)])
+                report.recovered += len(batch.recipients) - len(sent)
+            case Unknowable(reason=reason):
+                store.settle([Settlement(batch.batch_id, DeliveryStatus.UNKNOWN, error=reason)])
+                report.unknown += len(batch.recipients)
+            case found:
+                assert_never(found)
 
 
 def proof(envelope: Envelope, backend: Backend, addresses: Sequence[str], token: Signer) -> int:

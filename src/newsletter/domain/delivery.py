@@ -8,9 +8,12 @@ until the provider's answer is recorded.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
+
+from newsletter.domain.subscriber import Status
 
 
 class DeliveryStatus(StrEnum):
@@ -44,8 +47,42 @@ class Batch:
     issue_number: int
     backend: str
     status: BatchStatus
-    send_at: int | None
     recipients: tuple[Recipient, ...] = ()
+
+
+class Claimed(NamedTuple):
+    """What one claim took from the queue into a new pending batch."""
+
+    batch: Batch
+    skipped: int  # their subscriber is no longer active
+    failed: int  # an address no backend can take
+    last_seen: int | None  # the last subscriber id looked at; None: nothing left
+
+
+UNDELIVERABLE = "address has characters other than ASCII before the @: no backend can send to it"
+
+# A queued delivery as a claim reads it: (subscriber id, address, name, subscriber status).
+ClaimRow = tuple[int, str, str | None, str]
+
+
+def sort_claimed(rows: Iterable[ClaimRow]) -> tuple[list[int], list[int], list[Recipient]]:
+    """(skipped, failed, to send) of the queued deliveries a claim read: someone no longer
+    active is skipped; an address no backend can take (stored before addresses were checked
+    as they are now) fails at once.
+
+    Rows are unpacked as tuples: attribute access on a thousand rows a batch cost more
+    than the query itself."""
+    gone: list[int] = []
+    bad: list[int] = []
+    taken: list[Recipient] = []
+    for subscriber_id, email, name, status in rows:
+        if status != Status.ACTIVE:
+            gone.append(subscriber_id)
+        elif email.isascii():
+            taken.append(Recipient(subscriber_id, email, name))
+        else:
+            bad.append(subscriber_id)
+    return gone, bad, taken
 
 
 class Settlement(NamedTuple):

@@ -8,25 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, and_, case, exists, func, insert, literal, select, update
 
-from newsletter.domain.delivery import Batch, BatchStatus, DeliveryStatus, Recipient, Settlement
+from newsletter.domain.delivery import (
+    UNDELIVERABLE,
+    Batch,
+    BatchStatus,
+    Claimed,
+    ClaimRow,
+    DeliveryStatus,
+    Recipient,
+    Settlement,
+    sort_claimed,
+)
 from newsletter.domain.issue import IssueStatus
 from newsletter.domain.subscriber import Status
 from newsletter.store.schema import deliveries, issues, send_batches, subscribers
 
 QUEUED, IN_FLIGHT = DeliveryStatus.QUEUED, DeliveryStatus.IN_FLIGHT
-UNDELIVERABLE = "address has characters other than ASCII before the @: no backend can send to it"
-
-
-class Claimed(NamedTuple):
-    batch: Batch
-    skipped: int  # their subscriber is no longer active
-    failed: int  # an address no backend can take
-    last_seen: int | None  # the last subscriber id looked at; None: nothing left
-
 
 # What a SendGrid event can say about one delivery: the column that keeps its first time.
 DELIVERY_EVENT_COLUMNS = frozenset(
@@ -62,10 +63,15 @@ class DeliveryQueries:
         ).where(subscribers.c.status == ACTIVE, ~already)
         columns = ["issue_number", "subscriber_id", "status", "attempts", "updated_at"]
         with self.engine.begin() as conn:
-            done = conn.execute(insert(deliveries).from_select(columns, rows))
+            # SQLAlchemy keeps an INSERT's row count only when asked (psycopg gives -1 else)
+            queue = insert(deliveries).from_select(columns, rows)
+            done = conn.execute(queue.execution_options(preserve_rowcount=True))
             conn.execute(
                 update(issues)
-                .where(issues.c.number == issue_number, issues.c.status == IssueStatus.DRAFT)
+                .where(
+                    issues.c.number == issue_number,
+                    issues.c.status.in_(IssueStatus.moving_to(IssueStatus.SENDING)),
+                )
                 .values(status=IssueStatus.SENDING, updated_at=self.clock())
             )
         return int(done.rowcount or 0)
@@ -76,18 +82,16 @@ class DeliveryQueries:
         batch_id: str,
         backend: str,
         size: int,
-        send_at: int | None,
         after: int = 0,
         settle: Sequence[Settlement] = (),
     ) -> Claimed:
         """Take up to `size` queued deliveries (subscriber id > `after`) into a new pending batch.
 
-        Returns the batch, how many deliveries were skipped instead (their subscriber is no
-        longer active), how many failed at once (an address no backend can take: stored
-        before addresses were checked as they are now), and the last subscriber id looked at
-        (None: nothing left after `after`). `after` lets a send walk the primary key instead of rescanning what it
-        already sent. `settle` records earlier batches' answers in the same transaction:
-        one commit (one fsync) per batch instead of two.
+        Returns the batch, how many deliveries were skipped instead and how many failed at
+        once (domain/delivery.sort_claimed decides), and the last subscriber id looked at
+        (None: nothing left after `after`). `after` lets a send walk the primary key instead
+        of rescanning what it already sent. `settle` records earlier batches' answers in the
+        same transaction: one commit (one fsync) per batch instead of two.
         """
         now = self.clock()
         with self.engine.begin() as conn:
@@ -105,7 +109,7 @@ class DeliveryQueries:
                 .order_by(deliveries.c.subscriber_id)
                 .limit(size)
             ).all()
-            gone, bad, taken = _sort_claimed(rows)
+            gone, bad, taken = sort_claimed(cast("list[ClaimRow]", rows))  # rows are tuples
             if gone:
                 conn.execute(
                     _set(issue_number, gone, status=DeliveryStatus.SKIPPED, updated_at=now)
@@ -127,7 +131,6 @@ class DeliveryQueries:
                         issue_number=issue_number,
                         backend=backend,
                         status=BatchStatus.PENDING,
-                        send_at=send_at,
                         created_at=now,
                         updated_at=now,
                     )
@@ -148,24 +151,8 @@ class DeliveryQueries:
                         updated_at=now,
                     )
                 )
-        batch = Batch(batch_id, issue_number, backend, BatchStatus.PENDING, send_at, tuple(taken))
+        batch = Batch(batch_id, issue_number, backend, BatchStatus.PENDING, tuple(taken))
         return Claimed(batch, len(gone), len(bad), rows[-1][0] if rows else None)
-
-    def batch_sent(self, batch_id: str, provider_id: str | None) -> None:
-        """The provider accepted the batch: its deliveries are sent."""
-        self.settle([Settlement(batch_id, DeliveryStatus.SENT, provider_id)])
-
-    def batch_failed(self, batch_id: str, error: str) -> None:
-        """The provider refused the batch for good (e.g. 400): its deliveries failed."""
-        self.settle([Settlement(batch_id, DeliveryStatus.FAILED, error=error)])
-
-    def batch_requeued(self, batch_id: str, reason: str) -> None:
-        """The batch surely did not go out (refused before acceptance, or cancelled)."""
-        self.settle([Settlement(batch_id, DeliveryStatus.QUEUED, error=reason)])
-
-    def batch_unknown(self, batch_id: str, reason: str) -> None:
-        """Nobody can tell whether the batch went out: never resend it, say so instead."""
-        self.settle([Settlement(batch_id, DeliveryStatus.UNKNOWN, error=reason)])
 
     def settle(self, settlements: Sequence[Settlement]) -> None:
         with self.engine.begin() as conn:
@@ -240,10 +227,6 @@ class DeliveryQueries:
                 )
             )
 
-    def close_batch(self, batch_id: str) -> None:
-        """Per-message backends settle each delivery; the batch itself then just ends."""
-        self.settle([Settlement(batch_id, None)])
-
     def pending_batches(self, issue_number: int | None = None) -> list[Batch]:
         """Batches whose outcome is unknown (a crash came between claim and answer)."""
         query = select(send_batches).where(send_batches.c.status == BatchStatus.PENDING)
@@ -265,7 +248,6 @@ class DeliveryQueries:
                         b.issue_number,
                         b.backend,
                         BatchStatus(b.status),
-                        b.send_at,
                         recipients,
                     )
                 )
@@ -288,7 +270,10 @@ class DeliveryQueries:
         with self.engine.begin() as conn:
             conn.execute(
                 update(issues)
-                .where(issues.c.number == issue_number, issues.c.status != IssueStatus.SENT)
+                .where(
+                    issues.c.number == issue_number,
+                    issues.c.status.in_(IssueStatus.moving_to(IssueStatus.SENT)),
+                )
                 .values(status=IssueStatus.SENT, sent_at=self.clock(), updated_at=self.clock())
             )
         return True
@@ -330,24 +315,6 @@ class DeliveryQueries:
                 )
             ).first()
         return dict(row._mapping) if row else {}
-
-
-def _sort_claimed(rows: Sequence[Any]) -> tuple[list[int], list[int], list[Recipient]]:
-    """(no longer active, undeliverable, to send) of claimed rows.
-
-    Rows are unpacked as tuples: attribute access on a thousand rows a batch cost more
-    than the query itself."""
-    gone: list[int] = []
-    bad: list[int] = []
-    taken: list[Recipient] = []
-    for subscriber_id, email, name, status in rows:
-        if status != ACTIVE:
-            gone.append(subscriber_id)
-        elif email.isascii():
-            taken.append(Recipient(subscriber_id, email, name))
-        else:
-            bad.append(subscriber_id)
-    return gone, bad, taken
 
 
 def _settle_in(conn: Connection, settlements: Sequence[Settlement], now: dt.datetime) -> None:

@@ -188,6 +188,8 @@ send_batches = Table(
     ),
     Column("backend", String(20), nullable=False),
     Column("status", String(20), nullable=False, index=True),
+    # Written by earlier releases, now always NULL: SendGrid's scheduling stays inside its
+    # backend (it cancels by batch id, and needs no time kept here).
     Column("send_at", Integer),
     Column("message_id", Text),
     Column("error", Text),

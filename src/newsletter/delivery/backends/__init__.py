@@ -1,60 +1,88 @@
-"""The interface every sender implements, and what a batch can come back as."""
+"""The interface every sender implements, and what a batch can come back as.
+
+A batch's answer is one of four outcomes, matched where it is settled (delivery/send.py):
+the provider took the whole batch (`Accepted`), refused it for good (`Refused`), surely did
+not send it (`Requeued`), or it went message by message (`PerMessage`). A backend that sends
+message by message (SMTP, the outbox) records each message through the `settle` callback as
+it goes, so a crash loses at most the messages on the wire; one that answers for the whole
+batch (SendGrid) never calls it. What the provider can tell about a batch a crash left
+pending is a `Recovery`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from newsletter.delivery.message import Envelope, Personal, Signer, personal
 from newsletter.domain.delivery import Batch
 
 
-@dataclass(slots=True)
-class Outcome:
-    """What became of one batch.
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """The provider took the whole batch: its deliveries are sent."""
 
-    Batch backends (SendGrid) answer for the whole batch: `accepted` with the provider's id,
-    `refused` (for good: the request itself is wrong), or `requeue` (it surely did not go
-    out: send those people again). Per-message backends (SMTP, outbox) list the
-    deliveries that went and those that failed for good; the rest go back to the queue.
-    """
-
-    accepted: bool = False
     provider_id: str | None = None
-    refused: str | None = None
-    requeue: str | None = None
-    sent: list[tuple[int, str | None]] = field(default_factory=list)
-    failed: list[tuple[int, str]] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class Recovery:
-    """What a backend could establish about a batch left pending by a crash."""
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Refused for good (the request itself is wrong, e.g. a 400): its deliveries failed."""
 
-    requeue: bool = False  # it surely did not go out: send it again
-    sent: list[int] = field(default_factory=list)  # these went out already
-    unknown: str | None = None  # cannot tell: leave it in flight and say why
+    reason: str
 
 
-# Per-message backends report each message as it is settled: (who, provider id, error).
+@dataclass(frozen=True, slots=True)
+class Requeued:
+    """It surely did not go out (a 429, a cancelled batch): its people go back to the queue."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PerMessage:
+    """Each message was settled as it went, through `settle`: (subscriber, provider id) of
+    those sent, (subscriber, error) of those that failed for good. The batch only closes."""
+
+    sent: tuple[tuple[int, str | None], ...] = ()
+    failed: tuple[tuple[int, str], ...] = ()
+
+
+Outcome = Accepted | Refused | Requeued | PerMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Resend:
+    """A batch left pending surely did not go out, but for `sent` (subscriber ids that did):
+    the others go back to the queue."""
+
+    sent: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Unknowable:
+    """Nobody can tell whether a batch left pending went out: never resend it, say why."""
+
+    reason: str
+
+
+Recovery = Resend | Unknowable
+
+# How a backend records one message as soon as it is settled: (who, provider id, error).
 Settle = Callable[[Personal, str | None, str | None], None]
 
 
 class Backend(Protocol):
     name: str
-    per_message: bool  # settles each delivery (SMTP, outbox) rather than whole batches
     batch_size: int
     concurrency: int  # batches in flight at once (SMTP: connections)
 
     def new_batch_id(self) -> str: ...
 
-    def send_at(self) -> int | None: ...
-
-    def send(
-        self, envelope: Envelope, batch: Batch, token: Signer, settle: Settle | None = None
-    ) -> Outcome:
-        """Send the batch, each reader with their own links (signed by `token`)."""
+    def send(self, envelope: Envelope, batch: Batch, token: Signer, settle: Settle) -> Outcome:
+        """Send the batch, each reader with their own links (signed by `token`); a backend
+        sending message by message calls `settle` for each and answers PerMessage."""
         ...
 
     def recover(self, batch: Batch) -> Recovery: ...
@@ -69,17 +97,18 @@ def send_each(
     batch: Batch,
     token: Signer,
     deliver: Callable[[Personal], tuple[str | None, str | None]],
-    settle: Settle | None,
-) -> Outcome:
-    """The loop of per-message backends: `deliver` gives (provider id, error) for one person."""
-    outcome = Outcome()
+    settle: Settle,
+) -> PerMessage:
+    """The loop of per-message backends: `deliver` gives (provider id, error) for one person,
+    and each answer is settled before the next message."""
+    sent: list[tuple[int, str | None]] = []
+    failed: list[tuple[int, str]] = []
     for recipient in batch.recipients:
         who = personal(envelope, recipient, token)
         provider_id, error = deliver(who)
         if error is None:
-            outcome.sent.append((who.recipient.subscriber_id, provider_id))
+            sent.append((recipient.subscriber_id, provider_id))
         else:
-            outcome.failed.append((who.recipient.subscriber_id, error))
-        if settle:
-            settle(who, provider_id, error)
-    return outcome
+            failed.append((recipient.subscriber_id, error))
+        settle(who, provider_id, error)
+    return PerMessage(tuple(sent), tuple(failed))

@@ -12,14 +12,13 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from newsletter.delivery.backends import Outcome, Recovery, Settle, send_each
+from newsletter.delivery.backends import Outcome, Recovery, Resend, Settle, send_each
 from newsletter.delivery.message import Envelope, Personal, Signer, mime
 from newsletter.domain.delivery import Batch
 
 
 class OutboxBackend:
     name = "outbox"
-    per_message = True
     batch_size = 500
 
     def __init__(self, folder: Path, *, concurrency: int = 8) -> None:
@@ -32,12 +31,7 @@ class OutboxBackend:
     def new_batch_id(self) -> str:
         return f"outbox-{uuid.uuid4().hex}"
 
-    def send_at(self) -> int | None:
-        return None
-
-    def send(
-        self, envelope: Envelope, batch: Batch, token: Signer, settle: Settle | None = None
-    ) -> Outcome:
+    def send(self, envelope: Envelope, batch: Batch, token: Signer, settle: Settle) -> Outcome:
         def write(who: Personal) -> tuple[str | None, str | None]:
             target = self.path(envelope.issue_number, who.recipient.subscriber_id)
             if not target.exists():  # written before a crash: it went already
@@ -52,7 +46,7 @@ class OutboxBackend:
             for r in batch.recipients
             if self.path(batch.issue_number, r.subscriber_id).exists()
         ]
-        return Recovery(requeue=True, sent=present)
+        return Resend(sent=tuple(present))
 
     def send_proof(self, envelope: Envelope, people: Sequence[Personal]) -> None:
         for who in people:

@@ -22,7 +22,16 @@ from typing import Any
 import sendgrid
 from python_http_client.exceptions import HTTPError
 
-from newsletter.delivery.backends import Outcome, Recovery, Settle
+from newsletter.delivery.backends import (
+    Accepted,
+    Outcome,
+    Recovery,
+    Refused,
+    Requeued,
+    Resend,
+    Settle,
+    Unknowable,
+)
 from newsletter.delivery.backends.sendgrid_body import TRACK_ALL, Tracking, body_json, write_batch
 from newsletter.delivery.message import Envelope, Personal, Signer
 from newsletter.delivery.pacing import Pacer
@@ -41,7 +50,6 @@ MAX_PERSONALIZATIONS = 1000
 
 class SendGridBackend:
     name = "sendgrid"
-    per_message = False
 
     def __init__(
         self,
@@ -81,21 +89,19 @@ class SendGridBackend:
                 hint="nothing was sent for this batch; run the send again later",
             ) from exc
 
-    def send_at(self) -> int:
-        return int(self.clock()) + self.send_delay
-
-    def send(
-        self, envelope: Envelope, batch: Batch, token: Signer, settle: Settle | None = None
-    ) -> Outcome:
+    def send(self, envelope: Envelope, batch: Batch, token: Signer, settle: Settle) -> Outcome:
+        """The whole batch in one request (`settle` is never called: SendGrid answers for
+        all of it), scheduled `send_delay` ahead so that it can still be cancelled."""
+        send_at = int(self.clock()) + self.send_delay
         body = write_batch(
-            envelope, batch.recipients, token, batch.batch_id, batch.send_at, self.tracking
+            envelope, batch.recipients, token, batch.batch_id, send_at, self.tracking
         )
         try:
             response = self._call(lambda: self.client.mail.send.post(request_body=body), "send")
         except _Busy as exc:
-            return Outcome(requeue=str(exc))  # a 429 is a refusal: nothing went out
+            return Requeued(str(exc))  # a 429 is a refusal: nothing went out
         except _Refused as exc:
-            return Outcome(refused=str(exc))
+            return Refused(str(exc))
         except _Unknown as exc:
             if not self._cancel(batch.batch_id):
                 raise UnsettledError(
@@ -103,15 +109,15 @@ class SendGridBackend:
                     "so it stays in flight"
                 ) from exc
             self.sleep(self.pacer.failed())  # this slot backs off; the others go on
-            return Outcome(requeue=f"{exc}; the batch was cancelled")
+            return Requeued(f"{exc}; the batch was cancelled")
         self.pacer.succeeded()
-        return Outcome(accepted=True, provider_id=response.headers.get("X-Message-Id"))
+        return Accepted(response.headers.get("X-Message-Id"))
 
     def recover(self, batch: Batch) -> Recovery:
         if self._cancel(batch.batch_id):
-            return Recovery(requeue=True)
-        return Recovery(
-            unknown="SendGrid would not cancel it (less than 10 minutes before its send time); "
+            return Resend()
+        return Unknowable(
+            "SendGrid would not cancel it (less than 10 minutes before its send time); "
             "it has most likely gone out"
         )
 

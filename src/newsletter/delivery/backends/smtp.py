@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from newsletter.delivery.backends import Outcome, Recovery, Settle, send_each
+from newsletter.delivery.backends import Outcome, Recovery, Resend, Settle, send_each
 from newsletter.delivery.message import Envelope, Personal, Signer, mime
 from newsletter.domain.delivery import Batch
 from newsletter.errors import ConfigError, SendError
@@ -57,7 +57,6 @@ class SMTPTarget:
 
 class SMTPBackend:
     name = "smtp"
-    per_message = True
     batch_size = 100
 
     def __init__(
@@ -84,12 +83,7 @@ class SMTPBackend:
             self._batches += 1
             return f"smtp-{time.time_ns()}-{self._batches}"
 
-    def send_at(self) -> int | None:
-        return None
-
-    def send(
-        self, envelope: Envelope, batch: Batch, token: Signer, settle: Settle | None = None
-    ) -> Outcome:
+    def send(self, envelope: Envelope, batch: Batch, token: Signer, settle: Settle) -> Outcome:
         def deliver(who: Personal) -> tuple[str | None, str | None]:
             error = self._deliver(envelope, who)
             return (who.message_id if error is None else None), error
@@ -100,7 +94,7 @@ class SMTPBackend:
         # SMTP cannot take a message back. Messages are settled one by one, so at most
         # the one in flight at the crash is unknown; it is sent again (its Message-ID is
         # the same, so mail clients fold a duplicate away).
-        return Recovery(requeue=True)
+        return Resend()
 
     def send_proof(self, envelope: Envelope, people: Sequence[Personal]) -> None:
         for who in people:
