@@ -10,17 +10,37 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from newsletter.domain.events import EmailEvent, Via
 from newsletter.domain.subscriber import Subscriber
 from newsletter.engagement.events import effect, read_event
 from newsletter.engagement.links import LinkMap
-from newsletter.store import Store
-from newsletter.subscribers.service import leave
+from newsletter.store import StoredIssue
+from newsletter.subscribers.service import Subscribers, leave
 
 KEEP_LOOSE_EVENTS = dt.timedelta(days=7)  # SendGrid retries for 24 hours
+
+
+class EventStore(Subscribers, Protocol):
+    """Events kept once, the delivery rows they stamp, and the people and issues they name
+    (a leave goes through subscribers/service.py's rules)."""
+
+    def seen_event_keys(self, keys: Collection[str]) -> set[str]: ...
+
+    def add_events(self, events: Sequence[EmailEvent]) -> None: ...
+
+    def forget_loose_events(self, received_before: dt.datetime) -> int: ...
+
+    def stamp_deliveries(self, stamps: Iterable[tuple[int, int, str, dt.datetime]]) -> None: ...
+
+    def subscribers_by_ids(self, ids: Collection[int]) -> dict[int, Subscriber]: ...
+
+    def subscribers_by_emails(self, email_keys: Collection[str]) -> dict[str, Subscriber]: ...
+
+    def get_issue(self, number: int) -> StoredIssue | None: ...
 
 
 @dataclass(slots=True)
@@ -32,7 +52,7 @@ class EventReport:
 
 
 def apply_events(
-    store: Store, events: list[Any], now: dt.datetime, *, base_url: str | None = None
+    store: EventStore, events: list[Any], now: dt.datetime, *, base_url: str | None = None
 ) -> EventReport:
     """Keep and apply each event not seen before; `base_url` tells the site's own links."""
     report = EventReport(received=len(events))
@@ -57,7 +77,7 @@ def apply_events(
     return report
 
 
-def _apply(store: Store, events: list[EmailEvent], people: dict[str, Subscriber]) -> int:
+def _apply(store: EventStore, events: list[EmailEvent], people: dict[str, Subscriber]) -> int:
     """Each event's effects; how many had one (a person known, a kind that does something)."""
     stamps, leaving, applied = [], [], 0
     for event in events:
@@ -76,7 +96,7 @@ def _apply(store: Store, events: list[EmailEvent], people: dict[str, Subscriber]
     return applied
 
 
-def _people(store: Store, events: list[EmailEvent]) -> dict[str, Subscriber]:
+def _people(store: EventStore, events: list[EmailEvent]) -> dict[str, Subscriber]:
     """Each event's subscriber: the one its custom_args name if the address agrees, else the
     one with the address (custom_args are the sender's word, the address the provider's)."""
     by_id = store.subscribers_by_ids([e.subscriber for e in events if e.subscriber is not None])
@@ -98,7 +118,7 @@ def _id(sub: Subscriber | None) -> int | None:
 class _LinkMaps:
     """Each issue's link map, read once per batch."""
 
-    def __init__(self, store: Store, base_url: str | None) -> None:
+    def __init__(self, store: EventStore, base_url: str | None) -> None:
         self.store, self.base_url = store, base_url
         self.maps: dict[int | None, LinkMap] = {}
 

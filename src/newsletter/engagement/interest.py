@@ -4,16 +4,29 @@ section's papers and their unique clicks (from folded totals, or a light query).
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any, Protocol
 
 from newsletter.domain.issue import IssueRecord
 from newsletter.engagement.report import IssueEngagement
 from newsletter.selection.interest import SectionClicks
-from newsletter.store import Store
+from newsletter.store import StoredIssue
 
 RECENT_ISSUES = 6
 
 
-def section_history(store: Store, *, issues: int = RECENT_ISSUES) -> list[SectionClicks]:
+class ClickHistory(Protocol):
+    """The recent sent issues and their clicks per paper (folded or counted)."""
+
+    def sent_issue_numbers(self) -> list[int]: ...
+
+    def get_issue(self, number: int) -> StoredIssue | None: ...
+
+    def issue_totals(self, issue_number: int) -> dict[str, Any] | None: ...
+
+    def paper_clicks(self, issue_number: int) -> tuple[int, dict[str, int]]: ...
+
+
+def section_history(store: ClickHistory, *, issues: int = RECENT_ISSUES) -> list[SectionClicks]:
     """The last `issues` sent issues, section by section."""
     found: list[SectionClicks] = []
     for number in store.sent_issue_numbers()[:issues]:

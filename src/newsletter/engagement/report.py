@@ -14,16 +14,42 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from newsletter.domain.delivery import DeliveryStatus
-from newsletter.domain.events import EventKind
+from newsletter.domain.events import EventKind, ListChange
 from newsletter.errors import ReportError
-from newsletter.store import Store, StoredIssue
+from newsletter.store import StoredIssue
 from newsletter.store.events import EventCounts
 from newsletter.subscribers.growth import GrowthWeek, growth, last_weeks, week_start
 
 HOURS = 72
+
+
+class EngagementStore(Protocol):
+    """What one issue's numbers are read from: its folded totals, or its events and deliveries."""
+
+    def issue_totals(self, issue_number: int) -> dict[str, Any] | None: ...
+
+    def event_counts(self, issue_number: int) -> EventCounts: ...
+
+    def delivery_counts(self, issue_number: int) -> dict[DeliveryStatus, int]: ...
+
+    def unsubscribed_after(self, issue_number: int) -> dict[str, int]: ...
+
+
+class ReportStore(EngagementStore, Protocol):
+    """A report: the issue asked for (or the latest sent), its numbers, the list's growth."""
+
+    def clock(self) -> dt.datetime: ...
+
+    def get_issue(self, number: int) -> StoredIssue | None: ...
+
+    def sent_issue_numbers(self) -> list[int]: ...
+
+    def list_changes_since(self, since: dt.datetime) -> list[ListChange]: ...
+
+    def count_active(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +126,7 @@ class IssueEngagement:
         )
 
 
-def issue_engagement(store: Store, issue: StoredIssue) -> IssueEngagement:
+def issue_engagement(store: EngagementStore, issue: StoredIssue) -> IssueEngagement:
     """The issue's numbers: from its folded totals if it has them, else from its events."""
     totals = store.issue_totals(issue.number)
     if totals is not None:
@@ -186,7 +212,7 @@ class Report:
 
 
 def make_report(
-    store: Store, number: int | None = None, *, weeks: int = 8, now: dt.datetime | None = None
+    store: ReportStore, number: int | None = None, *, weeks: int = 8, now: dt.datetime | None = None
 ) -> Report:
     """The report of issue `number` (the latest sent one if None), with `weeks` of growth."""
     issue = find_issue(store, number)
@@ -196,7 +222,7 @@ def make_report(
     return Report(issue_engagement(store, issue), growth(changes, store.count_active(), span), now)
 
 
-def find_issue(store: Store, number: int | None) -> StoredIssue:
+def find_issue(store: ReportStore, number: int | None) -> StoredIssue:
     if number is None:
         sent = store.sent_issue_numbers()
         if not sent:

@@ -6,10 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from newsletter.engagement.ingest import KEEP_LOOSE_EVENTS
-from newsletter.engagement.report import issue_engagement
-from newsletter.store import Store
+from newsletter.engagement.report import EngagementStore, issue_engagement
+from newsletter.store import StoredIssue
+
+
+class Folding(EngagementStore, Protocol):
+    """Which issues are old enough, their totals kept and raw events dropped."""
+
+    def issues_to_fold(self, sent_before: dt.datetime) -> list[int]: ...
+
+    def get_issue(self, number: int) -> StoredIssue | None: ...
+
+    def fold_issue(self, issue_number: int, totals: dict[str, Any]) -> int: ...
+
+    def forget_loose_events(self, received_before: dt.datetime) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +38,7 @@ class Folded:
         return f"folded {self.events} events of issue(s) {numbers} into their totals"
 
 
-def fold_old_events(store: Store, keep: dt.timedelta, now: dt.datetime) -> Folded:
+def fold_old_events(store: Folding, keep: dt.timedelta, now: dt.datetime) -> Folded:
     """Fold every sent issue older than `keep`; events of no issue go after a week."""
     if keep < KEEP_LOOSE_EVENTS:
         raise ValueError(f"events are kept at least {KEEP_LOOSE_EVENTS.days} days")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import (
     Executor,
     Future,
@@ -20,18 +20,29 @@ from concurrent.futures import (
 )
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from newsletter.domain.papers import FeedReport, FeedSpec, Listing, ParseResult, SourceKind
 from newsletter.errors import FeedError
 from newsletter.feeds import parse as feeds
 from newsletter.feeds.fetch import Conditional, Fetched, Fetcher
-from newsletter.store import FeedState, Store
+from newsletter.store import FeedState, MergeCounts
 
 # Below this size a document parses faster in the thread than it ships to a process.
 INLINE_PARSE_BYTES = 256 * 1024
 MAX_API_PAGES = 50
 
 Progress = Callable[[FeedReport], None]
+
+
+class PaperStore(Protocol):
+    """Where an ingest writes: papers merged in batches, and each feed's HTTP validators."""
+
+    def feed_states(self, locations: Iterable[str]) -> dict[str, FeedState]: ...
+
+    def merge(self, listings: Iterable[Listing]) -> MergeCounts: ...
+
+    def save_feed_state(self, location: str, state: FeedState) -> None: ...
 
 
 @dataclass(slots=True)
@@ -51,7 +62,7 @@ class FeedRead:
 
 def ingest(
     specs: Sequence[FeedSpec],
-    store: Store,
+    store: PaperStore,
     *,
     since: dt.date,
     until: dt.date,
@@ -78,7 +89,7 @@ def ingest(
     return [reports[spec.name] for spec in specs]
 
 
-def _store_read(store: Store, spec: FeedSpec, job: Future[FeedRead]) -> FeedReport:
+def _store_read(store: PaperStore, spec: FeedSpec, job: Future[FeedRead]) -> FeedReport:
     try:
         read = job.result()
     except Exception as exc:  # a bug in one feed's handling must not sink the batch
@@ -86,7 +97,7 @@ def _store_read(store: Store, spec: FeedSpec, job: Future[FeedRead]) -> FeedRepo
     return _store_feed(store, read)
 
 
-def _store_feed(store: Store, read: FeedRead) -> FeedReport:
+def _store_feed(store: PaperStore, read: FeedRead) -> FeedReport:
     """Merge one feed's listings, then remember its validators (so a crash refetches)."""
     name = read.spec.name
     left_out = (

@@ -32,7 +32,7 @@ from newsletter.selection.rules import Rules
 from newsletter.selection.score import rank, ranking_key, signal_values
 from newsletter.selection.sections import SectionClassifier
 from newsletter.selection.topics import TopicModel
-from newsletter.store import Store
+from newsletter.selection.training_store import TrainingStore
 
 # What each decision says, and how loudly: an edit at approval is the editor correcting us.
 MEANING: dict[Action, tuple[bool | None, float]] = {
@@ -44,7 +44,7 @@ MEANING: dict[Action, tuple[bool | None, float]] = {
 }
 
 
-def current_model(store: Store, sections: Sequence[Section]) -> SelectionModel:
+def current_model(store: TrainingStore, sections: Sequence[Section]) -> SelectionModel:
     """The newest stored model, or a new one trained now if none knows these sections."""
     stored = store.latest_model()
     if stored is not None:
@@ -67,7 +67,7 @@ def _loaded(stored: StoredModel) -> SelectionModel | None:
     return model
 
 
-def train_and_save(store: Store, sections: Sequence[Section]) -> SelectionModel:
+def train_and_save(store: TrainingStore, sections: Sequence[Section]) -> SelectionModel:
     """Train on everything known and store the model as the next version."""
     model = train(examples(store, sections), sections)
     model.version = store.save_model(
@@ -77,7 +77,10 @@ def train_and_save(store: Store, sections: Sequence[Section]) -> SelectionModel:
 
 
 def examples(
-    store: Store, sections: Sequence[Section], *, skip_weeks: frozenset[dt.date] = frozenset()
+    store: TrainingStore,
+    sections: Sequence[Section],
+    *,
+    skip_weeks: frozenset[dt.date] = frozenset(),
 ) -> list[Example]:
     """The shipped labels, the editor's decisions, and the configured example papers."""
     found = shipped_examples(sections, skip_weeks=skip_weeks)
@@ -123,7 +126,7 @@ def evaluate(
 
 
 def decision_examples(
-    store: Store, decisions: Sequence[Decision], sections: Sequence[Section]
+    store: TrainingStore, decisions: Sequence[Decision], sections: Sequence[Section]
 ) -> list[Example]:
     by_week: dict[dt.date, list[Decision]] = defaultdict(list)
     for d in decisions:
@@ -155,7 +158,7 @@ def decision_examples(
     return found
 
 
-def section_examples(store: Store, sections: Sequence[Section]) -> list[Example]:
+def section_examples(store: TrainingStore, sections: Sequence[Section]) -> list[Example]:
     """The example papers named in newsletter.toml for a section, found in the store."""
     found = []
     for section in sections:
@@ -240,7 +243,7 @@ class Learned:
 
 
 def learn_published(
-    store: Store, rules: Rules, text: str, *, week: dt.date | None = None
+    store: TrainingStore, rules: Rules, text: str, *, week: dt.date | None = None
 ) -> Learned:
     """Record an issue as the editor published it: its picks with their sections, and the
     week's other candidates as left out. Importing the same week again replaces it."""
@@ -271,7 +274,7 @@ def learn_published(
     return Learned(found, matched, unmatched, len(decisions) - len(matched))
 
 
-def _majority_week(store: Store, ids: Sequence[str]) -> Week | None:
+def _majority_week(store: TrainingStore, ids: Sequence[str]) -> Week | None:
     weeks = Counter(
         Week.containing(p.listed_on) for i in ids if (p := store.get_paper(i)) and p.listed_on
     )

@@ -7,19 +7,29 @@ import csv
 import datetime as dt
 import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, TextIO
+from typing import Protocol, TextIO
 
 from newsletter.domain.subscriber import Status, Subscriber
 from newsletter.subscribers.cells import neutralise
 
-if TYPE_CHECKING:
-    from newsletter.store.subscribers import SubscriberQueries
+__all__ = ["EXPORT_COLUMNS", "Pages", "export_csv", "iter_subscribers"]
 
-__all__ = ["EXPORT_COLUMNS", "export_csv", "iter_subscribers"]
+
+class Pages(Protocol):
+    """Subscribers a keyset page at a time: what an export reads."""
+
+    def find_subscribers(
+        self,
+        *,
+        status: Status | None = None,
+        search: str | None = None,
+        after_id: int = 0,
+        limit: int = 100,
+    ) -> list[Subscriber]: ...
 
 
 def iter_subscribers(
-    store: SubscriberQueries, *, status: Status | None = None, page_size: int = 1000
+    store: Pages, *, status: Status | None = None, page_size: int = 1000
 ) -> Iterator[Subscriber]:
     """Every subscriber by id, fetched a page at a time (keyset), never the whole list at once."""
     after = 0
@@ -46,7 +56,7 @@ EXPORT_COLUMNS = (
 
 
 def export_csv(
-    store: SubscriberQueries, out: TextIO, *, status: Status | None = None, page_size: int = 1000
+    store: Pages, out: TextIO, *, status: Status | None = None, page_size: int = 1000
 ) -> int:
     """Write subscribers as CSV to `out` as they are read; returns how many were written."""
     writer = csv.writer(out)

@@ -16,12 +16,13 @@ import datetime as dt
 import io
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, Protocol
 
+from newsletter.domain.events import Via
 from newsletter.domain.subscriber import (
     GONE,
     Changes,
@@ -35,10 +36,14 @@ from newsletter.domain.subscriber import (
 from newsletter.errors import SubscriberError
 from newsletter.subscribers.cells import restore
 
-if TYPE_CHECKING:
-    from newsletter.store.subscribers import SubscriberQueries
-
-__all__ = ["ImportProgress", "ImportReport", "find_columns", "import_csv", "sniff_delimiter"]
+__all__ = [
+    "ImportProgress",
+    "ImportReport",
+    "ImportTarget",
+    "find_columns",
+    "import_csv",
+    "sniff_delimiter",
+]
 
 BATCH_SIZE = 2000
 CHUNK = 1 << 16
@@ -47,6 +52,21 @@ EMAIL_HEADERS = ("email", "emailaddress", "mail", "mailaddress", "emailaddr", "e
 NAME_HEADERS = ("name", "fullname", "displayname", "subscribername", "contactname")
 FIRST_HEADERS = ("firstname", "first", "givenname", "fname", "forename")
 LAST_HEADERS = ("lastname", "last", "surname", "familyname", "lname")
+
+
+class ImportTarget(Protocol):
+    """What an import asks of the store: one transaction per batch that loads the stored
+    subscribers of its addresses, lets the plan decide, and writes what it decided."""
+
+    def clock(self) -> dt.datetime: ...
+
+    def merge_subscribers(
+        self,
+        keys: Collection[str],
+        plan: Callable[[Mapping[str, Subscriber]], Changes],
+        *,
+        via: Via = ...,
+    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +217,7 @@ def sniff_delimiter(sample: str) -> str:
 
 
 def import_csv(
-    store: SubscriberQueries,
+    store: ImportTarget,
     path: Path,
     *,
     source: str | None = None,
@@ -285,7 +305,7 @@ class _Merger:
     """Applies one batch in one transaction with the import's rules, and counts."""
 
     def __init__(
-        self, store: SubscriberQueries, *, now: dt.datetime, source: str, resubscribe: bool
+        self, store: ImportTarget, *, now: dt.datetime, source: str, resubscribe: bool
     ) -> None:
         self.store, self.now, self.source, self.resubscribe = store, now, source, resubscribe
 

@@ -1,8 +1,10 @@
 """Subscribers: every rule for adding, signing up, confirming, leaving and erasing.
 
 The store keeps the rows (store/subscribers.py); this module decides, with the status rules
-of domain/subscriber.py. The store and the time come in as parameters (`now` defaults to
-the store's clock). CSV import and export live beside it (import_csv.py, export.py).
+of domain/subscriber.py. The store comes in as a parameter, through the narrow doors below
+(`Subscribers`, `SubscriberBook`, `ListStats`: the queries each rule uses, which the store
+has), and so does the time (`now` defaults to the store's clock). CSV import and export
+live beside it (import_csv.py, export.py).
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
-from newsletter.domain.events import Via
+from newsletter.domain.events import ListChange, Via
 from newsletter.domain.subscriber import (
     GONE,
     Status,
@@ -24,16 +26,16 @@ from newsletter.domain.subscriber import (
     with_status,
 )
 from newsletter.errors import SubscriberError
+from newsletter.subscribers.export import Pages
 from newsletter.subscribers.growth import GrowthWeek, growth, last_weeks, week_start
-
-if TYPE_CHECKING:
-    from newsletter.store import Store
-    from newsletter.store.subscribers import SubscriberQueries
 
 __all__ = [
     "UNDO_UNSUBSCRIBE",
     "Added",
+    "ListStats",
     "Stats",
+    "SubscriberBook",
+    "Subscribers",
     "add",
     "come_back",
     "confirm",
@@ -47,6 +49,38 @@ __all__ = [
     "stats",
     "unsubscribe",
 ]
+
+
+class Subscribers(Protocol):
+    """One subscriber read and written back: what moving someone between statuses needs."""
+
+    def get_subscriber(self, subscriber_id: int) -> Subscriber | None: ...
+
+    def update_subscriber(
+        self, sub: Subscriber, *, via: Via = ..., issue: int | None = None
+    ) -> None: ...
+
+
+class SubscriberBook(Subscribers, Pages, Protocol):
+    """The list by address: adding, signing up, finding, listing and erasing people."""
+
+    def clock(self) -> dt.datetime: ...
+
+    def subscriber_by_email(self, email_key: str) -> Subscriber | None: ...
+
+    def insert_subscriber(self, data: SubscriberData, *, via: Via = ...) -> Subscriber: ...
+
+    def delete_subscriber(self, subscriber_id: int, *, via: Via = ...) -> int | None: ...
+
+
+class ListStats(Protocol):
+    """The list's counts and its joins and leaves."""
+
+    def clock(self) -> dt.datetime: ...
+
+    def count_subscribers_by_status(self) -> dict[str, int]: ...
+
+    def list_changes_since(self, since: dt.datetime) -> list[ListChange]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +107,7 @@ class Added:
 
 
 def add(
-    store: SubscriberQueries,
+    store: SubscriberBook,
     email: str,
     *,
     name: str | None = None,
@@ -111,16 +145,16 @@ def add(
     return Added(changed, "updated", found.status)
 
 
-def get(store: SubscriberQueries, subscriber_id: int) -> Subscriber | None:
+def get(store: Subscribers, subscriber_id: int) -> Subscriber | None:
     return store.get_subscriber(subscriber_id)
 
 
-def get_by_email(store: SubscriberQueries, email: str) -> Subscriber | None:
+def get_by_email(store: SubscriberBook, email: str) -> Subscriber | None:
     """The subscriber with this address in any case; SubscriberError if it is not an address."""
     return store.subscriber_by_email(normalise_email(email).lower())
 
 
-def _require(store: SubscriberQueries, email: str) -> Subscriber:
+def _require(store: SubscriberBook, email: str) -> Subscriber:
     found = get_by_email(store, email)
     if found is None:
         raise SubscriberError(f"no subscriber with the address {email.strip()}", email=email)
@@ -128,7 +162,7 @@ def _require(store: SubscriberQueries, email: str) -> Subscriber:
 
 
 def sign_up(
-    store: SubscriberQueries,
+    store: SubscriberBook,
     email: str,
     *,
     name: str | None = None,
@@ -164,7 +198,7 @@ UNDO_UNSUBSCRIBE = dt.timedelta(hours=1)
 
 
 def confirm(
-    store: SubscriberQueries, subscriber_id: int, at: dt.datetime, *, via: Via = Via.WEB
+    store: Subscribers, subscriber_id: int, at: dt.datetime, *, via: Via = Via.WEB
 ) -> Subscriber:
     """The address's owner confirmed: active now."""
     return _move(store, subscriber_id, Status.ACTIVE, at, via)
@@ -178,9 +212,7 @@ def link_is_spent(sub: Subscriber, issued_at: dt.datetime | None) -> bool:
     return sub.confirmed_at is not None and sub.confirmed_at >= issued_at
 
 
-def come_back(
-    store: SubscriberQueries, subscriber_id: int, at: dt.datetime
-) -> tuple[Subscriber, bool]:
+def come_back(store: Subscribers, subscriber_id: int, at: dt.datetime) -> tuple[Subscriber, bool]:
     """The unsubscribe page's "Subscribe again": the subscriber, and whether it takes a fresh
     confirmation mail (double opt-in) to the address.
 
@@ -198,7 +230,7 @@ def come_back(
 
 
 def leave(
-    store: SubscriberQueries,
+    store: Subscribers,
     subscriber_id: int,
     status: Status,
     at: dt.datetime,
@@ -222,7 +254,7 @@ def leave(
 
 
 def unsubscribe(
-    store: SubscriberQueries, email: str, *, now: dt.datetime | None = None, via: Via = Via.CLI
+    store: SubscriberBook, email: str, *, now: dt.datetime | None = None, via: Via = Via.CLI
 ) -> tuple[Subscriber, bool]:
     """Unsubscribe `email`; returns the subscriber and whether anything changed."""
     found = _require(store, email)
@@ -232,7 +264,7 @@ def unsubscribe(
 
 
 def _move(
-    store: SubscriberQueries,
+    store: Subscribers,
     subscriber_id: int,
     status: Status,
     at: dt.datetime,
@@ -246,14 +278,14 @@ def _move(
     return changed
 
 
-def _get(store: SubscriberQueries, subscriber_id: int) -> Subscriber:
+def _get(store: Subscribers, subscriber_id: int) -> Subscriber:
     found = store.get_subscriber(subscriber_id)
     if found is None:
         raise SubscriberError(f"no subscriber with id {subscriber_id}", email="")
     return found
 
 
-def remove(store: SubscriberQueries, email: str) -> int:
+def remove(store: SubscriberBook, email: str) -> int:
     """Erase the person and their delivery history; returns how many delivery rows went."""
     found = _require(store, email)
     erased = store.delete_subscriber(found.id)
@@ -261,7 +293,7 @@ def remove(store: SubscriberQueries, email: str) -> int:
 
 
 def list_subscribers(
-    store: SubscriberQueries,
+    store: SubscriberBook,
     *,
     status: Status | None = None,
     search: str | None = None,
@@ -281,7 +313,7 @@ class Stats:
         return sum(self.counts.values())
 
 
-def stats(store: Store, *, weeks: int = 8, now: dt.datetime | None = None) -> Stats:
+def stats(store: ListStats, *, weeks: int = 8, now: dt.datetime | None = None) -> Stats:
     """Counts by status, and the list's growth in each of the last `weeks` ISO weeks: joins
     (becoming active: added, imported, confirmed, back), leaves by reason, size at the end."""
     now = store.clock() if now is None else now

@@ -26,9 +26,9 @@ from newsletter.app import default_backend, migrate, open_backend, open_store, s
 from newsletter.config import Settings
 from newsletter.delivery.backends import Backend
 from newsletter.render.email import environment
-from newsletter.store import Store, utcnow
+from newsletter.store import utcnow
 from newsletter.web.archive import archive, feed, issue_page
-from newsletter.web.base import Clock, Deps, deps, error_page
+from newsletter.web.base import Clock, Deps, WebStore, deps, error_page
 from newsletter.web.forms import (
     confirm,
     confirm_page,
@@ -53,7 +53,7 @@ STYLESHEET = Path("web") / "static" / "web.css"
 def create_app(
     settings: Settings,
     *,
-    store: Store | None = None,
+    store: WebStore | None = None,
     backend: Backend | None = None,
     clock: Clock = utcnow,
     limits: Limits | None = None,
@@ -63,8 +63,9 @@ def create_app(
     owned: list[Callable[[], None]] = []
     if store is None:
         migrate(settings)  # the explicit step: the app starts on an up-to-date schema
-        store = open_store(settings)
-        owned.append(store.close)
+        opened = open_store(settings)
+        owned.append(opened.close)
+        store = opened
     if backend is None:
         backend = open_backend(settings, default_backend(settings))
         owned.append(backend.close)
