@@ -1,6 +1,7 @@
 """How close does the selector come to the editor? Leave-one-week-out, and a test week apart.
 
     .venv/bin/python bench/editorial.py
+    .venv/bin/python bench/editorial.py --weeks   # many weeks: see bench/editorial_weeks.py
 
 For each hand-labelled week (2024-11-25, 2024-12-09), the learned models are trained on the
 other labelled weeks only, then judged on it, against two baselines:
@@ -48,6 +49,7 @@ from newsletter.store import Store
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.support.corpus: the hand labels with their text
 
+import editorial_weeks  # noqa: E402  (beside this script)
 from tests.support.corpus import editor_picks, labels  # noqa: E402
 
 WEEKS = (dt.date(2024, 11, 25), dt.date(2024, 12, 9))
@@ -55,7 +57,16 @@ SIZE = 12
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--weeks",
+        action="store_true",
+        help="every ranker over the curator weeks, the editor's week and the test week",
+    )
+    if parser.parse_args().weeks:
+        sys.argv = sys.argv[:1]
+        editorial_weeks.main()
+        return
     editor = load_editor_config(DEMO_DIR / "newsletter.toml")
     sections = section_taxonomy(editor)
     with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/bench.db") as store:

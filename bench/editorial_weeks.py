@@ -1,0 +1,330 @@
+"""What matters in a week, over many weeks: each ranker against a public curator's picks.
+
+    .venv/bin/python bench/editorial.py --weeks      (or bench/editorial_weeks.py)
+
+Every week of the curator data (bench/curators/: DAIR.AI's "ML Papers of the Week", 23 weeks
+of 2024, with the Hugging Face list of each week), the editor's week 2024-11-25 and the
+test week 2024-12-02 (the bundled demo lists) are ranked by:
+
+- upvotes: the week's list by Hugging Face upvotes;
+- LLM, then upvotes: papers the topic filter calls LLM papers first, each part by upvotes;
+- rules: the project's rule score (selection/score.py `rank`: on-topic papers only);
+- learned: the learned section and pick models (selection/learned.py) over the rules,
+  trained on the shipped labels (for the editor's week, without that week);
+- prior: the prior learned from the curator (selection/prior.py), over the whole list;
+- prior, LLM only: the prior over the rules' on-topic candidates, as a build would use it.
+
+For the curator weeks the prior is cross-validated: each week is ranked by a prior trained
+on the 22 others, its settings (which words, how much regularisation) chosen by 5-fold
+cross-validation inside those 22 (nested: the week ranked never chooses anything). The
+editor's week and the test week are ranked by the shipped prior (all 23 curator weeks).
+
+Printed: per week and pooled, the curator's in-list picks in each ranking's top 12 and top
+20 (recall, with a 95% bootstrap interval over weeks); the picks in the ranking's top 12
+beside the picks in the issue of 12 that the current assembly (selection/balance `choose`)
+builds from that ranking, and beside the issue of a prototype assembly in which sections
+follow the ranking; the editor's six picks of 2024-11-25; and for the test week, which has no
+picks, how many of each top 12 and top 20 the hand labels call LLM papers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import random
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from newsletter.config import load_editor_config
+from newsletter.demo import DEMO_DIR, DEMO_RANGE
+from newsletter.domain.issue import Candidate
+from newsletter.domain.papers import Paper
+from newsletter.feeds.fetch import Fetcher
+from newsletter.feeds.ingest import ingest
+from newsletter.issue.build import section_taxonomy, selection_rules
+from newsletter.selection import prior_fit
+from newsletter.selection.balance import choose
+from newsletter.selection.examples import TEST_WEEK, shipped_examples
+from newsletter.selection.learned import SelectionModel, train
+from newsletter.selection.prior import Prior, load_prior
+from newsletter.selection.score import Rules, force, rank
+from newsletter.selection.sections import Section
+from newsletter.selection.topics import llm_relevance
+from newsletter.selection.training import apply_model
+from newsletter.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests.support: the curator weeks, the editor's picks, hand labels
+
+from tests.support.corpus import editor_picks, labels  # noqa: E402
+from tests.support.curators import curator_weeks  # noqa: E402
+
+EDITOR_WEEK = dt.date(2024, 11, 25)
+SIZE = 12
+RANKERS = ("upvotes", "LLM, then upvotes", "rules", "learned", "prior", "prior, LLM only")
+MOST = 5  # papers a section may hold in the prototype assembly
+BOOTSTRAP = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """One ranking of one week against the picks: hits in its top 12 and 20 and in issues."""
+
+    top12: int
+    top20: int
+    issue: int  # in the issue of 12 that balance.choose builds from the ranking
+    follow: int  # in the prototype issue where sections follow the ranking
+    sections: int  # sections in the prototype issue
+    most: int  # papers in its biggest section
+
+
+@dataclass(frozen=True, slots=True)
+class Setup:
+    rules: Rules
+    sections: tuple[Section, ...]
+    learned: SelectionModel
+
+
+def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    started = time.monotonic()
+    editor = load_editor_config(DEMO_DIR / "newsletter.toml")
+    sections = section_taxonomy(editor)
+    setup = Setup(
+        selection_rules(editor, sections),
+        tuple(sections),
+        train(shipped_examples(sections), sections),
+    )
+    shipped = load_prior()
+    assert not {str(EDITOR_WEEK), str(TEST_WEEK)} & set(shipped.trained_on["weeks"])
+    curators(setup)
+    late_weeks(setup, editor, shipped)
+    print(f"\n({time.monotonic() - started:.0f} s)")
+
+
+# --- the curator weeks ------------------------------------------------------------------
+
+
+def curators(setup: Setup) -> None:
+    weeks = curator_weeks()
+    read = [prior_fit.Week.of(str(w.start), w.papers, w.picks) for w in weeks]
+    results: dict[str, list[Judged]] = {name: [] for name in RANKERS}
+    print(
+        "Curator weeks: the curator's picks in each ranking's top 12 / top 20 "
+        "(prior: trained without the week, settings chosen inside the other weeks)"
+    )
+    print(
+        f"{'week':<12}{'list':>5}{'picks':>7}"
+        + "".join(f"{r:>18}" for r in RANKERS)
+        + "   prior's settings"
+    )
+    for n, week in enumerate(weeks):
+        others = [w for k, w in enumerate(read) if k != n]
+        settings = prior_fit.choose(others)
+        prior = prior_fit.fit(others, settings)
+        found = judge_week(week.papers, week.picks, setup, prior)
+        for name in RANKERS:
+            results[name].append(found[name])
+        cells = "".join(f"{found[r].top12:>14} / {found[r].top20:<2}" for r in RANKERS)
+        print(
+            f"{week.start!s:<12}{len(week.papers):>5}{len(week.picks):>4}/{week.all_picks:<2}{cells}   {settings.label}"
+        )
+    picks = [len(w.picks) for w in weeks]
+    for label, key in (("recall @12", "top12"), ("recall @20", "top20")):
+        cells = "".join(
+            f"{_recall([getattr(j, key) for j in results[r]], picks):>18}" for r in RANKERS
+        )
+        print(f"{label:<24}{cells}")
+    print(f"{'95% interval':<24}" + "".join(f"{'':>18}" for _ in RANKERS))
+    for label, key in (("  @12", "top12"), ("  @20", "top20")):
+        cells = "".join(
+            f"{_interval([getattr(j, key) for j in results[r]], picks):>18}" for r in RANKERS
+        )
+        print(f"{label:<24}{cells}")
+    print(
+        f"\nPooled over the curator weeks ({sum(picks)} picks in the lists): picks in the "
+        f"ranking's top {SIZE} and in the issue of {SIZE} built from it"
+    )
+    assembly(results, picks)
+
+
+def assembly(results: dict[str, list[Judged]], picks: Sequence[int]) -> None:
+    print(
+        f"{'ranker':<20}{'top 12':>8}{'issue (choose)':>16}{'weeks it drops':>16}"
+        f"{'issue (follow)':>16}{'sections':>10}{'biggest':>9}"
+    )
+    for name in RANKERS:
+        found = results[name]
+        dropped = sum(1 for j in found if j.issue < j.top12)
+        sections = [j.sections for j in found]
+        print(
+            f"{name:<20}{sum(j.top12 for j in found):>8}{sum(j.issue for j in found):>16}"
+            f"{dropped:>16}{sum(j.follow for j in found):>16}"
+            f"{min(sections):>6}-{max(sections):<3}{max(j.most for j in found):>9}"
+        )
+
+
+# --- the editor's week and the test week ----------------------------------------------
+
+
+def late_weeks(setup: Setup, editor, shipped: Prior) -> None:  # type: ignore[no-untyped-def]
+    with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/bench.db") as store:
+        store.migrate()
+        ingest(
+            editor.feed_specs(), store, since=DEMO_RANGE[0], until=DEMO_RANGE[1], fetcher=Fetcher()
+        )
+        editor_week = _hf_list(store, EDITOR_WEEK)
+        test_week = _hf_list(store, TEST_WEEK)
+    picks = {p["arxiv_id"] for p in editor_picks()}
+    without = replace(
+        setup,
+        learned=train(
+            shipped_examples(setup.sections, skip_weeks=frozenset({EDITOR_WEEK})), setup.sections
+        ),
+    )
+    found = judge_week(editor_week, picks, without, shipped)
+    print(
+        f"\nThe editor's week {EDITOR_WEEK} ({len(editor_week)} papers listed, "
+        f"{len(picks)} picks; never trained on by the prior or the learned model)"
+    )
+    print(f"{'ranker':<20}{'top 12':>8}{'top 20':>8}{'issue (choose)':>16}{'issue (follow)':>16}")
+    for name in RANKERS:
+        j = found[name]
+        print(f"{name:<20}{j.top12:>6}/6{j.top20:>6}/6{j.issue:>14}/6{j.follow:>14}/6")
+    llm = {r["arxiv_id"] for r in labels() if r["week"] == TEST_WEEK.isoformat() and r["is_llm"]}
+    found = judge_week(test_week, llm, setup, shipped)
+    print(
+        f"\nTEST week {TEST_WEEK} ({len(test_week)} papers listed; no picks): how many of each "
+        f"ranking's top 12 / top 20 / issue the hand labels call LLM papers ({len(llm)} are)"
+    )
+    print(f"{'ranker':<20}{'top 12':>8}{'top 20':>8}{'issue (choose)':>16}{'issue (follow)':>16}")
+    for name in RANKERS:
+        j = found[name]
+        print(f"{name:<20}{j.top12:>5}/12{j.top20:>5}/20{j.issue:>13}/12{j.follow:>13}/12")
+
+
+def _hf_list(store: Store, start: dt.date) -> list[Paper]:
+    """The week's Hugging Face list, as the curator weeks are."""
+    papers = store.papers_listed_between(start, start + dt.timedelta(days=6))
+    return [p for p in papers if p.hf_url]
+
+
+# --- ranking and judging one week -------------------------------------------------------
+
+
+def judge_week(
+    papers: Sequence[Paper], picks: set[str], setup: Setup, prior: Prior
+) -> dict[str, Judged]:
+    """Every ranker's ranking of the week, judged against the picks."""
+    order = [s.name for s in setup.sections]
+    return {
+        name: _judge(ranked, picks, setup.rules, order)
+        for name, ranked in rankings(papers, setup, prior).items()
+    }
+
+
+def rankings(papers: Sequence[Paper], setup: Setup, prior: Prior) -> dict[str, list[Candidate]]:
+    """Each ranker's candidates, best first, with a positive score for the assembly to weigh:
+    its own (rule score, probability) or, for the upvote orders, 1 for the first down to 1/n."""
+    rules = setup.rules
+    ranked = rank(papers, rules)
+    every = [force(p, rules, papers) for p in papers]  # off-topic papers too, with a section
+    is_llm = {p.arxiv_id: llm_relevance(p.title, p.abstract or None).is_llm for p in papers}
+    scored = {s.arxiv_id: s for s in prior.score(papers)}
+
+    def by(key: Callable[[Candidate], tuple[object, ...]]) -> list[Candidate]:
+        found = sorted(every, key=key)
+        return [replace(c, score=(len(found) - n) / len(found)) for n, c in enumerate(found)]
+
+    def by_prior(cands: Sequence[Candidate]) -> list[Candidate]:
+        found = [replace(c, score=scored[c.paper.arxiv_id].probability) for c in cands]
+        return sorted(found, key=lambda c: (-scored[c.paper.arxiv_id].logit, *_votes(c)))
+
+    return {
+        "upvotes": by(_votes),
+        "LLM, then upvotes": by(lambda c: (not is_llm[c.paper.arxiv_id], *_votes(c))),
+        "rules": ranked,
+        "learned": apply_model(ranked, setup.learned),
+        "prior": by_prior(every),
+        "prior, LLM only": by_prior(ranked),
+    }
+
+
+def _votes(c: Candidate) -> tuple[int, str]:
+    return (-(c.paper.upvotes or 0), c.paper.arxiv_id)
+
+
+def _judge(ranked: Sequence[Candidate], picks: set[str], rules: Rules, order: list[str]) -> Judged:
+    ids = [c.paper.arxiv_id for c in ranked]
+    issue = choose(ranked, SIZE, sections=rules.section_range, crowding=rules.crowding)
+    followed = follow_ranking(ranked, SIZE, order)
+    sizes = Counter(section for section, _ in followed)
+    return Judged(
+        top12=len(picks & set(ids[:SIZE])),
+        top20=len(picks & set(ids[:20])),
+        issue=len(picks & {c.paper.arxiv_id for c in issue}),
+        follow=len(picks & {c.paper.arxiv_id for _, c in followed}),
+        sections=len(sizes),
+        most=max(sizes.values(), default=0),
+    )
+
+
+def follow_ranking(
+    ranked: Sequence[Candidate], size: int, order: Sequence[str], most: int = MOST
+) -> list[tuple[str, Candidate]]:
+    """The prototype assembly: the ranking's top `size` papers, each in its section, sections
+    in the configured order and empty ones dropped. Balance only breaks ties: papers scoring
+    exactly as the last one taken compete for its place by how full their section is. A
+    section holds at most `most`: a paper beyond that goes to its next-best section."""
+    top = list(ranked[:size])
+    if len(ranked) > size:
+        cut = ranked[size - 1].score
+        sure = [c for c in top if c.score != cut]
+        tied = [c for c in ranked if c.score == cut]
+        count = Counter(c.section for c in sure)
+        top = sure + sorted(tied, key=lambda c: count[c.section])[: size - len(sure)]
+    placed: list[tuple[str, Candidate]] = []
+    count = Counter[str]()
+    for c in top:
+        section = c.section
+        if count[section] >= most:
+            others = sorted(c.section_scores, key=lambda s: -c.section_scores[s])
+            section = next((s for s in others if count[s] < most), section)
+        count[section] += 1
+        placed.append((section, c))
+    position = {name: n for n, name in enumerate(order)}
+    rank_of = {id(c): n for n, c in enumerate(ranked)}
+    return sorted(placed, key=lambda sc: (position.get(sc[0], len(order)), rank_of[id(sc[1])]))
+
+
+# --- figures ----------------------------------------------------------------------------
+
+
+def _recall(hits: Sequence[int], picks: Sequence[int]) -> str:
+    return f"{sum(hits) / sum(picks):.2f} ({sum(hits)}/{sum(picks)})"
+
+
+def _interval(hits: Sequence[int], picks: Sequence[int]) -> str:
+    """95% bootstrap interval of the pooled recall, resampling weeks."""
+    rng = random.Random(0)
+    n = len(hits)
+    found = []
+    for _ in range(BOOTSTRAP):
+        draw = [rng.randrange(n) for _ in range(n)]
+        total = sum(picks[k] for k in draw)
+        if total:
+            found.append(sum(hits[k] for k in draw) / total)
+    found.sort()
+    low = found[math.floor(0.025 * len(found))]
+    high = found[min(math.ceil(0.975 * len(found)), len(found) - 1)]
+    return f"{low:.2f}-{high:.2f}"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,301 @@
+"""A prior for what matters in a week, learned from a public curator and shipped as data.
+
+The editor's own decisions are few; a public curator's weekly picks (DAIR.AI's "ML Papers
+of the Week", 23 weeks of 2024 with the Hugging Face lists of those weeks) say in general
+which papers of a week's list matter. The prior is a linear model over signals that carry
+from one curator to another: upvotes and comments relative to the week and the day, how
+squarely the paper is about LLMs, its kind, its research area (the default sections'
+phrase tables), its author count, a big lab named, and the words of its text.
+
+It ships as plain JSON (`prior.json` beside this module: feature names, their scaling,
+coefficients, the word vocabulary with its idf and coefficients, a format name and a
+version), written by `bench/train_prior.py` and read here without pickle: anything that is
+not exactly that shape is refused. Scoring needs no scikit-learn: a dot product.
+
+`score(papers)` takes a week's papers together, because upvotes count relative to the
+week's list, and gives each paper its log-odds, its probability, and each feature's
+contribution (relative to an average paper of the training weeks) for the "why".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from newsletter.domain.issue import ScorePart
+from newsletter.domain.papers import Paper
+from newsletter.errors import NewsletterError
+from newsletter.selection.sections import DEFAULT_SECTIONS, classify
+from newsletter.selection.topics import PaperKind, llm_relevance, paper_kind
+
+FORMAT = "newsletter.prior"
+VERSION = 1  # bump when a feature's meaning changes: an older file is then refused
+PRIOR_FILE = Path(__file__).with_name("prior.json")
+
+# The topical default sections are fixed research areas here, whatever newsletter.toml says.
+AREAS = tuple(s.name for s in DEFAULT_SECTIONS if not s.catch_all)
+KINDS = tuple(k.value for k in PaperKind if k is not PaperKind.METHOD)
+# Big labs and their model families, as an abstract names them (affiliations are not in
+# the feeds): a weak "known lab" signal.
+LABS = (
+    "google", "deepmind", "openai", "meta ai", "microsoft", "apple", "nvidia", "anthropic",
+    "alibaba", "qwen", "deepseek", "mistral", "llama", "gemma", "gemini", "gpt-4", "claude",
+    "allen institute", "hugging face", "tencent", "bytedance", "salesforce", "ibm", "amazon",
+    "baidu", "stanford", "berkeley", "carnegie mellon", "tsinghua",
+)  # fmt: skip
+FEATURES = (
+    "upvotes",
+    "upvotes today",
+    "comments",
+    "LLM relevance",
+    "about LLMs",
+    *(f"kind {k}" for k in KINDS),
+    *(f"area {a}" for a in AREAS),
+    "authors",
+    "lab named",
+)
+TEXTS = ("none", "title", "full")  # which words the model reads
+_WORD = re.compile(r"[a-z][a-z0-9]+")
+_LAB = re.compile(r"\b(?:" + "|".join(re.escape(lab) for lab in LABS) + r")\b")
+TOPIC_FULL = 15.0  # a topic score this strong is squarely about LLMs (as score.py has it)
+AREA_FULL = 10.0
+
+
+class PriorFileError(NewsletterError):
+    """The prior's JSON is not a prior this code can read."""
+
+    hint = "regenerate it with bench/train_prior.py; models are never loaded from other formats"
+
+
+@dataclass(frozen=True, slots=True)
+class PriorScore:
+    """What the prior makes of one paper: log-odds, probability, and the parts that add up
+    to the log-odds (each relative to an average paper of the training weeks)."""
+
+    arxiv_id: str
+    logit: float
+    probability: float
+    parts: tuple[ScorePart, ...]
+
+    @property
+    def why(self) -> str:
+        shown = [p for p in self.parts if abs(p.value) >= 0.05][:4]
+        return ", ".join(f"{p.name} {p.value:+.2f} ({p.detail})" for p in shown) or "average"
+
+
+@dataclass(frozen=True, slots=True)
+class Prior:
+    """The shipped model: a logistic regression over standardised features and words."""
+
+    version: int
+    text: str  # "none", "title" or "full": which words are read
+    intercept: float
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    words: Mapping[str, tuple[float, float]]  # word -> (idf, coefficient)
+    trained_on: Mapping[str, Any]  # what it learned from, for the record
+
+    def score(self, papers: Sequence[Paper]) -> list[PriorScore]:
+        """Each of a week's papers scored, in the order given."""
+        texts = [words_of(_text(p, self.text)) if self.text != "none" else set() for p in papers]
+        return self.score_read([p.arxiv_id for p in papers], features(papers), texts)
+
+    def score_read(
+        self,
+        ids: Sequence[str],
+        rows: Sequence[Mapping[str, float]],
+        texts: Sequence[set[str] | frozenset[str]],
+    ) -> list[PriorScore]:
+        """Papers already read: their `features` rows and the words of their text."""
+        return [self._one(*found) for found in zip(ids, rows, texts, strict=True)]
+
+    def _one(
+        self, arxiv_id: str, row: Mapping[str, float], text: set[str] | frozenset[str]
+    ) -> PriorScore:
+        parts = []
+        for name, mu, sd, c in zip(self.features, self.mean, self.scale, self.coef, strict=True):
+            value = c * (row[name] - mu) / sd
+            if value:
+                parts.append(ScorePart(name, round(value, 4), _detail(name, row[name])))
+        words = self._words(text)
+        if words:
+            total = sum(v for _, v in words)
+            top = sorted(words, key=lambda wv: (-abs(wv[1]), wv[0]))[:3]
+            detail = ", ".join(f"'{w}' {v:+.2f}" for w, v in top)
+            parts.append(ScorePart("words", round(total, 4), detail))
+        logit = self.intercept + sum(p.value for p in parts)
+        parts.sort(key=lambda p: (-abs(p.value), p.name))
+        return PriorScore(arxiv_id, round(logit, 4), _sigmoid(logit), tuple(parts))
+
+    def _words(self, text: set[str] | frozenset[str]) -> list[tuple[str, float]]:
+        """Each vocabulary word of the text with its share of the score (binary TF-IDF,
+        L2-normalised over the words known: what the trainer fitted)."""
+        found = sorted(text & self.words.keys())
+        norm = math.sqrt(sum(self.words[w][0] ** 2 for w in found))
+        if not norm:
+            return []
+        return [(w, self.words[w][1] * self.words[w][0] / norm) for w in found]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": self.version,
+            "text": self.text,
+            "intercept": self.intercept,
+            "features": [
+                {"name": n, "mean": m, "scale": s, "coef": c}
+                for n, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True)
+            ],
+            "words": {w: {"idf": i, "coef": c} for w, (i, c) in sorted(self.words.items())},
+            "trained_on": dict(self.trained_on),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Prior:
+        """The prior in `data` (parsed JSON); PriorFileError for anything else."""
+        _expect(isinstance(data, dict), "not a JSON object")
+        keys = {"format", "version", "text", "intercept", "features", "words", "trained_on"}
+        _expect(set(data) == keys, f"expected exactly the keys {sorted(keys)}")
+        _expect(data["format"] == FORMAT, f"format is {data['format']!r}, not {FORMAT!r}")
+        _expect(
+            data["version"] == VERSION, f"version {data['version']!r}, this code reads {VERSION}"
+        )
+        _expect(data["text"] in TEXTS, f"text must be one of {TEXTS}")
+        feats = data["features"]
+        _expect(isinstance(feats, list), "features must be a list")
+        _expect(
+            all(isinstance(f, dict) and set(f) == {"name", "mean", "scale", "coef"} for f in feats),
+            "each feature needs exactly name, mean, scale and coef",
+        )
+        names = tuple(f["name"] for f in feats)
+        _expect(names == FEATURES, f"features must be {list(FEATURES)}")
+        _expect(all(_number(f["scale"]) and f["scale"] > 0 for f in feats), "scales must be > 0")
+        words = data["words"]
+        _expect(isinstance(words, dict), "words must be an object")
+        _expect(
+            all(
+                isinstance(w, str) and _WORD.fullmatch(w) and isinstance(v, dict)
+                and set(v) == {"idf", "coef"} and _number(v["idf"]) and _number(v["coef"])
+                for w, v in words.items()
+            ),
+            "each word needs a lowercase word key and exactly idf and coef numbers",
+        )  # fmt: skip
+        numbers = [data["intercept"], *(f[k] for f in feats for k in ("mean", "coef"))]
+        _expect(all(_number(v) for v in numbers), "coefficients must be finite numbers")
+        _expect(isinstance(data["trained_on"], dict), "trained_on must be an object")
+        return cls(
+            version=VERSION,
+            text=data["text"],
+            intercept=float(data["intercept"]),
+            features=names,
+            mean=tuple(float(f["mean"]) for f in feats),
+            scale=tuple(float(f["scale"]) for f in feats),
+            coef=tuple(float(f["coef"]) for f in feats),
+            words={w: (float(v["idf"]), float(v["coef"])) for w, v in words.items()},
+            trained_on=data["trained_on"],
+        )
+
+
+def load_prior(path: Path = PRIOR_FILE) -> Prior:
+    """The prior stored at `path` (the shipped one by default), checked."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise PriorFileError(f"cannot read the prior {path}: {exc}") from exc
+    try:
+        return Prior.from_json(data)
+    except PriorFileError as exc:
+        raise PriorFileError(f"{path}: {exc}") from None
+
+
+@cache
+def shipped_prior() -> Prior:
+    return load_prior()
+
+
+def score(papers: Sequence[Paper], prior: Prior | None = None) -> list[PriorScore]:
+    """The week's papers as the prior (the shipped one by default) scores them, in order."""
+    return (prior or shipped_prior()).score(papers)
+
+
+def features(papers: Sequence[Paper]) -> list[dict[str, float]]:
+    """Each paper's raw feature values; upvotes and comments relative to these papers (a
+    week's list) and to the paper's own day."""
+    votes = [math.log1p(p.upvotes or 0) for p in papers]
+    talk = [math.log1p(p.comments or 0) for p in papers]
+    week_votes = sum(votes) / len(votes) if votes else 0.0
+    week_talk = sum(talk) / len(talk) if talk else 0.0
+    day_best: dict[object, float] = defaultdict(float)
+    for paper, v in zip(papers, votes, strict=True):
+        day_best[paper.listed_on] = max(day_best[paper.listed_on], v)
+    rows = []
+    for paper, v, t in zip(papers, votes, talk, strict=True):
+        best = day_best[paper.listed_on]
+        row = {
+            "upvotes": v - week_votes,
+            "upvotes today": v / best if best else 0.0,
+            "comments": t - week_talk,
+            **_text_features(paper.title, paper.abstract),
+            "authors": math.log1p(len(paper.authors)),
+        }
+        rows.append(row)
+    return rows
+
+
+def _text_features(title: str, abstract: str) -> dict[str, float]:
+    verdict = llm_relevance(title, abstract or None)
+    kind, _ = paper_kind(title, abstract or None)
+    areas = classify(title, abstract or None, DEFAULT_SECTIONS).scores
+    return {
+        "LLM relevance": max(min(verdict.score, TOPIC_FULL), -TOPIC_FULL) / TOPIC_FULL,
+        "about LLMs": float(verdict.is_llm),
+        **{f"kind {k}": float(kind.value == k) for k in KINDS},
+        **{f"area {a}": min(max(areas[a], 0.0), AREA_FULL) / AREA_FULL for a in AREAS},
+        "lab named": float(bool(_LAB.search(f"{title} {abstract}".lower()))),
+    }
+
+
+def words_of(text: str) -> set[str]:
+    """The distinct words of a text as the prior reads them: lowercase, starting with a letter."""
+    return set(_WORD.findall(text.lower()))
+
+
+def _text(paper: Paper, which: str) -> str:
+    return paper.title if which == "title" else f"{paper.title} {paper.abstract}"
+
+
+def _detail(name: str, value: float) -> str:
+    """What a feature's value means, for the why."""
+    if name in ("upvotes", "comments"):
+        return f"{value:+.2f} vs the week's mean, log"
+    if name == "upvotes today":
+        return f"{value:.2f} of the day's best, log"
+    if name == "LLM relevance":
+        return f"topic score {value * TOPIC_FULL:g}"
+    if name.startswith("area "):
+        return f"phrase score {value * AREA_FULL:g}"
+    if name == "authors":
+        return f"{round(math.expm1(value))} authors"
+    return "yes" if value else "no"
+
+
+def _expect(ok: object, problem: str) -> None:
+    if not ok:
+        raise PriorFileError(f"not a prior: {problem}")
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
