@@ -1,10 +1,15 @@
 """Build time with a crowded week: 20,000 candidate papers in the store.
 
-    .venv/bin/python bench/build.py [--papers 20000]
+    .venv/bin/python bench/build.py [--papers 20000] [--warm] [--parts]
 
 Fills a fresh SQLite store with papers made from the real late-2024 listings (real titles;
 abstracts of seven real sentences drawn at random, so no two texts repeat) all listed in the week of 2024-11-25, then times
 `build_issue` (load, rank, classify, pick, summarise, render, inline, save). Target: < 3 s.
+
+The store starts without a learned model, so the build trains one first (as the first build
+of a new store does); `--warm` stores one before timing, as every build after a send finds.
+`--parts` then times each step on its own, in one process (best of three), to show where
+the time goes: the store, training or loading the model, reading the texts, the prior.
 """
 
 from __future__ import annotations
@@ -16,13 +21,20 @@ import random
 import resource
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from newsletter.config import TEMPLATES_DIR, EditorConfig
 from newsletter.domain.papers import Listing
 from newsletter.domain.week import Week
-from newsletter.issue.build import build_issue
+from newsletter.issue.build import build_issue, section_taxonomy, selection_rules
+from newsletter.selection.learned import FeatureRows
+from newsletter.selection.score import analyse, rank_analysed
+from newsletter.selection.training import apply_model, current_model, train_and_save
 from newsletter.store import Store
+
+T = TypeVar("T")
 
 DATA = (
     Path(__file__).resolve().parents[2] / "shared/data/hf_daily_papers_2024-11-20_2024-12-12.jsonl"
@@ -77,6 +89,8 @@ def listings(n: int, week: Week) -> list[Listing]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=20000)
+    parser.add_argument("--warm", action="store_true", help="a model is stored before the build")
+    parser.add_argument("--parts", action="store_true", help="time each step on its own")
     args = parser.parse_args()
     week = Week.containing(dt.date(2024, 11, 25))
     with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/bench.db") as store:
@@ -84,6 +98,8 @@ def main() -> None:
         start = time.perf_counter()
         store.merge(listings(args.papers, week))
         filled = time.perf_counter() - start
+        if args.warm:
+            train_and_save(store, section_taxonomy(EditorConfig()))
         start = time.perf_counter()
         built = build_issue(store, EditorConfig(), week, templates=TEMPLATES_DIR)
         elapsed = time.perf_counter() - start
@@ -95,6 +111,65 @@ def main() -> None:
     print(f"build time:          {elapsed:.2f} s (target < 3 s)")
     print(f"picks:               {len(built.issue.papers)} in {len(built.issue.sections)} sections")
     print(f"peak memory:         {peak:.0f} MB")
+    if args.parts:
+        parts(args.papers, week)
+
+
+def parts(n: int, week: Week) -> None:
+    """Each step of a build on its own, in this process, best of three."""
+    from threadpoolctl import threadpool_limits
+
+    from newsletter.selection import prior
+
+    editor = EditorConfig()
+    sections = section_taxonomy(editor)
+    rules = selection_rules(editor, sections)
+    with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/bench.db") as store:
+        store.migrate()
+        store.merge(listings(n, week))
+        print(f"\nwhere the time goes ({n:,} papers; one process, best of 3):")
+        days = _best(
+            "store: load the week (papers_by_day)",
+            lambda: list(store.papers_by_day(week.start, week.end)),
+        )
+        papers = [p for day in days for p in day]
+        _best("model: train and store (no model yet)", lambda: train_and_save(store, sections))
+        with threadpool_limits(limits=1, user_api="blas"):
+            _best("  the same, BLAS on one thread", lambda: train_and_save(store, sections))
+        model = _best("model: load the stored one", lambda: current_model(store, sections))
+        found = _best(
+            "read texts: topic, kind, section",
+            lambda: [(p, analyse(p.title, p.abstract, rules.sections)) for p in papers],
+        )
+        on_topic = [p for p, a in found if a]
+        reader = model.reader()
+        assert reader is not None
+        rows = _best(
+            f"model: TF-IDF rows of the {len(on_topic):,} on topic",
+            lambda: reader([(p.title, p.abstract) for p in on_topic]),
+        )
+        ranked = _best("rank_analysed (rule score)", lambda: rank_analysed(found, rules))
+        read = FeatureRows([p.arxiv_id for p in on_topic], [rows])
+        _best("apply_model (rows read ahead)", lambda: apply_model(ranked, model, read))
+        readings = _best(
+            "prior: read the on-topic texts",
+            lambda: [prior.read(p.title, p.abstract) for p in on_topic],
+        )
+        scored = _best(
+            "prior: score them (read ahead)",
+            lambda: prior.shipped_prior().score(on_topic, readings),
+        )
+        _best("prior: the why of every candidate", lambda: [s.why for s in scored])
+
+
+def _best(label: str, step: Callable[[], T]) -> T:
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        found = step()
+        times.append(time.perf_counter() - start)
+    print(f"  {label:<46}{min(times):6.2f} s")
+    return found
 
 
 if __name__ == "__main__":

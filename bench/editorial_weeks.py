@@ -70,6 +70,7 @@ SIZE = 12
 RANKERS = ("upvotes", "LLM, then upvotes", "rules", "learned", "prior", "prior, LLM only")
 MOST = 5  # papers a section may hold in the prototype assembly
 BOOTSTRAP = 2000
+LATE_FROM = dt.date(2024, 9, 23)  # the last six curator weeks, also shown apart
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,7 @@ class Judged:
 
     top12: int
     top20: int
+    ranks: tuple[int, ...]  # each pick's place in the ranking (0: not ranked)
     issue: int  # in the issue of 12 that balance.choose builds from the ranking
     follow: int  # in the prototype issue where sections follow the ranking
     sections: int  # sections in the prototype issue
@@ -147,6 +149,18 @@ def curators(setup: Setup) -> None:
             f"{_interval([getattr(j, key) for j in results[r]], picks):>18}" for r in RANKERS
         )
         print(f"{label:<24}{cells}")
+    split = LATE_FROM
+    for label, keep in (
+        (f"  before {split}", lambda d: d < split),
+        (f"  from {split}", lambda d: d >= split),
+    ):
+        chosen = [n for n, w in enumerate(weeks) if keep(w.start)]
+        cells = "".join(
+            f"{_share([results[r][n].top12 for n in chosen], [picks[n] for n in chosen]):>10}"
+            f"{_share([results[r][n].top20 for n in chosen], [picks[n] for n in chosen]):>8}"
+            for r in RANKERS
+        )
+        print(f"{label + ' @12 @20':<24}{cells}")
     print(
         f"\nPooled over the curator weeks ({sum(picks)} picks in the lists): picks in the "
         f"ranking's top {SIZE} and in the issue of {SIZE} built from it"
@@ -193,10 +207,14 @@ def late_weeks(setup: Setup, editor, shipped: Prior) -> None:  # type: ignore[no
         f"\nThe editor's week {EDITOR_WEEK} ({len(editor_week)} papers listed, "
         f"{len(picks)} picks; never trained on by the prior or the learned model)"
     )
-    print(f"{'ranker':<20}{'top 12':>8}{'top 20':>8}{'issue (choose)':>16}{'issue (follow)':>16}")
+    print(
+        f"{'ranker':<20}{'top 12':>8}{'top 20':>8}{'issue (choose)':>16}{'issue (follow)':>16}"
+        "   the picks' ranks (0: not a candidate)"
+    )
     for name in RANKERS:
         j = found[name]
-        print(f"{name:<20}{j.top12:>6}/6{j.top20:>6}/6{j.issue:>14}/6{j.follow:>14}/6")
+        ranks = " ".join(str(r) for r in j.ranks)
+        print(f"{name:<20}{j.top12:>6}/6{j.top20:>6}/6{j.issue:>14}/6{j.follow:>14}/6   {ranks}")
     llm = {r["arxiv_id"] for r in labels() if r["week"] == TEST_WEEK.isoformat() and r["is_llm"]}
     found = judge_week(test_week, llm, setup, shipped)
     print(
@@ -265,9 +283,11 @@ def _judge(ranked: Sequence[Candidate], picks: set[str], rules: Rules, order: li
     issue = choose(ranked, SIZE, sections=rules.section_range, crowding=rules.crowding)
     followed = follow_ranking(ranked, SIZE, order)
     sizes = Counter(section for section, _ in followed)
+    place = {arxiv_id: n for n, arxiv_id in enumerate(ids, 1)}
     return Judged(
         top12=len(picks & set(ids[:SIZE])),
         top20=len(picks & set(ids[:20])),
+        ranks=tuple(sorted(place.get(i, 0) for i in picks)),
         issue=len(picks & {c.paper.arxiv_id for c in issue}),
         follow=len(picks & {c.paper.arxiv_id for _, c in followed}),
         sections=len(sizes),
@@ -308,6 +328,10 @@ def follow_ranking(
 
 def _recall(hits: Sequence[int], picks: Sequence[int]) -> str:
     return f"{sum(hits) / sum(picks):.2f} ({sum(hits)}/{sum(picks)})"
+
+
+def _share(hits: Sequence[int], picks: Sequence[int]) -> str:
+    return f"{sum(hits)}/{sum(picks)}"
 
 
 def _interval(hits: Sequence[int], picks: Sequence[int]) -> str:

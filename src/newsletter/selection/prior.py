@@ -33,7 +33,7 @@ from newsletter.domain.issue import ScorePart
 from newsletter.domain.papers import Paper
 from newsletter.errors import NewsletterError
 from newsletter.selection.sections import DEFAULT_SECTIONS, classify
-from newsletter.selection.topics import PaperKind, llm_relevance, paper_kind
+from newsletter.selection.topics import PaperKind, TopicVerdict, llm_relevance, paper_kind
 
 FORMAT = "newsletter.prior"
 VERSION = 1  # bump when a feature's meaning changes: an older file is then refused
@@ -42,14 +42,14 @@ PRIOR_FILE = Path(__file__).with_name("prior.json")
 # The topical default sections are fixed research areas here, whatever newsletter.toml says.
 AREAS = tuple(s.name for s in DEFAULT_SECTIONS if not s.catch_all)
 KINDS = tuple(k.value for k in PaperKind if k is not PaperKind.METHOD)
-# Big labs and their model families, as an abstract names them (affiliations are not in
-# the feeds): a weak "known lab" signal.
-LABS = (
-    "google", "deepmind", "openai", "meta ai", "microsoft", "apple", "nvidia", "anthropic",
-    "alibaba", "qwen", "deepseek", "mistral", "llama", "gemma", "gemini", "gpt-4", "claude",
-    "allen institute", "hugging face", "tencent", "bytedance", "salesforce", "ibm", "amazon",
-    "baidu", "stanford", "berkeley", "carnegie mellon", "tsinghua",
-)  # fmt: skip
+# Big labs and their model families, as the text names them (affiliations are not in the
+# feeds): a weak "known lab" signal, read as words.
+LABS = frozenset((
+    "google", "deepmind", "openai", "microsoft", "apple", "nvidia", "anthropic", "alibaba",
+    "qwen", "deepseek", "mistral", "llama", "gemma", "gemini", "gpt", "chatgpt", "claude",
+    "tencent", "bytedance", "salesforce", "ibm", "amazon", "baidu", "stanford", "berkeley",
+    "tsinghua", "huggingface", "allenai",
+))  # fmt: skip
 FEATURES = (
     "upvotes",
     "upvotes today",
@@ -63,7 +63,6 @@ FEATURES = (
 )
 TEXTS = ("none", "title", "full")  # which words the model reads
 _WORD = re.compile(r"[a-z][a-z0-9]+")
-_LAB = re.compile(r"\b(?:" + "|".join(re.escape(lab) for lab in LABS) + r")\b")
 TOPIC_FULL = 15.0  # a topic score this strong is squarely about LLMs (as score.py has it)
 AREA_FULL = 10.0
 
@@ -76,18 +75,72 @@ class PriorFileError(NewsletterError):
 
 @dataclass(frozen=True, slots=True)
 class PriorScore:
-    """What the prior makes of one paper: log-odds, probability, and the parts that add up
-    to the log-odds (each relative to an average paper of the training weeks)."""
+    """What the prior makes of one paper: log-odds, probability, and each feature's and
+    word's share of the log-odds (relative to an average paper of the training weeks)."""
 
     arxiv_id: str
     logit: float
     probability: float
-    parts: tuple[ScorePart, ...]
+    shares: tuple[float, ...]  # each feature's share, in FEATURES order
+    values: tuple[float, ...]  # the features' values
+    words: tuple[tuple[str, float], ...]  # each known word of the text and its share
+
+    @property
+    def parts(self) -> tuple[ScorePart, ...]:
+        """The shares as score parts, largest first; the words as one part naming the three
+        that weigh most."""
+        parts = [
+            ScorePart(name, round(share, 4), _detail(name, value))
+            for name, share, value in zip(FEATURES, self.shares, self.values, strict=True)
+            if share
+        ]
+        if self.words:
+            top = sorted(self.words, key=lambda wv: (-abs(wv[1]), wv[0]))[:3]
+            detail = ", ".join(f"'{w}' {v:+.2f}" for w, v in top)
+            parts.append(ScorePart("words", round(sum(v for _, v in self.words), 4), detail))
+        return tuple(sorted(parts, key=lambda p: (-abs(p.value), p.name)))
 
     @property
     def why(self) -> str:
         shown = [p for p in self.parts if abs(p.value) >= 0.05][:4]
         return ", ".join(f"{p.name} {p.value:+.2f} ({p.detail})" for p in shown) or "average"
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the prior reads in a paper's text: the costly part of scoring, so a build can
+    have it done by the workers that read the text anyway (`read`)."""
+
+    values: Mapping[str, float]  # the features that come from the text
+    title_words: frozenset[str]
+    words: frozenset[str]  # of the title and the abstract
+
+
+def read(
+    title: str,
+    abstract: str,
+    *,
+    verdict: TopicVerdict | None = None,
+    kind: PaperKind | None = None,
+    areas: Mapping[str, float] | None = None,
+) -> Reading:
+    """The text features and words of one paper. What a caller has read already (the topic
+    verdict, the kind, the default sections' scores) is not read again."""
+    verdict = verdict or llm_relevance(title, abstract or None)
+    kind = kind or paper_kind(title, abstract or None)[0]
+    areas = (
+        areas if areas is not None else classify(title, abstract or None, DEFAULT_SECTIONS).scores
+    )
+    title_words = words_of(title)
+    words = title_words | words_of(abstract)
+    values = {
+        "LLM relevance": max(min(verdict.score, TOPIC_FULL), -TOPIC_FULL) / TOPIC_FULL,
+        "about LLMs": float(verdict.is_llm),
+        **{f"kind {k}": float(kind.value == k) for k in KINDS},
+        **{f"area {a}": min(max(areas[a], 0.0), AREA_FULL) / AREA_FULL for a in AREAS},
+        "lab named": float(not LABS.isdisjoint(words)),
+    }
+    return Reading(values, title_words, words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,46 +157,50 @@ class Prior:
     words: Mapping[str, tuple[float, float]]  # word -> (idf, coefficient)
     trained_on: Mapping[str, Any]  # what it learned from, for the record
 
-    def score(self, papers: Sequence[Paper]) -> list[PriorScore]:
-        """Each of a week's papers scored, in the order given."""
-        texts = [words_of(_text(p, self.text)) if self.text != "none" else set() for p in papers]
-        return self.score_read([p.arxiv_id for p in papers], features(papers), texts)
+    def score(
+        self, papers: Sequence[Paper], readings: Sequence[Reading] | None = None
+    ) -> list[PriorScore]:
+        """Each of a week's papers scored, in the order given (their texts read now unless
+        `readings` holds them)."""
+        if readings is None:
+            readings = [read(p.title, p.abstract) for p in papers]
+        texts = [self.words_read(r) for r in readings]
+        return self.score_read([p.arxiv_id for p in papers], features(papers, readings), texts)
+
+    def words_read(self, reading: Reading) -> frozenset[str]:
+        """The words of a reading that this prior weighs."""
+        if self.text == "none":
+            return frozenset()
+        return reading.title_words if self.text == "title" else reading.words
 
     def score_read(
         self,
         ids: Sequence[str],
         rows: Sequence[Mapping[str, float]],
-        texts: Sequence[set[str] | frozenset[str]],
+        texts: Sequence[frozenset[str]],
     ) -> list[PriorScore]:
         """Papers already read: their `features` rows and the words of their text."""
-        return [self._one(*found) for found in zip(ids, rows, texts, strict=True)]
+        columns = list(zip(self.features, self.mean, self.scale, self.coef, strict=True))
+        found = []
+        for arxiv_id, row, text in zip(ids, rows, texts, strict=True):
+            values = tuple(row[name] for name in self.features)
+            shares = tuple(c * (row[n] - mu) / sd for n, mu, sd, c in columns)
+            words = self._words(text)
+            logit = self.intercept + sum(shares) + sum(v for _, v in words)
+            found.append(
+                PriorScore(arxiv_id, round(logit, 4), _sigmoid(logit), shares, values, words)
+            )
+        return found
 
-    def _one(
-        self, arxiv_id: str, row: Mapping[str, float], text: set[str] | frozenset[str]
-    ) -> PriorScore:
-        parts = []
-        for name, mu, sd, c in zip(self.features, self.mean, self.scale, self.coef, strict=True):
-            value = c * (row[name] - mu) / sd
-            if value:
-                parts.append(ScorePart(name, round(value, 4), _detail(name, row[name])))
-        words = self._words(text)
-        if words:
-            total = sum(v for _, v in words)
-            top = sorted(words, key=lambda wv: (-abs(wv[1]), wv[0]))[:3]
-            detail = ", ".join(f"'{w}' {v:+.2f}" for w, v in top)
-            parts.append(ScorePart("words", round(total, 4), detail))
-        logit = self.intercept + sum(p.value for p in parts)
-        parts.sort(key=lambda p: (-abs(p.value), p.name))
-        return PriorScore(arxiv_id, round(logit, 4), _sigmoid(logit), tuple(parts))
-
-    def _words(self, text: set[str] | frozenset[str]) -> list[tuple[str, float]]:
+    def _words(self, text: frozenset[str]) -> tuple[tuple[str, float], ...]:
         """Each vocabulary word of the text with its share of the score (binary TF-IDF,
         L2-normalised over the words known: what the trainer fitted)."""
-        found = sorted(text & self.words.keys())
-        norm = math.sqrt(sum(self.words[w][0] ** 2 for w in found))
+        known = self.words
+        found = [w for w in text if w in known]
+        norm = math.sqrt(sum(known[w][0] ** 2 for w in found))
         if not norm:
-            return []
-        return [(w, self.words[w][1] * self.words[w][0] / norm) for w in found]
+            return ()
+        return tuple((w, known[w][1] * known[w][0] / norm) for w in found)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -227,9 +284,13 @@ def score(papers: Sequence[Paper], prior: Prior | None = None) -> list[PriorScor
     return (prior or shipped_prior()).score(papers)
 
 
-def features(papers: Sequence[Paper]) -> list[dict[str, float]]:
-    """Each paper's raw feature values; upvotes and comments relative to these papers (a
-    week's list) and to the paper's own day."""
+def features(
+    papers: Sequence[Paper], readings: Sequence[Reading] | None = None
+) -> list[dict[str, float]]:
+    """Each paper's feature values; upvotes and comments relative to these papers (a week's
+    list) and to the paper's own day."""
+    if readings is None:
+        readings = [read(p.title, p.abstract) for p in papers]
     votes = [math.log1p(p.upvotes or 0) for p in papers]
     talk = [math.log1p(p.comments or 0) for p in papers]
     week_votes = sum(votes) / len(votes) if votes else 0.0
@@ -238,39 +299,23 @@ def features(papers: Sequence[Paper]) -> list[dict[str, float]]:
     for paper, v in zip(papers, votes, strict=True):
         day_best[paper.listed_on] = max(day_best[paper.listed_on], v)
     rows = []
-    for paper, v, t in zip(papers, votes, talk, strict=True):
+    for paper, reading, v, t in zip(papers, readings, votes, talk, strict=True):
         best = day_best[paper.listed_on]
-        row = {
-            "upvotes": v - week_votes,
-            "upvotes today": v / best if best else 0.0,
-            "comments": t - week_talk,
-            **_text_features(paper.title, paper.abstract),
-            "authors": math.log1p(len(paper.authors)),
-        }
-        rows.append(row)
+        rows.append(
+            {
+                "upvotes": v - week_votes,
+                "upvotes today": v / best if best else 0.0,
+                "comments": t - week_talk,
+                **reading.values,
+                "authors": math.log1p(len(paper.authors)),
+            }
+        )
     return rows
 
 
-def _text_features(title: str, abstract: str) -> dict[str, float]:
-    verdict = llm_relevance(title, abstract or None)
-    kind, _ = paper_kind(title, abstract or None)
-    areas = classify(title, abstract or None, DEFAULT_SECTIONS).scores
-    return {
-        "LLM relevance": max(min(verdict.score, TOPIC_FULL), -TOPIC_FULL) / TOPIC_FULL,
-        "about LLMs": float(verdict.is_llm),
-        **{f"kind {k}": float(kind.value == k) for k in KINDS},
-        **{f"area {a}": min(max(areas[a], 0.0), AREA_FULL) / AREA_FULL for a in AREAS},
-        "lab named": float(bool(_LAB.search(f"{title} {abstract}".lower()))),
-    }
-
-
-def words_of(text: str) -> set[str]:
+def words_of(text: str) -> frozenset[str]:
     """The distinct words of a text as the prior reads them: lowercase, starting with a letter."""
-    return set(_WORD.findall(text.lower()))
-
-
-def _text(paper: Paper, which: str) -> str:
-    return paper.title if which == "title" else f"{paper.title} {paper.abstract}"
+    return frozenset(_WORD.findall(text.lower()))
 
 
 def _detail(name: str, value: float) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from newsletter.domain.papers import Paper
-from newsletter.selection.prior import FEATURES, VERSION, Prior, PriorScore, features, words_of
+from newsletter.selection.prior import FEATURES, VERSION, Prior, PriorScore, features, read
 
 MIN_DF = 2  # a word must be in two papers of the training weeks to be learned
 WORD_SCALE = 2.0  # the words' block weighs twice a standardised feature
@@ -54,14 +54,15 @@ class Week:
 
     @classmethod
     def of(cls, start: str, papers: Sequence[Paper], picks: set[str] | frozenset[str]) -> Week:
-        rows = features(papers)
+        readings = [read(p.title, p.abstract) for p in papers]
+        rows = features(papers, readings)
         return cls(
             start,
             tuple(papers),
             frozenset(picks) & {p.arxiv_id for p in papers},
             tuple(tuple(row[f] for f in FEATURES) for row in rows),
-            tuple(frozenset(words_of(p.title)) for p in papers),
-            tuple(frozenset(words_of(f"{p.title} {p.abstract}")) for p in papers),
+            tuple(r.title_words for r in readings),
+            tuple(r.words for r in readings),
         )
 
     def words(self, text: str) -> tuple[frozenset[str], ...]:
@@ -78,6 +79,7 @@ def fit(weeks: Sequence[Week], settings: Settings, *, check: bool = False) -> Pr
     from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
 
     x = np.array([row for w in weeks for row in w.rows], dtype=float)
     y = [label for w in weeks for label in w.labels()]
@@ -96,7 +98,10 @@ def fit(weeks: Sequence[Week], settings: Settings, *, check: bool = False) -> Pr
         blocks.append(WORD_SCALE * _word_rows(docs, vocabulary, idf))
     design = hstack(blocks).tocsr()
     model = LogisticRegression(C=settings.c, max_iter=10000, tol=TOL)
-    model.fit(design, y)
+    # BLAS threads on vectors this small only wait for each other: on a busy 2-core
+    # machine a fit takes 10-25 times longer with them than on one thread
+    with threadpool_limits(limits=1, user_api="blas"):
+        model.fit(design, y)
     coef = model.coef_[0]
     n = len(FEATURES)
     prior = Prior(
