@@ -95,9 +95,11 @@ class PriorScore:
             if share
         ]
         if self.words:
-            top = sorted(self.words, key=lambda wv: (-abs(wv[1]), wv[0]))[:3]
+            total = sum(v for _, v in self.words)
+            sign = 1.0 if total >= 0 else -1.0  # name the words that pulled the way the sum went
+            top = sorted(self.words, key=lambda wv: (-sign * wv[1], wv[0]))[:3]
             detail = ", ".join(f"'{w}' {v:+.2f}" for w, v in top)
-            parts.append(ScorePart("words", round(sum(v for _, v in self.words), 4), detail))
+            parts.append(ScorePart("words", round(total, 4), detail))
         return tuple(sorted(parts, key=lambda p: (-abs(p.value), p.name)))
 
     @property
