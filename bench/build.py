@@ -28,9 +28,10 @@ from typing import TypeVar
 from newsletter.config import TEMPLATES_DIR, EditorConfig
 from newsletter.domain.papers import Listing
 from newsletter.domain.week import Week
-from newsletter.issue.build import build_issue, section_taxonomy, selection_rules
+from newsletter.issue.build import build_issue
 from newsletter.selection.learned import FeatureRows
-from newsletter.selection.score import analyse, rank_analysed
+from newsletter.selection.rules import Rules, section_taxonomy
+from newsletter.selection.score import PaperReader, rank_analysed
 from newsletter.selection.training import apply_model, current_model, train_and_save
 from newsletter.store import Store
 
@@ -123,7 +124,9 @@ def parts(n: int, week: Week) -> None:
 
     editor = EditorConfig()
     sections = section_taxonomy(editor)
-    rules = selection_rules(editor, sections)
+    rules = Rules.of(editor, sections)
+    reader = PaperReader(sections)
+    prior_reader = prior.PriorReader(reader.topics)
     with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/bench.db") as store:
         store.migrate()
         store.merge(listings(n, week))
@@ -139,21 +142,25 @@ def parts(n: int, week: Week) -> None:
         model = _best("model: load the stored one", lambda: current_model(store, sections))
         found = _best(
             "read texts: topic, kind, section",
-            lambda: [(p, analyse(p.title, p.abstract, rules.sections)) for p in papers],
+            lambda: [(p, reader.analyse(p.title, p.abstract)) for p in papers],
         )
         on_topic = [p for p, a in found if a]
-        reader = model.reader()
-        assert reader is not None
+        rows_reader = model.reader()
+        assert rows_reader is not None
         rows = _best(
             f"model: TF-IDF rows of the {len(on_topic):,} on topic",
-            lambda: reader([(p.title, p.abstract) for p in on_topic]),
+            lambda: rows_reader([(p.title, p.abstract) for p in on_topic]),
         )
         ranked = _best("rank_analysed (rule score)", lambda: rank_analysed(found, rules))
         read = FeatureRows([p.arxiv_id for p in on_topic], [rows])
-        _best("apply_model (rows read ahead)", lambda: apply_model(ranked, model, read))
+        _best("apply_model (rows read ahead)", lambda: apply_model(ranked, model, sections, read))
+        _best(
+            "prior: read the on-topic texts anew",
+            lambda: prior_reader.read_all(on_topic),
+        )
         readings = _best(
-            "prior: read the on-topic texts",
-            lambda: [prior.read(p.title, p.abstract) for p in on_topic],
+            "  reusing the build's analysis of them",
+            lambda: [prior_reader.read(p.title, p.abstract, a) for p, a in found if a],
         )
         scored = _best(
             "prior: score them (read ahead)",

@@ -45,17 +45,16 @@ from newsletter.config import load_editor_config
 from newsletter.demo import DEMO_DIR, DEMO_RANGE
 from newsletter.domain.issue import Candidate
 from newsletter.domain.papers import Paper
+from newsletter.domain.taxonomy import Section
 from newsletter.feeds.fetch import Fetcher
 from newsletter.feeds.ingest import ingest
-from newsletter.issue.build import section_taxonomy, selection_rules
 from newsletter.selection import prior_fit
 from newsletter.selection.balance import choose
 from newsletter.selection.examples import TEST_WEEK, shipped_examples
 from newsletter.selection.learned import SelectionModel, train
-from newsletter.selection.prior import Prior, load_prior
-from newsletter.selection.score import Rules, force, rank
-from newsletter.selection.sections import Section
-from newsletter.selection.topics import llm_relevance
+from newsletter.selection.prior import Prior, PriorReader, load_prior
+from newsletter.selection.rules import Rules, section_taxonomy
+from newsletter.selection.score import PaperReader, force, rank
 from newsletter.selection.training import apply_model
 from newsletter.store import Store
 
@@ -91,6 +90,8 @@ class Setup:
     rules: Rules
     sections: tuple[Section, ...]
     learned: SelectionModel
+    reader: PaperReader  # the phrase tables of the configured sections, compiled once
+    prior_reader: PriorReader
 
 
 def main() -> None:
@@ -99,9 +100,11 @@ def main() -> None:
     editor = load_editor_config(DEMO_DIR / "newsletter.toml")
     sections = section_taxonomy(editor)
     setup = Setup(
-        selection_rules(editor, sections),
+        Rules.of(editor, sections),
         tuple(sections),
         train(shipped_examples(sections), sections),
+        PaperReader(sections),
+        PriorReader(),
     )
     shipped = load_prior()
     assert not {str(EDITOR_WEEK), str(TEST_WEEK)} & set(shipped.trained_on["weeks"])
@@ -252,9 +255,10 @@ def rankings(papers: Sequence[Paper], setup: Setup, prior: Prior) -> dict[str, l
     its own (rule score, probability) or, for the upvote orders, 1 for the first down to 1/n."""
     rules = setup.rules
     ranked = rank(papers, rules)
-    every = [force(p, rules, papers) for p in papers]  # off-topic papers too, with a section
-    is_llm = {p.arxiv_id: llm_relevance(p.title, p.abstract or None).is_llm for p in papers}
-    scored = {s.arxiv_id: s for s in prior.score(papers)}
+    # off-topic papers too, with a section
+    every = [force(p, rules, papers, setup.reader) for p in papers]
+    is_llm = {p.arxiv_id: setup.reader.topics.relevance(p.title, p.abstract).is_llm for p in papers}
+    scored = {s.arxiv_id: s for s in prior.score(papers, setup.prior_reader.read_all(papers))}
 
     def by(key: Callable[[Candidate], tuple[object, ...]]) -> list[Candidate]:
         found = sorted(every, key=key)
@@ -268,7 +272,7 @@ def rankings(papers: Sequence[Paper], setup: Setup, prior: Prior) -> dict[str, l
         "upvotes": by(_votes),
         "LLM, then upvotes": by(lambda c: (not is_llm[c.paper.arxiv_id], *_votes(c))),
         "rules": ranked,
-        "learned": apply_model(ranked, setup.learned),
+        "learned": apply_model(ranked, setup.learned, setup.sections),
         "prior": by_prior(every),
         "prior, LLM only": by_prior(ranked),
     }
@@ -280,7 +284,7 @@ def _votes(c: Candidate) -> tuple[int, str]:
 
 def _judge(ranked: Sequence[Candidate], picks: set[str], rules: Rules, order: list[str]) -> Judged:
     ids = [c.paper.arxiv_id for c in ranked]
-    issue = choose(ranked, SIZE, sections=rules.section_range, crowding=rules.crowding)
+    issue = choose(ranked, SIZE, balance=rules.selection)
     followed = follow_ranking(ranked, SIZE, order)
     sizes = Counter(section for section, _ in followed)
     place = {arxiv_id: n for n, arxiv_id in enumerate(ids, 1)}
@@ -307,12 +311,12 @@ def follow_ranking(
         cut = ranked[size - 1].score
         sure = [c for c in top if c.score != cut]
         tied = [c for c in ranked if c.score == cut]
-        count = Counter(c.section for c in sure)
-        top = sure + sorted(tied, key=lambda c: count[c.section])[: size - len(sure)]
+        count = Counter(c.section.name for c in sure)
+        top = sure + sorted(tied, key=lambda c: count[c.section.name])[: size - len(sure)]
     placed: list[tuple[str, Candidate]] = []
     count = Counter[str]()
     for c in top:
-        section = c.section
+        section = c.section.name
         if count[section] >= most:
             others = sorted(c.section_scores, key=lambda s: -c.section_scores[s])
             section = next((s for s in others if count[s] < most), section)

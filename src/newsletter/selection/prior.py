@@ -31,9 +31,11 @@ from typing import Any
 
 from newsletter.domain.issue import ScorePart
 from newsletter.domain.papers import Paper
+from newsletter.domain.taxonomy import PaperKind
 from newsletter.errors import NewsletterError
-from newsletter.selection.sections import DEFAULT_SECTIONS, classify
-from newsletter.selection.topics import PaperKind, TopicVerdict, llm_relevance, paper_kind
+from newsletter.selection.score import Analysis, PaperReader
+from newsletter.selection.sections import DEFAULT_SECTIONS
+from newsletter.selection.topics import TopicModel
 
 FORMAT = "newsletter.prior"
 VERSION = 1  # bump when a feature's meaning changes: an older file is then refused
@@ -111,38 +113,47 @@ class PriorScore:
 @dataclass(frozen=True, slots=True)
 class Reading:
     """What the prior reads in a paper's text: the costly part of scoring, so a build can
-    have it done by the workers that read the text anyway (`read`)."""
+    have it done by the workers that read the text anyway (`PriorReader`)."""
 
     values: Mapping[str, float]  # the features that come from the text
     title_words: frozenset[str]
     words: frozenset[str]  # of the title and the abstract
 
 
-def read(
-    title: str,
-    abstract: str,
-    *,
-    verdict: TopicVerdict | None = None,
-    kind: PaperKind | None = None,
-    areas: Mapping[str, float] | None = None,
-) -> Reading:
-    """The text features and words of one paper. What a caller has read already (the topic
-    verdict, the kind, the default sections' scores) is not read again."""
-    verdict = verdict or llm_relevance(title, abstract or None)
-    kind = kind or paper_kind(title, abstract or None)[0]
-    areas = (
-        areas if areas is not None else classify(title, abstract or None, DEFAULT_SECTIONS).scores
-    )
-    title_words = words_of(title)
-    words = title_words | words_of(abstract)
-    values = {
-        "LLM relevance": max(min(verdict.score, TOPIC_FULL), -TOPIC_FULL) / TOPIC_FULL,
-        "about LLMs": float(verdict.is_llm),
-        **{f"kind {k}": float(kind.value == k) for k in KINDS},
-        **{f"area {a}": min(max(areas[a], 0.0), AREA_FULL) / AREA_FULL for a in AREAS},
-        "lab named": float(not LABS.isdisjoint(words)),
-    }
-    return Reading(values, title_words, words)
+class PriorReader:
+    """Reads what the prior weighs in a paper's text, the costly part of scoring: topic,
+    kind and the default sections' phrase scores (a `PaperReader` over them), and the words.
+    Building one compiles the phrase tables (milliseconds): make one and hand it down, to
+    worker processes too."""
+
+    __slots__ = ("reader",)
+
+    def __init__(self, topics: TopicModel | None = None) -> None:
+        self.reader = PaperReader(DEFAULT_SECTIONS, topics)
+
+    def read(self, title: str, abstract: str, analysis: Analysis | None = None) -> Reading:
+        """The text features and words of one paper. A build's `analysis` of it is reused:
+        its topic and kind, and its section scores when its sections are the defaults."""
+        if analysis is None:
+            analysis = self.reader.analyse(title, abstract or None, keep_off_topic=True)
+            assert analysis is not None
+        areas = analysis.placed.scores
+        if not all(a in areas for a in AREAS):
+            areas = self.reader.classifier.classify(title, abstract or None).scores
+        title_words = words_of(title)
+        words = title_words | words_of(abstract)
+        verdict = analysis.topic
+        values = {
+            "LLM relevance": max(min(verdict.score, TOPIC_FULL), -TOPIC_FULL) / TOPIC_FULL,
+            "about LLMs": float(verdict.is_llm),
+            **{f"kind {k}": float(analysis.kind.value == k) for k in KINDS},
+            **{f"area {a}": min(max(areas[a], 0.0), AREA_FULL) / AREA_FULL for a in AREAS},
+            "lab named": float(not LABS.isdisjoint(words)),
+        }
+        return Reading(values, title_words, words)
+
+    def read_all(self, papers: Sequence[Paper]) -> list[Reading]:
+        return [self.read(p.title, p.abstract) for p in papers]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +176,7 @@ class Prior:
         """Each of a week's papers scored, in the order given (their texts read now unless
         `readings` holds them)."""
         if readings is None:
-            readings = [read(p.title, p.abstract) for p in papers]
+            readings = PriorReader().read_all(papers)
         texts = [self.words_read(r) for r in readings]
         return self.score_read([p.arxiv_id for p in papers], features(papers, readings), texts)
 
@@ -292,7 +303,7 @@ def features(
     """Each paper's feature values; upvotes and comments relative to these papers (a week's
     list) and to the paper's own day."""
     if readings is None:
-        readings = [read(p.title, p.abstract) for p in papers]
+        readings = PriorReader().read_all(papers)
     votes = [math.log1p(p.upvotes or 0) for p in papers]
     talk = [math.log1p(p.comments or 0) for p in papers]
     week_votes = sum(votes) / len(votes) if votes else 0.0

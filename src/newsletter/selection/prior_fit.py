@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from newsletter.domain.papers import Paper
-from newsletter.selection.prior import FEATURES, VERSION, Prior, PriorScore, features, read
+from newsletter.selection.prior import FEATURES, VERSION, Prior, PriorReader, PriorScore, features
 
 MIN_DF = 2  # a word must be in two papers of the training weeks to be learned
 WORD_SCALE = 2.0  # the words' block weighs twice a standardised feature
@@ -54,7 +54,7 @@ class Week:
 
     @classmethod
     def of(cls, start: str, papers: Sequence[Paper], picks: set[str] | frozenset[str]) -> Week:
-        readings = [read(p.title, p.abstract) for p in papers]
+        readings = PriorReader().read_all(papers)
         rows = features(papers, readings)
         return cls(
             start,
