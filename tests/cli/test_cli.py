@@ -179,3 +179,49 @@ def test_subscribers_list_prints_no_control_characters(
     result = CliRunner().invoke(cli, ["subscribers", "list"])
     assert result.exit_code == 0 and "ada@example.org  Ada ]0;owned [2J" in result.output
     assert not any(ch in result.output for ch in "\x1b\x07\x00")
+
+
+def test_one_poisoned_entry_costs_only_itself(tmp_path: Path) -> None:
+    """Among the demo's 464 entries, a title with a lone surrogate (JSON's "\\ud800"), an
+    abstract with U+FFFF and a title with a bidi override and zero-width spaces: every entry
+    and both feeds are stored, exit 0, and the repaired entries are named."""
+    import shutil
+
+    shutil.copytree(DEMO_DIR / "feeds", tmp_path / "feeds")
+    shutil.copy(DEMO_DIR / "newsletter.toml", tmp_path / "newsletter.toml")
+    day = tmp_path / "feeds" / "hf-daily" / "2024-11-25.json"
+    entries = json.loads(day.read_text(encoding="utf-8"))
+    first, second, third = (entries[n]["paper"] for n in (0, 1, 2))
+    first["title"] += "\ud800"
+    second["summary"] += "\uffff\U0010ffff"
+    third["title"] = "\u202egnp.exe\u202c Attention\u200b Is\u2066 All\u2069 You Need"
+    day.write_text(json.dumps(entries), encoding="utf-8")  # "\ud800" as JSON writes it
+    args = (
+        "--config",
+        "newsletter.toml",
+        "ingest",
+        "--since",
+        "2024-11-20",
+        "--until",
+        "2024-12-12",
+    )
+    run = _newsletter(tmp_path, *args)
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    assert (
+        "hf-daily: fetched 325, new 325, updated 0, unchanged 0, skipped 0, repaired 2"
+        in run.stdout
+    )
+    assert "arxiv-cs-cl: fetched 139, new 92" in run.stdout
+    named = [line for line in run.stdout.splitlines() if "invalid characters" in line]
+    assert len(named) == 2 and f"hf-daily entry {first['id']}" in named[0]
+    assert "2 of 2 feeds ingested; 417 papers in" in run.stdout
+
+    from tests.support.stores import migrated
+
+    with migrated(f"sqlite:///{tmp_path / 'n.db'}") as store:
+        stored = [store.get_paper(p["id"]) for p in (first, second, third)]
+    assert [p is not None for p in stored] == [True, True, True]
+    assert stored[0] and stored[0].title == first["title"][:-1]
+    assert stored[1] and not stored[1].abstract.endswith(("\uffff", "\U0010ffff"))
+    assert stored[2] and stored[2].title == "gnp.exe Attention Is All You Need"

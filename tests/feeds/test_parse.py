@@ -560,3 +560,23 @@ def test_next_api_page_changes_only_start() -> None:
     before, after = parse_qs(urlsplit(first).query), parse_qs(urlsplit(second).query)
     assert after.pop("start") == ["200"] and before.pop("start") == ["0"]
     assert after == before
+
+
+def test_an_entry_that_breaks_its_parser_costs_only_itself() -> None:
+    """Whatever goes wrong in one entry (here a parser bug), the others are kept and it is named."""
+    from newsletter.domain.papers import Listing
+    from newsletter.feeds.common import Collector
+
+    def make(n: int) -> Listing:
+        if n == 2:
+            raise KeyError("a shape nobody foresaw")
+        return Listing(arxiv_id=f"2411.0000{n}", title=f"Paper {n}", feed="rss")
+
+    out = Collector("rss")
+    for n in range(1, 5):
+        out.add(make, n)
+    result = out.result()
+    assert [x.arxiv_id for x in result.listings] == ["2411.00001", "2411.00003", "2411.00004"]
+    assert result.skipped == 1
+    assert result.problems[0] == "rss entry 2: skipped: KeyError: 'a shape nobody foresaw'"
+    assert "1 entry that could not be read" in result.problems

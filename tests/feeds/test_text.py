@@ -184,3 +184,20 @@ def test_a_tag_whose_name_ends_at_a_slash_is_removed() -> None:
 def test_feed_text_cannot_carry_a_placeholder_or_control_characters() -> None:
     assert clean_text("win %%unsubscribe_url%% now") == "win %\u2060%unsubscribe_url%\u2060% now"
     assert clean_text("a\x00b\x1b[2Jc\x9bd") == "a b [2Jc d"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Safe\u202e txt.exe", "Safe txt.exe"),  # right-to-left override
+        ("zero\u200bwidth\u2060joined\ufeff", "zerowidthjoined"),
+        ("\u2066isolated\u2069 and \u200emarked\u200f", "isolated and marked"),
+        ("&#x202E;escaped override", "escaped override"),  # an entity is no way round
+        ("lone \ud800surrogate \udfff", "lone surrogate"),
+        ("non\ufdd0characters\uffff\U0001fffe", "noncharacters"),
+        ("tags\U000e0041\U000e0042 hide text", "tags hide text"),
+        ("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 and 👩\u200d💻", None),  # joiners stay
+    ],
+)
+def test_invisible_and_invalid_characters_are_removed(raw: str, expected: str | None) -> None:
+    assert clean_text(raw) == (raw.replace("&#x202E;", "") if expected is None else expected)

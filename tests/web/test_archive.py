@@ -77,3 +77,59 @@ def test_the_feed_is_valid_atom_of_the_sent_issues(site: Site) -> None:
     assert [e.link for e in feed.entries] == [f"{site.url}/issues/2", f"{site.url}/issues/1"]
     assert feed.entries[0].title == "Important LLMs Papers #2"
     assert "1.1. A <Paper> & its Title" in feed.entries[0].summary
+
+
+# What XML 1.0 forbids (its Char production), each range by its ends. Surrogates cannot be
+# stored (no encoder writes one): atom_feed is given them directly below.
+FORBIDDEN = "\x00\x08\x0b\x0c\x0e\x1f\ufffe\uffff"
+
+
+def test_the_feed_is_well_formed_whatever_the_store_holds(tmp_path: Path) -> None:
+    """An issue whose title, subtitle and picks hold every character XML forbids still gives a
+    document a strict parser (expat) reads, the text around them kept."""
+    import xml.etree.ElementTree as ET
+
+    from newsletter.delivery.backends.outbox import OutboxBackend
+    from newsletter.delivery.links import make_token
+    from newsletter.delivery.message import Envelope
+    from newsletter.delivery.send import send_issue
+    from tests.support.deliveries import HTML, TEXT, issue_record
+    from tests.support.stores import migrated
+    from tests.support.web_site import SECRET
+
+    poisoned = f"Ti{FORBIDDEN}tle"
+    with migrated(f"sqlite:///{tmp_path / 'x.db'}") as store, running_site(store, tmp_path) as site:
+        add_people(store, 1)
+        record = issue_record(1, dt.date(2024, 11, 25), poisoned, ("2411.00001", poisoned))
+        store.save_draft(
+            number=1,
+            week_start=dt.date(2024, 11, 25),
+            title=poisoned,
+            html=HTML,
+            text=TEXT,
+            record=record.model_copy(update={"subtitle": poisoned}),
+            markdown="# Issue",
+        )
+        envelope = Envelope.for_issue(1, "Issue", HTML, TEXT, site.sender())
+        send_issue(store, envelope, OutboxBackend(site.outbox), lambda i: make_token(i, SECRET))
+        answer = site.http.get("/feed.xml")
+    root = ET.fromstring(answer.content)  # raises on a document that is not well-formed
+    entry = root.find("{http://www.w3.org/2005/Atom}entry")
+    assert entry is not None
+    assert entry.findtext("{http://www.w3.org/2005/Atom}title") == "Title"
+    assert entry.findtext("{http://www.w3.org/2005/Atom}summary") == "Title\n1.1. Title"
+
+
+def test_the_feed_drops_surrogates_too() -> None:
+    import xml.etree.ElementTree as ET
+
+    from newsletter.store.archive import ArchiveEntry
+    from newsletter.web.archive import atom_feed
+    from tests.support.deliveries import issue_record
+
+    title = f"A\ud800\udfff{FORBIDDEN}B"
+    record = issue_record(1, dt.date(2024, 11, 25), title, ("2411.00001", title))
+    entry = ArchiveEntry(1, title, dt.date(2024, 11, 25), None, record)
+    now = dt.datetime(2024, 12, 2, tzinfo=dt.UTC)
+    xml = atom_feed([entry], base_url="https://news.example", title=title, now=now)
+    assert ET.fromstring(xml).findtext("{http://www.w3.org/2005/Atom}title") == "AB"

@@ -270,6 +270,7 @@ def feed_line(report: FeedReport) -> str:
     return (
         f"[green]✓[/] {report.feed}: fetched {report.fetched}, new {report.new}, "
         f"updated {report.updated}, unchanged {report.unchanged}, skipped {report.skipped}"
+        + (f", repaired {report.repaired}" if report.repaired else "")
     )
 
 

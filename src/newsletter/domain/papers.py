@@ -111,6 +111,7 @@ class ParseResult:
     listings: list[Listing] = field(default_factory=list)
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
+    repaired: int = 0  # kept with invalid characters removed
 
 
 @dataclass(slots=True)
@@ -125,6 +126,7 @@ class FeedReport:
     skipped: int = 0
     not_modified: bool = False
     error: str | None = None
+    repaired: int = 0  # entries kept with invalid characters removed (named in problems)
     problems: list[str] = field(default_factory=list)
 
     @property

@@ -15,6 +15,7 @@ from typing import Any
 
 import feedparser
 
+from newsletter.characters import has_invalid
 from newsletter.domain.papers import AnnounceType, Listing, ParseResult
 from newsletter.feeds.ids import arxiv_id_from
 from newsletter.feeds.text import clean_text
@@ -25,32 +26,63 @@ class Skip(Exception):
 
 
 class Collector:
-    """Listings of one document, one per arXiv id, plus what was passed over."""
+    """Listings of one document, one per arXiv id, plus what was passed over or repaired.
 
-    def __init__(self) -> None:
+    A bad entry costs only itself: one that cannot be read is skipped, one with invalid
+    characters (a lone surrogate, a non-character) keeps its cleaned text; either way it is
+    named in `problems`, and every other entry of the document is kept.
+    """
+
+    NAMED = 10  # entries named one by one per document; the rest are counted
+
+    def __init__(self, feed: str = "") -> None:
+        self.feed = feed
         self.listings: dict[str, Listing] = {}
         self.skips: Counter[str] = Counter()
         self.problems: list[str] = []
         self.merged = 0
+        self.repaired = 0
+        self.entries = 0
+        self.named = 0
 
     def add(self, make: Callable[..., Listing], *args: Any) -> None:
+        self.entries += 1
         try:
             listing = make(*args)
         except Skip as skip:
             self.skips[str(skip)] += 1
             return
+        except Exception as exc:  # a parser bug or a shape nobody foresaw: this entry only
+            self.skips["that could not be read"] += 1
+            self._name(f"entry {self.entries}", f"skipped: {type(exc).__name__}: {one_line(exc)}")
+            return
+        if has_invalid(args):
+            self.repaired += 1
+            self._name(
+                f"entry {listing.arxiv_id} ({listing.title[:40]!r})",
+                "invalid characters (lone surrogates, non-characters) removed",
+            )
         old = self.listings.get(listing.arxiv_id)
         if old is not None:
             self.merged += 1
             listing = merge(old, listing)
         self.listings[listing.arxiv_id] = listing
 
+    def _name(self, entry: str, what: str) -> None:
+        self.named += 1
+        if self.named <= self.NAMED:
+            self.problems.append(f"{self.feed} {entry}: {what}".lstrip())
+
     def result(self) -> ParseResult:
         problems = list(self.problems)
+        if self.named > self.NAMED:
+            problems.append(f"{entries(self.named - self.NAMED)} more skipped or repaired")
         problems += [f"{entries(n)} {reason}" for reason, n in self.skips.items()]
         if self.merged:
             problems.append(f"{entries(self.merged)} repeating an earlier one, merged")
-        return ParseResult(list(self.listings.values()), sum(self.skips.values()), problems)
+        return ParseResult(
+            list(self.listings.values()), sum(self.skips.values()), problems, self.repaired
+        )
 
 
 def parse_xml(out: Collector, content: bytes, content_type: str | None) -> Any:

@@ -54,6 +54,7 @@ class FeedRead:
     documents: int = 0
     not_modified: int = 0
     skipped: int = 0
+    repaired: int = 0
     problems: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     not_made: int = 0  # requests left out after the server gave up
@@ -105,11 +106,13 @@ def _store_feed(store: PaperStore, read: FeedRead) -> FeedReport:
         if read.not_made
         else []
     )
+    listings, unfit = _storable(read.listings)
     report = FeedReport(
         feed=name,
-        fetched=len(read.listings),
-        skipped=read.skipped,
-        problems=read.problems + read.failures + left_out,
+        fetched=len(listings),
+        skipped=read.skipped + len(unfit),
+        repaired=read.repaired,
+        problems=read.problems + unfit + read.failures + left_out,
         not_modified=read.documents == 0 and read.not_modified > 0,
     )
     if read.failures and read.documents == 0 and read.not_modified == 0:
@@ -120,12 +123,37 @@ def _store_feed(store: PaperStore, read: FeedRead) -> FeedReport:
         )
         report.error = "; ".join([read.failures[0] + more, *left_out])
         return report
-    counts = store.merge(read.listings)
+    counts = store.merge(listings)
     report.new, report.updated = counts.new[name], counts.updated[name]
     report.unchanged, report.skipped = counts.unchanged[name], report.skipped + counts.skipped[name]
     for location, state in read.states.items():
         store.save_feed_state(location, state)
     return report
+
+
+def _storable(listings: list[Listing]) -> tuple[list[Listing], list[str]]:
+    """The listings every store can hold, and a line naming each other one.
+
+    The parsers clean text at the door (feeds/text.py), so this never drops anything today;
+    it keeps one entry a parser let through from failing the whole feed's write.
+    """
+    kept, unfit = [], []
+    for item in listings:
+        texts = (item.arxiv_id, item.title, item.abstract, item.primary_category or "")
+        if all(_fits(t) for t in (*texts, *item.authors, *item.categories)):
+            kept.append(item)
+        else:
+            unfit.append(f"{item.feed} entry {item.arxiv_id}: skipped: text the store cannot hold")
+    return kept, unfit
+
+
+def _fits(text: str) -> bool:
+    """UTF-8 can encode it (no lone surrogate) and it has no NUL (PostgreSQL refuses one)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 ParseFn = Callable[[SourceKind, bytes, str, "dt.date | None", "str | None"], ParseResult]
@@ -177,6 +205,7 @@ def _read_document(
     read.documents += 1
     read.listings.extend(result.listings)
     read.skipped += result.skipped
+    read.repaired += result.repaired
     read.problems.extend(f"{_where(location, day)}: {p}" for p in result.problems)
     if got.etag or got.last_modified:
         read.states[location] = FeedState(got.etag, got.last_modified)
@@ -192,6 +221,7 @@ def _read_api_pages(read: FeedRead, first: str, fetcher: Fetcher, parse: ParseFn
         read.documents += 1
         read.listings.extend(result.listings)
         read.skipped += result.skipped
+        read.repaired += result.repaired
         read.problems.extend(result.problems)
         total = feeds.api_total_results(got.content)
         start += feeds.API_PAGE_SIZE  # a page holds this many entries, whatever we kept of them

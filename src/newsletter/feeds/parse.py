@@ -34,7 +34,7 @@ def parse(
     content_type: str | None = None,
 ) -> ParseResult:
     """Parse one fetched document of a source kind; `feed` names the source."""
-    out = Collector()
+    out = Collector(feed)
     if not content.strip():
         out.problems.append("empty document")
     elif kind is SourceKind.HF_DAILY:

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from newsletter.characters import visible
 from newsletter.domain.placeholders import neutralise
 
 __all__ = ["clean_authors", "clean_text"]
@@ -324,7 +325,8 @@ def clean_text(s: str | None) -> str:
             s = _strip_tags(s)
     if _TEX_TRIGGER.search(s):
         s = _detex(s)
-    s = neutralise(_CONTROL.sub(" ", s))  # never a placeholder (%%name%%), whatever a feed writes
+    # never a placeholder (%%name%%), nor a lone surrogate, bidi override or zero-width space
+    s = neutralise(_CONTROL.sub(" ", visible(s)))
     return " ".join(s.split())
 
 

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from newsletter.characters import xml_text
 from newsletter.domain.issue import IssueRecord
 from newsletter.render.placeholders import (
     NAME_HTML_PLACEHOLDER,
@@ -80,20 +81,22 @@ async def feed(request: Request) -> Response:
 def atom_feed(
     entries: Sequence[ArchiveEntry], *, base_url: str, title: str, now: dt.datetime
 ) -> bytes:
-    """An Atom 1.0 document (RFC 4287); ElementTree escapes every text."""
+    """An Atom 1.0 document (RFC 4287); ElementTree escapes every text, and every text and
+    attribute loses the characters XML 1.0 forbids first, so the document is well-formed
+    whatever the store holds (a title with U+FFFF in it, say)."""
     root = ET.Element("feed", xmlns=ATOM)
     _text(root, "id", f"{base_url}/")
     _text(root, "title", title)
     _text(root, "updated", _stamp(max((_when(e) for e in entries), default=now)))
-    ET.SubElement(root, "link", rel="self", href=f"{base_url}/feed.xml")
-    ET.SubElement(root, "link", rel="alternate", type="text/html", href=f"{base_url}/")
+    _link(root, f"{base_url}/feed.xml", rel="self")
+    _link(root, f"{base_url}/", rel="alternate", type="text/html")
     _text(ET.SubElement(root, "author"), "name", title)
     for entry in entries:
         url = f"{base_url}/issues/{entry.number}"
         item = ET.SubElement(root, "entry")
         _text(item, "id", url)
         _text(item, "title", entry.title)
-        ET.SubElement(item, "link", rel="alternate", type="text/html", href=url)
+        _link(item, url, rel="alternate", type="text/html")
         _text(item, "published", _stamp(_when(entry)))
         _text(item, "updated", _stamp(_when(entry)))
         _text(item, "summary", summary(entry.record), type="text")
@@ -116,4 +119,8 @@ def _stamp(when: dt.datetime) -> str:
 
 
 def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> None:
-    ET.SubElement(parent, tag, attrs).text = text
+    ET.SubElement(parent, tag, attrs).text = xml_text(text)
+
+
+def _link(parent: ET.Element, href: str, **attrs: str) -> None:
+    ET.SubElement(parent, "link", attrs, href=xml_text(href))
