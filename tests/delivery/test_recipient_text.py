@@ -11,6 +11,7 @@ import email.policy
 import shutil
 from collections.abc import Iterator
 from email.message import EmailMessage
+from email.utils import getaddresses
 from pathlib import Path
 
 import pytest
@@ -27,9 +28,10 @@ from newsletter.domain.week import Week
 from newsletter.issue.build import build_issue
 from newsletter.store import Store
 from newsletter.subscribers import service
-from tests.support.deliveries import SENDER, add_emails, token
+from tests.support.deliveries import SENDER, add_emails, issue_record, token
 from tests.support.sendgrid_server import API_KEY, SendGridServer
 from tests.support.smtp_server import SMTPServer
+from tests.support.stores import migrated
 
 WEEK = Week.containing(dt.date(2024, 11, 25))
 HOSTILE = '<a href="https://evil.example">CLICK</a><img src=x onerror=alert(1)>'
@@ -149,3 +151,129 @@ def test_a_stored_address_no_backend_can_take_fails_alone(
     assert (report.sent, report.failed) == (2, 2)
     counts = any_store.delivery_counts(issue.issue_number)
     assert counts[DeliveryStatus.SENT] == 2 and counts[DeliveryStatus.FAILED] == 2
+
+
+# A name that tries three things at once: a second address in To: (Reply-All to a stranger),
+# markup in the HTML part, and a right-to-left override with a zero-width space.
+TRICKY = "Reply here <attacker@evil.example>, ü <img src=x onerror=alert(1)> \u202egnp.exe\u200b"
+SHOWN = "Reply here &lt;attacker@evil.example&gt;, ü &lt;img src=x onerror=alert(1)&gt; gnp.exe"
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """These tests are about text, not the database: one store kind is enough."""
+    with migrated(f"sqlite:///{tmp_path / 'text.db'}") as store:
+        yield store
+
+
+@pytest.fixture(scope="module")
+def literal_rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """The HTML and text of an issue from templates that write the documented %%name%%
+    placeholder themselves, in the HTML part as well as the text (built once)."""
+    folder = tmp_path_factory.mktemp("literal") / "templates"
+    shutil.copytree(TEMPLATES_DIR, folder)
+    for name in ("issue.html.j2", "issue.txt.j2"):
+        path = folder / "email" / name
+        body = path.read_text()
+        if name.endswith("html.j2"):
+            path.write_text(body.replace("<body>", "<body><p id=greeting>Hello %%name%%</p>", 1))
+        else:
+            path.write_text("Hello %%name%%\n" + body)
+    paper = Listing(
+        arxiv_id="2411.00001",
+        title="Large language model agents",
+        feed="hf-daily",
+        listed_on=WEEK.start,
+        upvotes=10,
+        on_hugging_face=True,
+    )
+    with migrated(f"sqlite:///{folder.parent / 'build.db'}") as store:
+        store.merge([paper])
+        built = build_issue(store, EditorConfig(), WEEK, templates=folder)
+    return built.rendered.html, built.rendered.text
+
+
+@pytest.fixture
+def literal_issue(sqlite_store: Store, literal_rendered: tuple[str, str]) -> Envelope:
+    html, text = literal_rendered
+    sqlite_store.save_draft(
+        number=1,
+        week_start=WEEK.start,
+        title="Issue 1",
+        record=issue_record(1, WEEK.start, "Issue 1"),
+        html=html,
+        text=text,
+        markdown="# Issue",
+    )
+    return Envelope.for_issue(1, "Issue 1", html, text, SENDER)
+
+
+def _stored_as_typed(store: Store, name: str) -> int:
+    """A reader whose name an older release stored uncleaned."""
+    from sqlalchemy import update
+
+    from newsletter.store.schema import subscribers
+
+    reader = add_reader(store, "Ada")
+    with store.engine.begin() as conn:
+        conn.execute(update(subscribers).values(name=name))
+    return reader
+
+
+@pytest.mark.parametrize("backend", ["outbox", "smtp"])
+def test_a_typed_name_is_one_address_and_escaped_html_in_every_message(
+    sqlite_store: Store, literal_issue: Envelope, tmp_path: Path, backend: str
+) -> None:
+    """To: holds exactly the reader's address; the HTML part gets the escaped name even where
+    the template wrote %%name%%; no bidi override or zero-width space reaches the message."""
+    _stored_as_typed(sqlite_store, TRICKY)
+    with SMTPServer() as smtp:
+        sender = (
+            OutboxBackend(tmp_path / "outbox")
+            if backend == "outbox"
+            else SMTPBackend(SMTPTarget.parse(f"smtp://{smtp.host}:{smtp.port}?tls=none"))
+        )
+        send_issue(sqlite_store, literal_issue, sender, token)
+        sender.close()
+        raw = (
+            next((tmp_path / "outbox" / "issue-1").glob("*.eml")).read_bytes()
+            if backend == "outbox"
+            else smtp.messages[0].data
+        )
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    (to,) = msg["To"].addresses
+    assert to.addr_spec == "reader@example.org" and "@" not in to.display_name
+    html, text = parts_of(msg)
+    assert f"Hello {SHOWN}</p>" in html and "<img src=x" not in html
+    assert (
+        "Hello Reply here <attacker@evil.example>, ü <img src=x onerror=alert(1)> gnp.exe" in text
+    )
+    for part in (str(msg["To"]), html, text):
+        assert "\u202e" not in part and "\u200b" not in part
+
+
+def test_sendgrid_gets_one_plain_name_and_escaped_html(
+    sqlite_store: Store, literal_issue: Envelope
+) -> None:
+    _stored_as_typed(sqlite_store, TRICKY)
+    with SendGridServer(validate="full") as server:
+        send_issue(sqlite_store, literal_issue, SendGridBackend(API_KEY, host=server.url), token)
+        (accepted,) = server.accepted
+    assert accepted.body is not None
+    (personalization,) = accepted.body["personalizations"]
+    (to,) = personalization["to"]
+    # However SendGrid writes "name <email>", it is one address: the name has no , ; < > @ "
+    assert getaddresses([f"{to['name']} <{to['email']}>"]) == [(to["name"], "reader@example.org")]
+    assert not set(to["name"]) & set(',;<>@"\u202e\u200b')
+    content = {c["type"]: c["value"] for c in accepted.body["content"]}
+    assert (
+        "Hello %%name_html%%</p>" in content["text/html"] and "%%name%%" not in content["text/html"]
+    )
+    assert personalization["substitutions"]["%%name_html%%"] == SHOWN
+
+
+def parts_of(msg: EmailMessage) -> tuple[str, str]:
+    html, text = msg.get_body(("html",)), msg.get_body(("plain",))
+    assert html is not None and text is not None
+    return html.get_content(), text.get_content()

@@ -282,6 +282,18 @@ def test_control_characters_in_a_name_are_dropped(site: Site) -> None:
     assert stored is not None and stored.name == "Ada [2J ]0;owned Lovelace"
 
 
+def test_bidi_and_zero_width_characters_in_a_name_are_dropped(site: Site) -> None:
+    """A right-to-left override, isolates and zero-width spaces never reach the store (and so
+    no mail, report or header); joiners that scripts need stay."""
+    name = "\u202eAda\u2066 Love\u200blace\u2069\u200f \u0645\u06cc\u200c\u062e"
+    site.post_form(
+        "/subscribe", {"csrf": site.form("/subscribe"), "email": "ada@example.org", "name": name}
+    )
+    time.sleep(0.5)
+    stored = site.store.subscriber_by_email("ada@example.org")
+    assert stored is not None and stored.name == "Ada Lovelace \u0645\u06cc\u200c\u062e"
+
+
 def test_events_without_an_id_cannot_be_replayed(any_store: Store, tmp_path: Path) -> None:
     signer = Signer()
     add_people(any_store, 1)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import NamedTuple
@@ -32,6 +34,19 @@ LIST_UNSUBSCRIBE_POST = f"{ONE_CLICK_FIELD}={ONE_CLICK_VALUE}"
 # CRLF line ends as SMTP wants them; lines up to RFC 5322's 998 characters, so that a long
 # List-Unsubscribe stays plain instead of being folded into encoded words clients ignore.
 WIRE = email.policy.SMTP.clone(max_line_length=998)
+# What builds address lists in a header (RFC 5322 specials): a name keeps none of it in To:.
+_ADDRESS_SYNTAX = re.compile(r'[<>,;:@"\\()\[\]]')
+
+
+def header_name(name: str) -> str:
+    """A reader's name as the To: header shows it, for every backend: without the characters
+    that make address lists, so the header always holds exactly one address, theirs.
+
+    "Reply here <attacker@evil.example>, ü" would otherwise read as two recipients in mail
+    clients (Reply-All to the stranger); SendGrid does not quote names either. The greeting
+    in the body (%%name%%) keeps the name as typed.
+    """
+    return " ".join(_ADDRESS_SYNTAX.sub(" ", name).split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +85,14 @@ class Envelope:
     html: str
     text: str
     sender: Sender
+
+    def __post_init__(self) -> None:
+        # A template may write the documented %%name%% in its HTML too: the HTML part always
+        # gets the HTML-escaped name, whatever key the template used.
+        if NAME_PLACEHOLDER in self.html:
+            object.__setattr__(
+                self, "html", self.html.replace(NAME_PLACEHOLDER, NAME_HTML_PLACEHOLDER)
+            )
 
     @classmethod
     def for_issue(cls, number: int, subject: str, html: str, text: str, sender: Sender) -> Envelope:
@@ -142,7 +165,8 @@ def mime(envelope: Envelope, who: Personal, *, now: dt.datetime | None = None) -
     msg = EmailMessage(policy=WIRE)
     s = envelope.sender
     msg["From"] = formataddr((s.from_name, s.from_email))
-    msg["To"] = formataddr((who.name, who.recipient.email))
+    # An Address, not a string: the policy quotes or encodes the name as one display name.
+    msg["To"] = Address(header_name(who.name), addr_spec=who.recipient.email)
     msg["Subject"] = envelope.subject
     msg["Date"] = format_datetime(now or dt.datetime.now(dt.UTC))
     msg["Message-ID"] = who.message_id

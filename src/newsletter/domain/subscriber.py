@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 
+from newsletter.characters import visible
 from newsletter.domain.events import ListChange, Via
 from newsletter.errors import SubscriberError
 
@@ -156,10 +157,11 @@ def _tidy(name: str) -> bool:
 
 
 def clean_name(name: str | None) -> str | None:
-    """A display name on one line with single spaces and no control characters, or None."""
+    """A display name on one line with single spaces, no control characters and nothing
+    invisible that reorders or hides text (bidi overrides, zero-width spaces), or None."""
     if name and len(name) <= 200 and name.isprintable() and _tidy(name):
         return name  # already clean (the common case: names are cleaned when stored)
-    cleaned = " ".join(_CONTROL.sub(" ", name or "").split())
+    cleaned = " ".join(_CONTROL.sub(" ", visible(name or "")).split())
     return cleaned[:200] or None
 
 

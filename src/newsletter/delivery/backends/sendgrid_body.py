@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from newsletter.delivery.message import LIST_UNSUBSCRIBE_POST, Envelope, Personal, Signer, personal
+from newsletter.delivery.message import (
+    LIST_UNSUBSCRIBE_POST,
+    Envelope,
+    Personal,
+    Signer,
+    header_name,
+    personal,
+)
 from newsletter.domain.delivery import Recipient
 
 # A JSON string literal for a str: quotes, backslashes and control characters escaped.
@@ -81,7 +88,7 @@ def _envelope_json(envelope: Envelope, tracking: Tracking) -> str:
 
 
 def _personalization(issue: str, who: Personal) -> str:
-    r, name = who.recipient, who.name
+    r, name = who.recipient, header_name(who.name)
     email = _s(r.email)
     to = f'{{"email":{email},"name":{_s(name)}}}' if name else f'{{"email":{email}}}'
     substitutions = ",".join([f"{_s(k)}:{_s(v)}" for k, v in who.substitutions().items()])
