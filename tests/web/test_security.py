@@ -93,6 +93,36 @@ def test_a_confirm_link_works_once(site: Site) -> None:
     assert site.status(1) == "unsubscribed"
 
 
+def test_the_name_typed_with_the_confirmed_sign_up_wins(any_store: Store, tmp_path: Path) -> None:
+    """A stranger signs up the victim's address with a name, before and after the owner's own
+    sign-up; the owner confirms the link mailed for theirs: the owner's name is kept."""
+    when = [dt.datetime.now(dt.UTC)]
+
+    def sign_up(site: Site, name: str) -> str:
+        """Post the form a minute after the last one; the link mailed for it."""
+        when[0] += dt.timedelta(minutes=1)
+        mail = site.outbox / "proofs" / "issue-0" / "victim@example.org.eml"
+        mail.unlink(missing_ok=True)
+        fields = {"csrf": site.form("/subscribe"), "email": "victim@example.org", "name": name}
+        site.post_form("/subscribe", fields)
+        return confirm_link(site, "victim@example.org")
+
+    with running_site(any_store, tmp_path, clock=lambda: when[0]) as site:
+        sign_up(site, "Stranger")
+        own = sign_up(site, "Ada Lovelace")
+        sign_up(site, "Mallory")
+        assert post_confirm(site, own).status_code == 200
+        found = site.store.subscriber_by_email("victim@example.org")
+        assert found is not None and found.status is Status.ACTIVE
+        assert found.name == "Ada Lovelace" and not found.attributes
+        # signing up again without a name, and confirming that, leaves no stranger's name
+        site.http.post(f"/u/{make_token(found.id, SECRET)}", data=ONE_CLICK)
+        sign_up(site, "Stranger")
+        nameless = sign_up(site, "")
+        assert post_confirm(site, nameless).status_code == 200
+        assert subscriber(site.store, found.id).name is None
+
+
 # -- 3. the confirmation mail carries none of a stranger's words --------------------------
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from newsletter.domain.events import ListChange, Via
 from newsletter.domain.subscriber import (
@@ -138,7 +138,8 @@ def add(
     if name and name != found.name:
         changed = dataclasses.replace(changed, name=name, updated_at=now)
     if found.status is Status.PENDING:
-        changed = with_status(changed, Status.ACTIVE, now)
+        rest = {k: v for k, v in changed.attributes.items() if k != SIGN_UP_NAMES}
+        changed = with_status(dataclasses.replace(changed, attributes=rest), Status.ACTIVE, now)
     if changed == found:
         return Added(found, "unchanged", found.status)
     store.update_subscriber(changed, via=via)
@@ -161,6 +162,13 @@ def _require(store: SubscriberBook, email: str) -> Subscriber:
     return found
 
 
+# The name typed with each sign-up not yet confirmed, by the second its confirmation link was
+# issued (the link carries that second): confirming a link gives the name typed with it, so
+# a stranger's sign-up of someone else's address cannot name them.
+SIGN_UP_NAMES = "_sign_up_names"
+KEEP_SIGN_UPS = 5
+
+
 def sign_up(
     store: SubscriberBook,
     email: str,
@@ -170,17 +178,23 @@ def sign_up(
     now: dt.datetime | None = None,
 ) -> Subscriber:
     """Someone asked for the newsletter themselves: a new address is stored pending until its
-    owner confirms (double opt-in); a stored one is returned as it is."""
+    owner confirms (double opt-in). A stored one keeps its fields; unless active, the name
+    typed now is kept aside for the link mailed now (`now` is that link's issue time)."""
     address, now = normalise_email(email), store.clock() if now is None else now
+    name = clean_name(name)
     found = store.subscriber_by_email(address.lower())
     if found is not None:
-        return found
+        if found.status is Status.ACTIVE:
+            return found
+        asked = dataclasses.replace(found, attributes=_asked(found.attributes, now, name))
+        store.update_subscriber(asked, via=Via.WEB)
+        return asked
     data = SubscriberData(
         email=address,
-        name=clean_name(name),
+        name=name,
         status=Status.PENDING,
         source=source,
-        attributes={},
+        attributes=_asked({}, now, name),
         created_at=now,
         updated_at=now,
     )
@@ -198,10 +212,41 @@ UNDO_UNSUBSCRIBE = dt.timedelta(hours=1)
 
 
 def confirm(
-    store: Subscribers, subscriber_id: int, at: dt.datetime, *, via: Via = Via.WEB
+    store: Subscribers,
+    subscriber_id: int,
+    at: dt.datetime,
+    *,
+    via: Via = Via.WEB,
+    issued: dt.datetime | None = None,
 ) -> Subscriber:
-    """The address's owner confirmed: active now."""
-    return _move(store, subscriber_id, Status.ACTIVE, at, via)
+    """The address's owner confirmed (the link issued at `issued`): active now, named as
+    typed with that sign-up; names typed with other sign-ups are forgotten."""
+    found = _get(store, subscriber_id)
+    asked = found.attributes.get(SIGN_UP_NAMES)
+    named = found
+    if isinstance(asked, dict):
+        key = _sign_up_key(issued) if issued else None
+        rest = {k: v for k, v in found.attributes.items() if k != SIGN_UP_NAMES}
+        typed = asked.get(key) if key else None
+        name = (typed or None) if isinstance(typed, str) else found.name
+        named = dataclasses.replace(found, name=name, attributes=rest)
+    changed = with_status(named, Status.ACTIVE, at)
+    if changed != found:
+        store.update_subscriber(changed, via=via)
+    return changed
+
+
+def _asked(attributes: dict[str, Any], at: dt.datetime, name: str | None) -> dict[str, Any]:
+    """`attributes` with the name typed with the sign-up at `at` kept aside (the last few)."""
+    asked = attributes.get(SIGN_UP_NAMES)
+    names = dict(asked) if isinstance(asked, dict) else {}
+    names[_sign_up_key(at)] = name or ""
+    recent = dict(sorted(names.items(), key=lambda item: int(item[0]))[-KEEP_SIGN_UPS:])
+    return {**attributes, SIGN_UP_NAMES: recent}
+
+
+def _sign_up_key(at: dt.datetime) -> str:
+    return str(int(at.timestamp()))  # the second a confirmation link carries
 
 
 def link_is_spent(sub: Subscriber, issued_at: dt.datetime | None) -> bool:

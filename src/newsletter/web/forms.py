@@ -212,10 +212,14 @@ def _confirmable(d: Deps, token: str) -> tuple[Subscriber, bool] | None:
 
 
 def _confirm(d: Deps, token: str) -> tuple[Subscriber, bool] | None:
-    found = _confirmable(d, token)
-    if found is None or found[1]:
-        return found
-    return service.confirm(d.store, found[0].id, d.clock()), False
+    found = _token(d, token, "confirm")
+    if found is None:
+        return None
+    sub, issued = found
+    if service.link_is_spent(sub, issued):
+        return sub, True
+    # the name typed with the sign-up this link was mailed for wins, not a stranger's
+    return service.confirm(d.store, sub.id, d.clock(), issued=issued), False
 
 
 def _subscribe(d: Deps, address: str, name: str | None, now: dt.datetime) -> None:
