@@ -64,3 +64,49 @@ def test_the_command_says_what_it_wrote_and_what_next(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"wrote {tmp_path / 'news' / 'newsletter.toml'}" in result.output
     assert "next: edit newsletter.toml and .env" in result.output
+
+
+def test_every_file_written_under_the_settings_folder_is_its_owners_only(tmp_path: Path) -> None:
+    """With umask 000 (the worst case): init, the demo with its events (store, outbox, issue
+    files, report page), an import with a rejected row, an export and a report page leave
+    only 0600 files in 0700 folders. The .env was never readable by others, not even briefly:
+    it is created 0600 (the write goes through the same function as the rest)."""
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    people = tmp_path / "people.csv"  # the owner's own file, outside the folder
+    people.write_text("email,name\nada@example.org,Ada\nnot an address,=HYPERLINK(1)\n")
+
+    def newsletter(*args: str, **env: str) -> None:
+        done = subprocess.run(
+            [sys.executable, "-m", "newsletter.cli", *args],
+            cwd=home if home.exists() else tmp_path,
+            env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), **env},
+            capture_output=True,
+            text=True,
+            timeout=180,
+            preexec_fn=lambda: os.umask(0),
+        )
+        assert done.returncode == 0, done.stderr
+
+    newsletter("init", str(home))
+    newsletter("demo", "--events", "20")
+    newsletter("subscribers", "import", str(people), "--rejects", "data/rejects.csv")
+    newsletter("subscribers", "export", "--out", "data/list.csv")
+    demo = "sqlite:///data/demo.db"
+    newsletter("report", "--html", "data/reports/latest.html", NEWSLETTER_DATABASE_URL=demo)
+    found = {
+        p.relative_to(home).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in home.rglob("*")
+    }
+    assert {"data/demo.db", "data/newsletter.db", "data/rejects.csv", ".env"} <= set(found)
+    assert any(name.endswith(".eml") for name in found)  # (-wal, -shm: gone when closed)
+    wrong = {
+        name: oct(mode)
+        for name, mode in found.items()
+        if mode != (0o700 if (home / name).is_dir() else 0o600)
+    }
+    assert not wrong, wrong
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700

@@ -14,6 +14,7 @@ from newsletter.engagement.page import report_html
 from newsletter.engagement.report import make_report
 from newsletter.engagement.retention import fold_old_events
 from newsletter.engagement.tables import report_text
+from newsletter.private_files import write_private
 
 
 @click.command()
@@ -51,8 +52,7 @@ def report(
     with obj.store() as store:
         found = make_report(store, number, weeks=weeks)
     if html_path is not None:
-        html_path.parent.mkdir(parents=True, exist_ok=True)
-        html_path.write_text(report_html(found, templates=obj.settings.templates), encoding="utf-8")
+        write_private(html_path, report_html(found, templates=obj.settings.templates))
     if as_json:
         click.echo(json.dumps(found.to_json()))
         return

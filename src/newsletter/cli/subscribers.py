@@ -10,6 +10,7 @@ import click
 from newsletter.cli.base import Context, progress
 from newsletter.domain.subscriber import Status, clean_name
 from newsletter.errors import SubscriberError
+from newsletter.private_files import open_private
 from newsletter.subscribers import service as subs
 from newsletter.subscribers.export import export_csv
 from newsletter.subscribers.import_csv import BATCH_SIZE, import_csv
@@ -144,7 +145,7 @@ def export(obj: Context, status: str | None, out_file: Path | None) -> None:
         if out_file is None:
             count = export_csv(store, sys.stdout, status=chosen)
         else:
-            with out_file.open("w", encoding="utf-8", newline="") as file:
+            with open_private(out_file) as file:  # the list's addresses: 0600
                 count = export_csv(store, file, status=chosen)
     click.echo(f"exported {count} subscribers" + (f" to {out_file}" if out_file else ""), err=True)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from newsletter.config.settings import STARTER_CONFIG, STARTER_ENV, TEMPLATES_DIR
 from newsletter.errors import ConfigError
+from newsletter.private_files import private_folder, write_private
 
 _SECRET_LINE = re.compile(r"^NEWSLETTER_SECRET=.*$", re.MULTILINE)
 _TEMPLATES_LINE = re.compile(r"^#? ?NEWSLETTER_TEMPLATES=.*$", re.MULTILINE)
@@ -38,10 +39,9 @@ def init_folder(
         raise ConfigError(
             f"{', '.join(present)} already in {folder}", hint="pass --force to overwrite"
         )
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(STARTER_CONFIG, wanted[0])
-    wanted[1].write_text(starter_env(new_secret(), templates), encoding="utf-8")
-    wanted[1].chmod(0o600)  # it holds the secret, and later the API keys
+    private_folder(folder)
+    write_private(wanted[0], STARTER_CONFIG.read_bytes())
+    write_private(wanted[1], starter_env(new_secret(), templates))  # 0600 from the start
     if templates:
         shutil.rmtree(wanted[2], ignore_errors=True)
         shutil.copytree(TEMPLATES_DIR, wanted[2])

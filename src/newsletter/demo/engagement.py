@@ -13,6 +13,7 @@ from newsletter.domain.subscriber import Status
 from newsletter.engagement.ingest import apply_events
 from newsletter.engagement.page import report_html
 from newsletter.engagement.report import Report, make_report
+from newsletter.private_files import write_private
 from newsletter.store import Store, StoredIssue
 from newsletter.subscribers import service
 from newsletter.subscribers.import_csv import import_csv
@@ -27,14 +28,13 @@ def add_readers(store: Store, count: int, folder: Path, sent: dt.datetime) -> No
     """`count` synthetic readers (readerN@example.org), imported as CSV lists would be: a
     batch a week over the GROWTH_WEEKS weeks before `sent`, each a little bigger, so the
     report's list growth has a history (inside its default eight weeks)."""
-    folder.mkdir(parents=True, exist_ok=True)
     shares = [1 + n / GROWTH_WEEKS for n in range(GROWTH_WEEKS)]
     bounds = [round(count * sum(shares[: n + 1]) / sum(shares)) for n in range(GROWTH_WEEKS)]
     first = 0
     for week, last in enumerate(bounds):
         path = folder / f"synthetic-readers-{week + 1}.csv"
         rows = "".join(f"reader{n}@example.org,Reader {n}\n" for n in range(first, last))
-        path.write_text("email,name\n" + rows, encoding="utf-8")
+        write_private(path, "email,name\n" + rows)
         when = sent - dt.timedelta(weeks=GROWTH_WEEKS - 1 - week, days=1)
         import_csv(store, path, source="demo", now=when)
         first = last
@@ -60,7 +60,7 @@ def play_events(
     play(store, issue.record, readers, base, sent_at(now), now)
     report = make_report(store, issue.number, now=now)
     page = out / f"report-issue-{issue.number}.html"
-    page.write_text(report_html(report, templates=templates), encoding="utf-8")
+    write_private(page, report_html(report, templates=templates))
     return report, page
 
 

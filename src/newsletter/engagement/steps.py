@@ -12,6 +12,7 @@ from newsletter.config import Settings
 from newsletter.engagement.page import report_html
 from newsletter.engagement.report import Report, make_report
 from newsletter.engagement.retention import Folded, fold_old_events
+from newsletter.private_files import write_private
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +35,7 @@ def report_page(settings: Settings, number: int | None = None, weeks: int = 8) -
         found = make_report(store, number, weeks=weeks)
     issue = found.engagement.issue
     path = (settings.reports_dir / f"issue-{issue}.html").resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report_html(found, templates=settings.templates), encoding="utf-8")
+    write_private(path, report_html(found, templates=settings.templates))
     return ReportPage(found, path, app.report_link(settings, issue))
 
 

@@ -16,6 +16,7 @@ from newsletter.domain.week import Week
 from newsletter.errors import ConfigError, NewsletterError
 from newsletter.issue.assemble import assemble, fill
 from newsletter.issue.edits import NO_EDITS, Edits
+from newsletter.private_files import write_private
 from newsletter.render.email import Rendered, environment, render
 from newsletter.selection.balance import choose
 from newsletter.selection.interest import SectionClicks, nudge, reader_interest
@@ -129,7 +130,6 @@ def build_week(
 
 def write_files(built: Built, out: Path) -> dict[str, Path]:
     """issue.html (inlined), issue.txt, issue.md and issue.json in `out`."""
-    out.mkdir(parents=True, exist_ok=True)
     r = built.rendered
     contents = {
         "html": r.html,
@@ -140,7 +140,7 @@ def write_files(built: Built, out: Path) -> dict[str, Path]:
     files = {}
     for ext, body in contents.items():
         path = out / f"issue.{ext}"
-        path.write_text(body, encoding="utf-8")
+        write_private(path, body)  # like every file of ours: its owner's only
         files[ext] = path
     return files
 

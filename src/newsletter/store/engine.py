@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from newsletter.errors import StoreError
+from newsletter.private_files import create_private
 
 BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another before giving up
 # One advisory lock id per kind of read-then-write, so PostgreSQL serializes only those.
@@ -30,7 +31,7 @@ def connect(url: str) -> Engine:
     except Exception as exc:
         raise StoreError(f"not a database URL: {url!r}") from exc
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        create_private(Path(parsed.database))  # 0600, and so its -wal and -shm files
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")  # the driver we ship
     engine = create_engine(parsed)

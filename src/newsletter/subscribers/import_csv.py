@@ -34,6 +34,7 @@ from newsletter.domain.subscriber import (
     with_status,
 )
 from newsletter.errors import SubscriberError
+from newsletter.private_files import open_private
 from newsletter.subscribers.cells import restore
 
 __all__ = [
@@ -371,7 +372,7 @@ class _Rejects:
 
     def write(self, row: Sequence[str], reason: str) -> None:
         if self._file is None:
-            self._file = self.path.open("w", encoding="utf-8", newline="")
+            self._file = open_private(self.path)  # addresses: 0600
             csv.writer(self._file).writerow([*self.header, "reason"])
         # Short rows are padded so the reason lands in its column; long ones keep every field.
         padding = [""] * (len(self.header) - len(row))

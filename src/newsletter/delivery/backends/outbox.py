@@ -7,7 +7,6 @@ says whether it went.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from newsletter.delivery.backends import Outcome, Recovery, Resend, Settle, send_each
 from newsletter.delivery.message import Envelope, Personal, Signer, mime
 from newsletter.domain.delivery import Batch
+from newsletter.private_files import write_private
 
 
 class OutboxBackend:
@@ -59,10 +59,5 @@ class OutboxBackend:
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    with open(temp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(temp, target)
+    # 0600 in 0700 folders: each message holds the reader's live unsubscribe link
+    write_private(target, data, sync=True)
