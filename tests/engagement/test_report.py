@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -214,3 +215,82 @@ def test_fold_events_says_what_it_folded(reported: Path) -> None:
     assert f"folded {len(EVENTS)} events of issue(s) 1" in done.output
     again = CliRunner().invoke(cli, ["report", "--json"])
     assert json.loads(again.output)["folded"] is True
+
+
+def test_proofs_and_confirmations_are_never_the_issues_audience(
+    any_store: Store, tmp_path: Path
+) -> None:
+    """Through the real path: a proof the day before and the issue sent by the official client
+    to the SendGrid test server, a confirmation mailed by the web app, and SendGrid's events
+    for each (with the custom_args each request carried) posted signed to the webhook. The
+    proof's events move neither the send time nor any count; the confirmation's are loose
+    events, which retention drops after a week like the others (older ones kept under
+    issue 0 too)."""
+    from newsletter.delivery.backends.sendgrid import SendGridBackend
+    from newsletter.delivery.message import Envelope
+    from newsletter.delivery.send import proof
+    from newsletter.domain.events import EmailEvent, EventKind
+    from tests.support.deliveries import HTML, TEXT
+    from tests.support.sendgrid_server import API_KEY, SendGridServer
+    from tests.support.signer import Signer
+    from tests.support.web_site import SECRET, running_site
+
+    editor = "editor@news.example.org"
+    service.add(any_store, editor)  # the editor reads the list too
+    service.add(any_store, "r1@example.org")
+    signer = Signer()
+    with SendGridServer() as server:
+        mail = SendGridBackend(API_KEY, host=server.url, send_delay=660)
+        record = golden_record()
+        sender = Sender.parse("Editor <e@news.example.org>", SITE, SECRET)
+        envelope = Envelope.for_issue(1, record.title, HTML, TEXT, sender)
+        proof(envelope, mail, [editor], lambda i: f"t{i}")
+        send_record(any_store, record, sender, mail, SECRET)
+        with running_site(
+            any_store, tmp_path, backend=mail, sendgrid_webhook_public_key=signer.public
+        ) as site:
+            site.post_form("/subscribe", {"csrf": site.form("/subscribe"), "email": "new@x.org"})
+            for _ in range(100):
+                if len(server.accepted) == 3:
+                    break
+                time.sleep(0.05)
+            proofs, issue, confirmation = server.accepted
+            now = int(time.time())
+            day_before = now - 24 * 3600
+            events = [
+                *_events(proofs, day_before, "processed", "delivered", "open", "click"),
+                *_events(issue, now - 60, "processed", "delivered"),
+                *_events(confirmation, now - 60, "processed", "delivered"),
+            ]
+            reader = next(e for e in events if e["email"] == "r1@example.org")
+            events.append(reader | {"event": "open", "sg_event_id": "r1-open"})  # theirs only
+            assert signer.post(site, events, now).status_code == 200
+    report = make_report(any_store, 1).engagement
+    assert report.sent_at and report.sent_at.timestamp() >= now - 120  # not the proof's day
+    assert (report.delivered, report.unique_opens, report.unique_clicks) == (2, 1, 0)
+    assert proofs.body and proofs.body["personalizations"][0]["custom_args"] == {"mail": "proof"}
+    assert "issue-1" not in proofs.body["categories"]
+    # retention: loose events go after a week, those kept under issue 0 before too
+    any_store.add_events([EmailEvent("old-confirmation", EventKind.DELIVERED, T0, issue=0)])
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=8)
+    fold_old_events(any_store, dt.timedelta(days=180), later)
+    assert any_store.count_events() == 5  # the issue's own: 2 processed, 2 delivered, 1 open
+
+
+def _events(request: Any, at: int, *kinds: str) -> list[dict[str, Any]]:
+    """SendGrid's events for each recipient of an accepted request, with its custom_args."""
+    found = []
+    for n, p in enumerate(request.body["personalizations"]):
+        for kind in kinds:
+            extra = {"url": f"https://arxiv.org/abs/{PAPER}"} if kind == "click" else {}
+            found.append(
+                {
+                    "event": kind,
+                    "email": p["to"][0]["email"],
+                    "timestamp": at,
+                    "sg_event_id": f"{request.message_id}-{n}-{kind}",
+                    **p.get("custom_args", {}),
+                    **extra,
+                }
+            )
+    return found

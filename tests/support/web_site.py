@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from newsletter.config import Settings
+from newsletter.delivery.backends import Backend
 from newsletter.delivery.backends.outbox import OutboxBackend
 from newsletter.delivery.message import Envelope, Sender
 from newsletter.delivery.send import send_issue
@@ -119,6 +120,7 @@ def running_site(
     *,
     clock: Callable[[], dt.datetime] | None = None,
     limits: Limits | None = None,
+    backend: Backend | None = None,
     **settings: Any,
 ) -> Iterator[Site]:
     outbox = tmp_path / "outbox"
@@ -128,7 +130,7 @@ def running_site(
         return create_app(
             settings_for(url, store.url, outbox, **settings),
             store=store,
-            backend=OutboxBackend(outbox),
+            backend=backend or OutboxBackend(outbox),
             limits=limits,
             **extra,
         )

@@ -109,6 +109,12 @@ class Envelope:
     def category(self) -> str:
         return f"issue-{self.issue_number}"
 
+    @property
+    def mail_kind(self) -> str:
+        """What this message is when it goes the proof path (to the editors, or one reader
+        outside any send): never one of the issue's audience."""
+        return "proof"
+
 
 class Personal(NamedTuple):
     """What differs for one recipient (a tuple: a send makes one per subscriber)."""

@@ -36,7 +36,7 @@ def read_event(
 ) -> EmailEvent:
     """One event as the store keeps it; `links` gives the link map of the issue it names."""
     kind = KINDS.get(str(raw.get("event")), EventKind.OTHER)
-    issue = int_arg(raw.get("issue"))
+    issue, subscriber = audience(raw)
     url, target = None, None
     if kind is EventKind.CLICK and isinstance(raw.get("url"), str):
         target = links(issue).attribute(raw["url"])
@@ -47,13 +47,26 @@ def read_event(
         kind=kind,
         occurred_at=event_time(raw, now),
         issue=issue,
-        subscriber=int_arg(raw.get("subscriber")),
+        subscriber=subscriber,
         email=email.strip().lower()[:EMAIL_LIMIT] if isinstance(email, str) else "",
         url=url,
         target=target,
         machine=kind is EventKind.OPEN and raw.get("sg_machine_open") in (True, "true"),
         detail=_detail(kind, raw),
     )
+
+
+def audience(raw: dict[str, Any]) -> tuple[int | None, int | None]:
+    """The issue and subscriber an event's custom_args name, as one of the issue's audience.
+
+    Proofs, confirmations and notices say what they are (`mail`) instead, and those sent
+    before they did carry issue 0 or subscriber 0: all of them belong to no issue, so they
+    are never counted in its report, and retention drops them with the other loose events.
+    """
+    issue, subscriber = int_arg(raw.get("issue")), int_arg(raw.get("subscriber"))
+    if raw.get("mail") not in (None, "issue") or issue == 0 or subscriber == 0:
+        return None, subscriber or None
+    return issue, subscriber
 
 
 def effect(event: EmailEvent) -> tuple[Status | None, str | None]:

@@ -196,7 +196,8 @@ class EventQueries:
         with self.engine.begin() as conn:
             done = conn.execute(
                 delete(email_events).where(
-                    email_events.c.issue_number.is_(None),
+                    # issue 0: confirmation mails' events, kept under it before they were loose
+                    or_(email_events.c.issue_number.is_(None), email_events.c.issue_number == 0),
                     email_events.c.received_at < received_before,
                 )
             )

@@ -33,6 +33,10 @@ class Transactional(Envelope):
     def category(self) -> str:
         return "confirmation"
 
+    @property
+    def mail_kind(self) -> str:
+        return "confirmation"
+
 
 class Mailer:
     def __init__(self, backend: Backend, sender: Sender, templates: jinja2.Environment) -> None:

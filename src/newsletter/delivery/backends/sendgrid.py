@@ -123,7 +123,9 @@ class SendGridBackend:
 
     def send_proof(self, envelope: Envelope, people: Sequence[Personal]) -> None:
         for who in people:  # one request each: a proof address may repeat across runs
-            body = body_json(envelope, [who], batch_id=None, send_at=None, tracking=self.tracking)
+            body = body_json(
+                envelope, [who], batch_id=None, send_at=None, tracking=self.tracking, proof=True
+            )
             try:
                 self._call(partial(self.client.mail.send.post, request_body=body), "send a proof")
             except (_Refused, _Unknown) as exc:

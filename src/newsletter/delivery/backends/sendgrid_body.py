@@ -52,20 +52,26 @@ def body_json(
     batch_id: str | None,
     send_at: int | None,
     tracking: Tracking = TRACK_ALL,
+    proof: bool = False,
 ) -> str:
-    """One personalization per person (each address once), the issue's content once."""
+    """One personalization per person (each address once), the issue's content once.
+
+    A `proof` (the editors' copy, a confirmation, a notice) names no issue and no subscriber in
+    its custom_args, only what it is (`mail`), so its events are never counted as the issue's.
+    """
+    args = f'"mail":{_s(envelope.mail_kind)}' if proof else None
     issue = _s(str(envelope.issue_number))
-    parts = ",".join([_personalization(issue, who) for who in people])
+    parts = ",".join([_personalization(issue, who, args) for who in people])
     tail = ""
     if batch_id:
         tail += f',"batch_id":{_s(batch_id)}'
     if send_at:
         tail += f',"send_at":{int(send_at)}'
-    return f'{{{_envelope_json(envelope, tracking)},"personalizations":[{parts}]{tail}}}'
+    return f'{{{_envelope_json(envelope, tracking, proof)},"personalizations":[{parts}]{tail}}}'
 
 
 @lru_cache(maxsize=4)
-def _envelope_json(envelope: Envelope, tracking: Tracking) -> str:
+def _envelope_json(envelope: Envelope, tracking: Tracking, proof: bool = False) -> str:
     """What every batch of an issue shares, once per issue: the members of the body
     object without their braces."""
     s = envelope.sender
@@ -79,7 +85,7 @@ def _envelope_json(envelope: Envelope, tracking: Tracking) -> str:
             {"type": "text/plain", "value": envelope.text},
             {"type": "text/html", "value": envelope.html},
         ],
-        "categories": ["newsletter", envelope.category],
+        "categories": [envelope.mail_kind] if proof else ["newsletter", envelope.category],
         "tracking_settings": tracking.settings(),
         # the same for everyone: once here, merged by SendGrid into every personalization
         "headers": {"List-Unsubscribe-Post": LIST_UNSUBSCRIBE_POST},
@@ -87,15 +93,16 @@ def _envelope_json(envelope: Envelope, tracking: Tracking) -> str:
     return json.dumps(shared, ensure_ascii=False, separators=(",", ":"))[1:-1]
 
 
-def _personalization(issue: str, who: Personal) -> str:
+def _personalization(issue: str, who: Personal, args: str | None = None) -> str:
     r, name = who.recipient, header_name(who.name)
+    args = args or f'"issue":{issue},"subscriber":"{r.subscriber_id}"'
     email = _s(r.email)
     to = f'{{"email":{email},"name":{_s(name)}}}' if name else f'{{"email":{email}}}'
     substitutions = ",".join([f"{_s(k)}:{_s(v)}" for k, v in who.substitutions().items()])
     return (
         f'{{"to":[{to}],"substitutions":{{{substitutions}}},'
         f'"headers":{{"List-Unsubscribe":{_s(who.list_unsubscribe)}}},'
-        f'"custom_args":{{"issue":{issue},"subscriber":"{r.subscriber_id}"}}}}'
+        f'"custom_args":{{{args}}}}}'
     )
 
 
