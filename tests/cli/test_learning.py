@@ -3,7 +3,11 @@ model version in issue.json, the editor's edits from the command line."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,7 +74,7 @@ def test_a_typo_in_an_edit_is_one_error_naming_it() -> None:
 def test_learn_names_what_it_could_not_find(demo_store: str, tmp_path: Path) -> None:
     text = (
         FIXTURES / "issue_2024-11-25.txt"
-    ).read_text() + "\n6. Other\n6.1. A Paper Nobody Ever Wrote\n"
+    ).read_text() + "\n6. LLM Agents\n6.1. A Paper Nobody Ever Wrote\n"
     (tmp_path / "issue.txt").write_text(text)
     assert "not in the store: 6.1 A Paper Nobody Ever Wrote" in run(
         "learn", str(tmp_path / "issue.txt")
@@ -83,3 +87,60 @@ def test_learn_before_ingesting_says_what_to_do(
     monkeypatch.setenv("NEWSLETTER_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     done = CliRunner().invoke(cli, ["learn", str(FIXTURES / "issue_2024-11-25.txt")])
     assert done.exit_code != 0 and "none of its 6 papers is in the store" in str(done.exception)
+
+
+def _newsletter(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The installed command in its own process: what the editor sees, exit code included."""
+    return subprocess.run(
+        [sys.executable, "-m", "newsletter.cli", "--config", str(DEMO_CONFIG), *args],
+        cwd=cwd,
+        env={**os.environ, "NEWSLETTER_DATABASE_URL": f"sqlite:///{cwd / 'store.db'}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_learn_refuses_an_unknown_section_naming_the_known_ones(
+    demo_store: str, tmp_path: Path
+) -> None:
+    """A heading that is no configured section (a typo, an old name) stops the import before
+    anything is recorded, from any of the files, with one line listing the sections."""
+    good = FIXTURES / "issue_2024-11-25.txt"
+    typo = tmp_path / "typo.txt"
+    typo.write_text(good.read_text().replace("3. LLM Training", "3. LLM Trainig"))
+    run = _newsletter(tmp_path, "learn", str(good), str(typo))
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    error, hint = run.stderr.strip().splitlines()
+    assert error.startswith(f"error: {typo}: not a section of newsletter.toml: 'LLM Trainig'")
+    assert "(known: LLM Progress & Benchmarking, Transformers, LLM Training," in error
+    assert hint.startswith("hint: rename the heading")
+    assert json.loads(run_json("train"))["learned_from"]["picks"] == 6  # the shipped six only
+
+
+def test_learn_of_a_file_that_is_not_utf8_is_one_line(demo_store: str, tmp_path: Path) -> None:
+    latin = tmp_path / "latin1.txt"
+    latin.write_bytes("1. LLM Training\n1.1. Caf\u00e9 models\n".encode("latin-1"))
+    run = _newsletter(tmp_path, "learn", str(latin))
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.splitlines()[0] == f"error: {latin}: not UTF-8 text (byte 0xe9 on line 2)"
+
+
+def test_a_paper_of_the_test_week_is_never_learned_whatever_week_it_is_filed_under(
+    demo_store: str, tmp_path: Path
+) -> None:
+    """`learn --week 2024-12-09` with one paper listed in the test week (2024-12-02) and one of
+    its own week: only the second is learned."""
+    from newsletter.store import Store
+
+    with Store(demo_store) as store:
+        test_week = store.papers_listed_between(dt.date(2024, 12, 2), dt.date(2024, 12, 8))[0]
+        own_week = store.papers_listed_between(dt.date(2024, 12, 9), dt.date(2024, 12, 15))[0]
+    issue = tmp_path / "issue.txt"
+    issue.write_text(f"1. LLM Training\n1.1. {test_week.title}\n1.2. {own_week.title}\n")
+    assert "2 papers with their sections" in run("learn", "--week", "2024-12-09", str(issue))
+    assert json.loads(run_json("train"))["learned_from"]["picks"] == 7  # six shipped, one more
+
+
+def run_json(command: str) -> str:
+    return run(command, "--json")

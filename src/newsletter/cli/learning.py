@@ -11,8 +11,15 @@ import click
 from newsletter.cli.base import Context, out
 from newsletter.config import load_editor_config
 from newsletter.errors import ConfigError
+from newsletter.selection.published import read_published
 from newsletter.selection.rules import Rules, section_taxonomy
-from newsletter.selection.training import evaluate, examples, learn_published, train_and_save
+from newsletter.selection.training import (
+    check_sections,
+    evaluate,
+    examples,
+    learn_published,
+    train_and_save,
+)
 
 
 @click.command()
@@ -70,12 +77,18 @@ def learn(obj: Context, files: tuple[Path, ...], week_day: dt.datetime | None) -
     """
     editor = load_editor_config(obj.settings.config)
     sections = section_taxonomy(editor)
+    texts = {path: _text(path) for path in files}
+    for path, text in texts.items():  # every file checked before any is recorded
+        try:
+            check_sections(read_published(text), sections)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}", hint=exc.hint) from None
     with obj.store() as store:
-        for path in files:
+        for path, text in texts.items():
             found = learn_published(
                 store,
                 Rules.of(editor, sections),
-                path.read_text(encoding="utf-8"),
+                text,
                 week=week_day.date() if week_day else None,
             )
             if found.week is None:
@@ -91,3 +104,16 @@ def learn(obj: Context, files: tuple[Path, ...], week_day: dt.datetime | None) -
                 out.print(f"  not in the store: {pick.number} {pick.title}", markup=False)
         model = train_and_save(store, sections)
     out.print(f"model {model.label} stored")
+
+
+def _text(path: Path) -> str:
+    """The file as UTF-8 text (what every platform exports), or a one-line error saying where."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})",
+            hint="save the issue as UTF-8 (in most editors: Save As, encoding UTF-8) and run again",
+        ) from None

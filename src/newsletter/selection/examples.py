@@ -33,6 +33,12 @@ def without_test_week(examples: Iterable[Example]) -> list[Example]:
     return [e for e in examples if e.week != TEST_WEEK]
 
 
+def in_test_week(day: dt.date | None) -> bool:
+    """Whether a paper listed on `day` belongs to the test week, whatever week a decision
+    about it was filed under (`newsletter learn --week` can file it under another)."""
+    return day is not None and TEST_WEEK <= day < TEST_WEEK + dt.timedelta(days=7)
+
+
 def shipped_examples(
     sections: Sequence[Section], *, skip_weeks: frozenset[dt.date] = frozenset()
 ) -> list[Example]:

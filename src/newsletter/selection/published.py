@@ -17,7 +17,9 @@ from newsletter.feeds.ids import arxiv_id_from
 _PAPER = re.compile(r"^(\d+)\.(\d+)\.?\s+(\S.*)$")
 _SECTION = re.compile(r"^(\d+)\.\s+(\S.*)$")
 _LINK = re.compile(r"https?://(?:www\.)?(?:arxiv\.org|huggingface\.co)/[^\s\"'<>)\]]+")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")  # [text](url) → text
+# [text](url) → text. Neither part may hold its own opening bracket, so each scan stops at
+# the next "[" or "(": linear on any line (a line of 40,000 "[" took 4.7 s before).
+_MD_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
 _MD_ESCAPE = re.compile(r"\\([\\`*_\[\]<>#|])")
 _BLOCKS = {
     "p",

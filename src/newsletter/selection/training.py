@@ -18,7 +18,8 @@ from newsletter.domain.learning import Action, Decision, StoredModel
 from newsletter.domain.papers import Paper
 from newsletter.domain.taxonomy import Section, section_named
 from newsletter.domain.week import Week
-from newsletter.selection.examples import shipped_examples, without_test_week
+from newsletter.errors import ConfigError
+from newsletter.selection.examples import in_test_week, shipped_examples, without_test_week
 from newsletter.selection.learned import (
     FORMAT,
     Example,
@@ -139,7 +140,7 @@ def decision_examples(
         best = _day_best(pool.values())
         for d in week_decisions:
             paper = pool.get(d.arxiv_id) or store.get_paper(d.arxiv_id)
-            if paper is None:
+            if paper is None or in_test_week(paper.listed_on):
                 continue
             picked, weight = MEANING[d.action]
             found.append(
@@ -164,7 +165,7 @@ def section_examples(store: TrainingStore, sections: Sequence[Section]) -> list[
     for section in sections:
         for arxiv_id in section.examples:
             paper = store.get_paper(arxiv_id)
-            if paper is not None:
+            if paper is not None and not in_test_week(paper.listed_on):
                 found.append(
                     Example(
                         paper.arxiv_id,
@@ -249,6 +250,7 @@ def learn_published(
     week's other candidates as left out. Importing the same week again replaces it."""
     picks = read_published(text)
     by_title = {title_key(title): arxiv_id for arxiv_id, title in store.paper_titles()}
+    check_sections(picks, rules.sections)
     matched, unmatched = [], []
     for pick in picks:
         known = pick.arxiv_id if pick.arxiv_id and store.get_paper(pick.arxiv_id) else None
@@ -272,6 +274,20 @@ def learn_published(
     ]
     store.record_decisions(decisions, replace_source=True)
     return Learned(found, matched, unmatched, len(decisions) - len(matched))
+
+
+def check_sections(picks: Sequence[PublishedPick], sections: Sequence[Section]) -> None:
+    """ConfigError naming every section heading of `picks` that is not a configured section
+    (nor an alias of one), and the known ones: learning them would drop their labels."""
+    unknown = sorted(
+        {p.section for p in picks if p.section and not section_named(p.section, sections)}
+    )
+    if unknown:
+        known = ", ".join(s.name for s in sections)
+        raise ConfigError(
+            f"not a section of newsletter.toml: {', '.join(repr(u) for u in unknown)} (known: {known})",
+            hint="rename the heading in the file, or add it to [[sections]] (as `aliases` of a section it became)",
+        )
 
 
 def _majority_week(store: TrainingStore, ids: Sequence[str]) -> Week | None:
