@@ -8,6 +8,7 @@ the explicit step, run when a command, the web app or a flow starts.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -141,9 +142,21 @@ def sending(
         opened.close()
 
 
-def report_link(settings: Settings, issue_number: int) -> str | None:
-    """The web app's page of the issue's report, signed; None without a base URL and secret."""
-    if not settings.base_url or settings.secret is None:
+def report_link(
+    settings: Settings, issue_number: int, *, now: dt.datetime | None = None
+) -> str | None:
+    """The web app's page of the issue's report, signed with its time (it works for
+    NEWSLETTER_REPORT_LINK_DAYS); None without a base URL and secret."""
+    key = report_key(settings)
+    if not settings.base_url or key is None:
         return None
-    token = make_token(issue_number, settings.secret.get_secret_value(), Purpose.REPORT)
+    issued = now or dt.datetime.now(dt.UTC)
+    token = make_token(issue_number, key, Purpose.REPORT, issued_at=issued)
     return f"{settings.base_url.rstrip('/')}/reports/{token}"
+
+
+def report_key(settings: Settings) -> str | None:
+    """What report links are signed with: NEWSLETTER_REPORT_SECRET, else NEWSLETTER_SECRET
+    (the purpose in every token keeps the two kinds of link apart either way)."""
+    secret = settings.report_secret or settings.secret
+    return secret.get_secret_value() if secret else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -45,8 +46,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield site
 
 
-def link(number: int, purpose: str = "report") -> str:
-    return f"/reports/{make_token(number, SECRET, purpose)}"
+def link(number: int, purpose: str = "report", *, days_ago: float = 0) -> str:
+    issued = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
+    return f"/reports/{make_token(number, SECRET, purpose, issued_at=issued)}"
 
 
 def test_the_signed_link_shows_the_report_under_its_own_policy(site: Site) -> None:
@@ -64,6 +66,8 @@ def test_the_signed_link_shows_the_report_under_its_own_policy(site: Site) -> No
         link(2),  # signed, but no such issue
         "/reports/not-a-token",
         link(1)[:-2] + "xx",
+        link(1, days_ago=91),  # older than NEWSLETTER_REPORT_LINK_DAYS (90)
+        f"/reports/{make_token(1, SECRET, 'report')}",  # made before links had a time
     ],
 )
 def test_any_other_link_is_a_404(site: Site, path: str) -> None:
@@ -89,3 +93,27 @@ def test_chromium_draws_every_chart_under_the_policy(
         browser.screenshot(SHOTS / "report-demo.png", full_page=True)
         if update_golden:
             browser.screenshot(ROOT / "docs" / "report.png", full_page=True)
+
+
+def test_report_links_expire_and_have_their_own_key(tmp_path: Path) -> None:
+    """A link from app.report_link works for NEWSLETTER_REPORT_LINK_DAYS; a new
+    NEWSLETTER_REPORT_SECRET revokes every report link while unsubscribe links keep working."""
+    from newsletter.app import report_link
+    from tests.support.web_site import settings_for
+
+    now = [dt.datetime.now(dt.UTC)]
+    with migrated(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        add_readers(store, 1, tmp_path, now[0])
+        with running_site(store, tmp_path, clock=lambda: now[0], report_link_days=30) as site:
+            send_record(store, golden_record(), site.sender(), OutboxBackend(site.outbox), SECRET)
+            made = report_link(settings_for(site.url, store.url, site.outbox), 1, now=now[0])
+            assert made is not None and site.http.get(made).status_code == 200
+            now[0] += dt.timedelta(days=31)
+            assert site.http.get(made).status_code == 404
+        rotated = {"report_secret": "a-new-report-key"}
+        with running_site(store, tmp_path, clock=lambda: now[0], **rotated) as site:
+            old = report_link(settings_for(site.url, store.url, site.outbox), 1, now=now[0])
+            new = report_link(settings_for(site.url, store.url, site.outbox, **rotated), 1)
+            assert old and new and site.http.get(old).status_code == 404
+            assert site.http.get(new).status_code == 200
+            assert site.http.get(f"/u/{make_token(1, SECRET)}").status_code == 200

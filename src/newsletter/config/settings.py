@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     # after it was sent (at least a week: SendGrid retries a post for a day).
     events_keep_days: int = Field(default=180, ge=7)
     reports_dir: Path = Path("data/reports")  # the issue-report flow's HTML pages
+    # Report links (/reports/<token>) work this many days after they are made, and are signed
+    # with their own key when one is set: a new NEWSLETTER_REPORT_SECRET revokes every report
+    # link at once and leaves unsubscribe links (NEWSLETTER_SECRET) alone.
+    report_link_days: int = Field(default=90, ge=1)
+    report_secret: SecretStr | None = None
 
     @property
     def user_agent(self) -> str:

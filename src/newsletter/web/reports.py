@@ -1,16 +1,20 @@
 """The engagement report page, for whoever holds its link: GET /reports/{token}.
 
-The link is signed for one issue (purpose "report"; app.report_link makes it, for the
-issue-report flow and `newsletter report`); it shows counts only, never a subscriber. The page draws its
+The link is signed for one issue with its time (purpose "report"; app.report_link makes it,
+for the issue-report flow and `newsletter report`) and works NEWSLETTER_REPORT_LINK_DAYS; it
+shows counts only, never a subscriber. The page draws its
 charts with inline script: the only page of ours with any, under its own policy.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from newsletter.app import report_key
 from newsletter.engagement.page import report_html
 from newsletter.engagement.report import make_report
 from newsletter.errors import ReportError, TokenError
@@ -27,8 +31,10 @@ REPORT_CSP = (
 async def report_page(request: Request) -> Response:
     """GET /reports/{token}: the issue's report as of now."""
     d, token = deps(request), request.path_params["token"]
-    try:
-        number = read_token(token, d.sender.secret, Purpose.REPORT)
+    max_age = dt.timedelta(days=d.settings.report_link_days)
+    try:  # a link made before links had a time, or with a key since replaced, is no link
+        key = report_key(d.settings) or d.sender.secret
+        number = read_token(token, key, Purpose.REPORT, max_age=max_age, now=d.clock())
     except TokenError:
         return _missing(request)
     try:
@@ -41,4 +47,9 @@ async def report_page(request: Request) -> Response:
 
 
 def _missing(request: Request) -> Response:
-    return error_page(request, 404, "No such report", "This report link is not valid.")
+    return error_page(
+        request,
+        404,
+        "No such report",
+        "This report link is not valid, or has expired: `newsletter report` prints a fresh one.",
+    )
