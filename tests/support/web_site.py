@@ -25,7 +25,7 @@ from newsletter.domain.subscriber import Subscriber
 from newsletter.store import Store
 from newsletter.tokens import make_token
 from newsletter.web.app import create_app
-from newsletter.web.security import Limits
+from newsletter.web.limits import Limits
 from tests.support.deliveries import HTML, TEXT, issue_record
 from tests.support.webserver import WebServer
 

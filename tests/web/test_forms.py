@@ -15,7 +15,7 @@ import pytest
 
 from newsletter.store import Store
 from newsletter.tokens import make_token
-from newsletter.web.security import Limits, RateLimiter
+from newsletter.web.limits import Limits, RateLimiter
 from tests.support.deliveries import add_emails, add_people
 from tests.support.web_site import SECRET, Site, running_site, subscriber
 
@@ -221,14 +221,19 @@ def test_subscribing_is_rate_limited_per_client(any_store: Store, tmp_path: Path
 
 
 def test_an_address_gets_few_confirmation_mails(any_store: Store, tmp_path: Path) -> None:
-    """Many posts for one address mail it only up to the limit; the answer stays the same."""
+    """Many posts for one address mail it only up to the limit; past it, the page says so and
+    when to try again (429), whatever the address's state."""
     addresses_only = Limits(clients=RateLimiter(1000, 3600), mailboxes=RateLimiter(2, 3600))
     with running_site(any_store, tmp_path, limits=addresses_only) as site:
         mailed = []
         for attempt in range(3):
             csrf = site.form("/subscribe")
             answer = site.post_form("/subscribe", {"csrf": csrf, "email": "victim@example.org"})
-            assert answer.status_code == 200 and "Check your inbox" in answer.text
+            if attempt < 2:
+                assert answer.status_code == 200 and "Check your inbox" in answer.text
+            else:
+                assert answer.status_code == 429 and "several confirmation mails" in answer.text
+                assert "Please try again after" in answer.text and answer.headers["Retry-After"]
             mail = site.outbox / "proofs" / "issue-0" / "victim@example.org.eml"
             mailed.append(
                 _appears(mail, 5.0 if attempt < 2 else 0.5)

@@ -19,10 +19,11 @@ from newsletter.domain.subscriber import Status
 from newsletter.store import Store
 from newsletter.subscribers import service
 from newsletter.tokens import make_token
-from newsletter.web.security import Limits, RateLimiter
+from newsletter.web.limits import Limits, RateLimiter
 from newsletter.web.webhook import BODY_LIMIT
 from tests.support.deliveries import add_emails, add_people
 from tests.support.signer import Signer
+from tests.support.stores import migrated
 from tests.support.web_site import SECRET, Site, running_site, subscriber
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
@@ -147,11 +148,12 @@ def test_the_mail_limit_counts_the_mailbox_not_the_spelling(
             "v.ic.tim@gmail.com",
             "victim@gmail.com",
         ]
-        for address in spellings:
-            answer = site.post_form(
-                "/subscribe", {"csrf": site.form("/subscribe"), "email": address}
-            )
-            assert answer.status_code == 200 and "Check your inbox" in answer.text
+        answers = [
+            site.post_form("/subscribe", {"csrf": site.form("/subscribe"), "email": address})
+            for address in spellings
+        ]
+        assert [a.status_code for a in answers] == [200, 200, *[429] * 6, 200, 200]
+        assert "several confirmation mails" in answers[2].text
         time.sleep(1.0)  # the mails go after the answers
         mailed = {a for a in spellings if _mailed(site, a)}
         assert mailed == {
@@ -169,21 +171,68 @@ def _mailed(site: Site, address: str) -> bool:
     return (site.outbox / "proofs" / "issue-0" / f"{safe}.eml").exists()
 
 
-def test_a_flood_of_other_addresses_does_not_clear_a_limited_mailbox(
-    any_store: Store, tmp_path: Path
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """For the limits, which live in the app's memory: one store kind is enough."""
+    with migrated(f"sqlite:///{tmp_path / 'limits.db'}") as store:
+        yield store
+
+
+def forwarded(site: Site, client: str, email: str) -> Any:
+    """A post from `client`, as a trusted proxy in front of the app says (X-Forwarded-For)."""
+    data = {"csrf": site.form("/subscribe"), "email": email}
+    return site.post_form("/subscribe", data, headers={"X-Forwarded-For": client})
+
+
+def test_one_ipv6_allocation_flooding_from_many_64s_counts_as_one_client(
+    sqlite_store: Store, tmp_path: Path
 ) -> None:
-    """The tables are bounded, but keys still counting are never dropped to make room."""
-    limits = Limits(clients=RateLimiter(10_000, 3600), mailboxes=RateLimiter(1, 3600, max_keys=20))
-    with running_site(any_store, tmp_path, limits=limits) as site:
-        csrf = site.form("/subscribe")
-        site.post_form("/subscribe", {"csrf": csrf, "email": "victim@example.org"})
-        for n in range(40):  # twice the table's size, each a new mailbox
-            site.post_form("/subscribe", {"csrf": csrf, "email": f"flood{n}@example.org"})
-        site.confirm_mail("victim@example.org").get_content  # noqa: B018  (the first mail went)
-        (site.outbox / "proofs" / "issue-0" / "victim@example.org.eml").unlink()
-        site.post_form("/subscribe", {"csrf": csrf, "email": "victim@example.org"})
-        time.sleep(0.5)
-        assert not (site.outbox / "proofs" / "issue-0" / "victim@example.org.eml").exists()
+    """20 /64s of one /48, 5 posts each: once 8 of its /64s have posted, the /48 is one client
+    with one client's 5 posts. Another network is served as usual."""
+    with running_site(sqlite_store, tmp_path, limits=Limits.of(5, 3600)) as site:
+        codes = [
+            forwarded(site, f"2001:db8:1:{n:x}::1", f"p{n}-{k}@example.org").status_code
+            for n in range(20)
+            for k in range(5)
+        ]
+        assert codes.count(200) == 7 * 5 + 5  # seven /64s on their own, then the /48 as one
+        assert codes[40:] == [429] * 60
+        assert forwarded(site, "2001:db8:2::1", "other@example.org").status_code == 200
+
+
+def test_full_tables_forget_the_oldest_and_refuse_nobody(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """With room for 10 clients, 30 clients in a row are each served: the one hit longest ago
+    is forgotten, where a full table used to refuse every new client for the rest of the hour."""
+    limits = Limits(clients=RateLimiter(5, 3600, max_keys=10), mailboxes=RateLimiter(5, 3600))
+    with running_site(sqlite_store, tmp_path, limits=limits) as site:
+        codes = [
+            forwarded(site, f"192.0.2.{n}", f"p{n}@example.org").status_code for n in range(30)
+        ]
+        assert codes == [200] * 30 and len(limits.clients) == 10
+
+
+def test_confirmation_mails_are_capped_in_all_and_nobody_is_dropped_silently(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Posts from many networks for many addresses: at most NEWSLETTER_CONFIRMATION_MAILS_PER_HOUR
+    mails go; each one refused gets a page saying so and when to try again (429, Retry-After),
+    and a mailbox at its own limit is told too, instead of a "check your inbox" with no mail."""
+    with running_site(sqlite_store, tmp_path, limits=Limits.of(1, 3600, mails_per_hour=3)) as site:
+        answers = [forwarded(site, f"198.51.100.{n}", f"p{n}@example.org") for n in range(5)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429, 429]
+        busy = answers[3]
+        assert "We are sending a great many confirmation mails right now" in busy.text
+        assert "Please try again after" in busy.text and int(busy.headers["Retry-After"]) > 3000
+        again = forwarded(site, "203.0.113.9", "p0@example.org")
+        assert again.status_code == 429 and "several confirmation mails" in again.text
+        time.sleep(1.0)  # the mails go after the answers
+        assert sorted(p.name for p in (site.outbox / "proofs" / "issue-0").glob("*.eml")) == [
+            "p0@example.org.eml",
+            "p1@example.org.eml",
+            "p2@example.org.eml",
+        ]
 
 
 def test_refused_posts_do_not_count_against_the_client(any_store: Store, tmp_path: Path) -> None:

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     confirm_max_age: int = Field(default=7 * 24 * 3600, ge=300)  # seconds a confirm link works
     subscribe_limit: int = Field(default=5, ge=1)  # subscribe posts per client (and per address)
     subscribe_window: int = Field(default=3600, ge=1)  # … in this many seconds
+    # Confirmation mails the web app sends in any hour, to everyone together: what a flood of
+    # sign-ups from many networks can cost (over it, the page asks to try again later).
+    confirmation_mails_per_hour: int = Field(default=1000, ge=1)
 
     # Engagement reports. An issue's raw events are folded into its totals this many days
     # after it was sent (at least a week: SendGrid retries a post for a day).

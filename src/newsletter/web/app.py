@@ -38,9 +38,10 @@ from newsletter.web.forms import (
     subscribe_form,
     unsubscribe_page,
 )
+from newsletter.web.limits import Limits
 from newsletter.web.mail import Mailer
 from newsletter.web.reports import report_page
-from newsletter.web.security import Csrf, Limits, SecurityHeaders, WebhookVerifier, secure_headers
+from newsletter.web.security import Csrf, SecurityHeaders, WebhookVerifier, secure_headers
 from newsletter.web.webhook import sendgrid_events
 
 __all__ = ["create_app"]
@@ -78,7 +79,12 @@ def create_app(
         sender=sender,
         mailer=Mailer(backend, sender, templates),
         clock=clock,
-        limits=limits or Limits.of(settings.subscribe_limit, settings.subscribe_window),
+        limits=limits
+        or Limits.of(
+            settings.subscribe_limit,
+            settings.subscribe_window,
+            settings.confirmation_mails_per_hour,
+        ),
         csrf=Csrf(sender.secret, secure=sender.base_url.startswith("https://")),
         templates=templates,
         webhook=WebhookVerifier(key, settings.webhook_max_age) if key else None,

@@ -17,8 +17,9 @@ from newsletter.engagement.ingest import EventStore
 from newsletter.engagement.report import ReportStore
 from newsletter.store.archive import ArchiveEntry
 from newsletter.subscribers.service import SubscriberBook
+from newsletter.web.limits import Limits
 from newsletter.web.mail import Mailer
-from newsletter.web.security import Csrf, Limits, WebhookVerifier, origin_of
+from newsletter.web.security import Csrf, WebhookVerifier, origin_of
 
 Clock = Callable[[], dt.datetime]
 

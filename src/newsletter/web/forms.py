@@ -30,7 +30,7 @@ from newsletter.errors import SubscriberError, TokenError
 from newsletter.subscribers import service
 from newsletter.tokens import Purpose, make_token, read_token_issued
 from newsletter.web.base import Deps, deps, error_page, masked, page
-from newsletter.web.security import Csrf, client_key, read_form, same_origin
+from newsletter.web.security import Csrf, read_form, same_origin
 
 HONEYPOT = "website"  # hidden from people by the stylesheet; bots fill every field
 
@@ -82,9 +82,14 @@ async def resubscribe(request: Request) -> Response:
     if came is None:
         return _bad_link(request)
     sub, needs_confirmation = came
-    if needs_confirmation:  # a fresh double opt-in, mailed to the address itself
-        return _check_inbox(request, _confirmation_task(d, sub))
-    return page(request, "confirmed.html.j2", {"address": masked(sub.email), "back": True})
+    if not needs_confirmation:
+        return page(request, "confirmed.html.j2", {"address": masked(sub.email), "back": True})
+    now = d.clock()  # a fresh double opt-in, mailed to the address itself
+    refused = d.limits.mail(mailbox_key(sub.email), now.timestamp())
+    if refused is not None:
+        wait = _when(now, refused.seconds)
+        return error_page(request, 429, "Please try again later", f"{_REFUSED[refused.why]} {wait}")
+    return _check_inbox(request, BackgroundTask(_send_confirmation, d, sub, now))
 
 
 # -- subscribe and confirm -------------------------------------------------------------
@@ -107,17 +112,10 @@ async def subscribe(request: Request) -> Response:
     fields = await _own_form(request)
     if fields is None:
         return _forbidden(request)
-    wait = d.limits.clients.hit(client_key(request), now.timestamp())
+    wait = d.limits.clients.hit(d.limits.client(request, now.timestamp()), now.timestamp())
     if wait is not None:
-        error = "Too many attempts from your network; please try later."
-        return page(
-            request,
-            "subscribe.html.j2",
-            {"error": error},
-            status=429,
-            form=True,
-            headers={"Retry-After": str(int(wait))},
-        )
+        error = "Too many attempts from your network."
+        return _try_later(request, error, now, wait, fields.get("email", ""))
     if fields.get(HONEYPOT):
         return _check_inbox(request)  # a bot: it learns nothing, nothing is stored or sent
     try:
@@ -133,8 +131,9 @@ async def subscribe(request: Request) -> Response:
             status=400,
             form=True,
         )
-    if d.limits.mailboxes.hit(mailbox_key(address), now.timestamp()) is not None:
-        return _check_inbox(request)  # that inbox has had enough mail from us for now
+    refused = d.limits.mail(mailbox_key(address), now.timestamp())
+    if refused is not None:  # never dropped in silence: the page says when to try again
+        return _try_later(request, _REFUSED[refused.why], now, refused.seconds, address)
     name = clean_name(fields.get("name", "")[:200])
     return _check_inbox(request, BackgroundTask(_subscribe, d, address, name, now))
 
@@ -236,13 +235,6 @@ def _subscribe(d: Deps, address: str, name: str | None, now: dt.datetime) -> Non
     _send_confirmation(d, sub, now)
 
 
-def _confirmation_task(d: Deps, sub: Subscriber) -> BackgroundTask | None:
-    now = d.clock()
-    if d.limits.mailboxes.hit(mailbox_key(sub.email), now.timestamp()) is not None:
-        return None  # that inbox has had enough mail from us for now
-    return BackgroundTask(_send_confirmation, d, sub, now)
-
-
 def _send_confirmation(d: Deps, sub: Subscriber, now: dt.datetime) -> None:
     token = make_token(sub.id, d.sender.secret, Purpose.CONFIRM, issued_at=now)
     d.mailer.send_quietly("confirmation", sub, d.url(f"/confirm/{token}"))
@@ -260,6 +252,35 @@ async def _own_form(request: Request) -> dict[str, str] | None:
     if not d.csrf.valid(request.cookies.get(Csrf.COOKIE), fields.get(Csrf.FIELD)):
         return None
     return fields
+
+
+_REFUSED = {
+    "mailbox": "We have sent this address several confirmation mails in the last hour: look for"
+    " them in its inbox (and spam folder).",
+    "busy": "We are sending a great many confirmation mails right now, so this one was not sent.",
+}
+
+
+def _try_later(
+    request: Request, error: str, now: dt.datetime, seconds: float, email: str
+) -> HTMLResponse:
+    """The form again, saying why nothing was sent and when it can be (429, Retry-After)."""
+    return page(
+        request,
+        "subscribe.html.j2",
+        {"error": f"{error} {_when(now, seconds)}", "email": email[:200]},
+        status=429,
+        form=True,
+        headers={"Retry-After": str(int(seconds))},
+    )
+
+
+def _when(now: dt.datetime, seconds: float) -> str:
+    at = (now + dt.timedelta(seconds=seconds)).astimezone(dt.UTC)
+    minutes = max(1, round(seconds / 60))
+    return (
+        f"Please try again after {at:%H:%M} UTC (in about {minutes} minute{'s' * (minutes > 1)})."
+    )
 
 
 def _check_inbox(request: Request, task: BackgroundTask | None = None) -> HTMLResponse:

@@ -1,5 +1,5 @@
-"""What keeps the web endpoints safe: headers, CSRF tokens, origin checks, rate limits, body
-caps, and the check of SendGrid's webhook signature.
+"""What keeps the web endpoints safe: headers, CSRF tokens, origin checks, body caps, and the
+check of SendGrid's webhook signature (rate limits: limits.py; the server itself: server.py).
 
 Pure functions and small classes; the app (web.py) wires them in.
 """
@@ -12,11 +12,7 @@ import email.parser
 import email.policy
 import hashlib
 import hmac
-import ipaddress
 import secrets
-import threading
-from collections import OrderedDict, deque
-from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -127,75 +123,6 @@ def same_origin(request: Request, trusted: str) -> bool:
         return bool(trusted) and origin.lower() == trusted  # "null" (sandboxed) is refused
     referer = request.headers.get("referer")
     return referer is None or origin_of(referer) == trusted
-
-
-class RateLimiter:
-    """At most `limit` hits per key in any `window` seconds: a sliding log per key.
-
-    In memory, per process, for at most `max_keys` keys. When the table is full, only keys
-    whose window has passed are forgotten (least recently hit first); while every key is
-    still counting, a new key is refused rather than an old one dropped, so a flood of new
-    keys can never clear the count of a key being limited.
-    """
-
-    def __init__(self, limit: int, window: float, *, max_keys: int = 100_000) -> None:
-        self.limit, self.window, self.max_keys = limit, window, max_keys
-        self._hits: OrderedDict[str, deque[float]] = OrderedDict()  # least recently hit first
-        self._lock = threading.Lock()
-
-    def hit(self, key: str, now: float) -> float | None:
-        """Count a hit; None when allowed, else the seconds until the next one would be."""
-        with self._lock:
-            log = self._hits.get(key)
-            if log is None:
-                if len(self._hits) >= self.max_keys and not self._forget_one(now):
-                    return self.window  # full of keys still counting: refuse, forget nothing
-                log = self._hits[key] = deque()
-            self._hits.move_to_end(key)
-            while log and log[0] <= now - self.window:
-                log.popleft()
-            if len(log) >= self.limit:
-                return max(1.0, log[0] + self.window - now)
-            log.append(now)
-            return None
-
-    def _forget_one(self, now: float) -> bool:
-        """Drop the least recently hit key if its whole window has passed."""
-        oldest_key, oldest = next(iter(self._hits.items()))
-        if oldest and oldest[-1] > now - self.window:
-            return False  # the least recent key is still counting, so is every other
-        del self._hits[oldest_key]
-        return True
-
-    def __len__(self) -> int:
-        return len(self._hits)
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Separate tables, so that posts from many clients cannot push a mailbox's count out."""
-
-    clients: RateLimiter  # subscribe posts per client address
-    mailboxes: RateLimiter  # confirmation mails per mailbox
-
-    @classmethod
-    def of(cls, limit: int, window: float) -> Limits:
-        return cls(RateLimiter(limit, window), RateLimiter(limit, window))
-
-
-def client_key(request: Request) -> str:
-    """Who is asking: the client address (uvicorn applies trusted X-Forwarded-For first).
-
-    IPv6 clients are grouped by /64, the block one subscriber line usually gets.
-    """
-    host = request.client.host if request.client else "unknown"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host
-    if address.version == 6:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
