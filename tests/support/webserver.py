@@ -16,14 +16,31 @@ from typing import Self
 import uvicorn
 from starlette.types import ASGIApp
 
+from newsletter.web.server import server_config
+
 
 class WebServer:
-    def __init__(self, make_app: Callable[[str], ASGIApp]) -> None:
+    def __init__(
+        self,
+        make_app: Callable[[str], ASGIApp],
+        *,
+        header_timeout: float = 10.0,
+        body_timeout: float = 30.0,
+        max_connections: int = 1000,
+    ) -> None:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.bind(("127.0.0.1", 0))
         self.base_url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
         self.app = make_app(self.base_url)
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", access_log=False)
+        # the server `newsletter web` runs: uvicorn with web/server.py's bounds
+        config = server_config(
+            self.app,
+            header_timeout=header_timeout,
+            body_timeout=body_timeout,
+            max_connections=max_connections,
+            log_level="warning",
+            access_log=False,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, name="webserver", daemon=True

@@ -79,9 +79,10 @@ def test_chromium_draws_every_chart_under_the_policy(
     site: Site, browser: Browser, update_golden: bool
 ) -> None:
     """No CSP violation, no script error, no request but the page itself."""
+    page = site.url + link(1)
     with browser:
         browser.record("Runtime", "Network", "Log")
-        browser.goto(site.url + link(1))
+        browser.goto(page)
         for chart in CHARTS:
             drawn = f"document.querySelectorAll('#{chart} .main-svg').length > 0"
             assert browser.evaluate(drawn), f"{chart} has no plotly SVG"
@@ -89,7 +90,7 @@ def test_chromium_draws_every_chart_under_the_policy(
         problems = [e["entry"]["text"] for e in browser.seen("Log.entryAdded")]
         assert [p for p in problems if "Content Security Policy" in p or "rror" in p] == []
         requested = {r["request"]["url"] for r in browser.seen("Network.requestWillBeSent")}
-        assert requested == {site.url + link(1)}
+        assert requested == {page}
         browser.screenshot(SHOTS / "report-demo.png", full_page=True)
         if update_golden:
             browser.screenshot(ROOT / "docs" / "report.png", full_page=True)

@@ -30,9 +30,8 @@ def web(obj: Context, host: str, port: int) -> None:
 
     Example: newsletter web --host 0.0.0.0 --port 8080
     """
-    import uvicorn  # only this command needs the server
-
-    from newsletter.web.app import create_app
+    from newsletter.web.app import create_app  # only this command needs the server
+    from newsletter.web.server import serve
 
     if obj.settings.secret is None and not _loopback(host):
         raise ConfigError(
@@ -46,8 +45,14 @@ def web(obj: Context, host: str, port: int) -> None:
     err.print(
         f"serving on {_local_url(host, port)}; links point to {settings.base_url}", markup=False
     )
-    uvicorn.run(
-        app, host=host, port=port, proxy_headers=True, server_header=False, log_level="info"
+    serve(
+        app,
+        host=host,
+        port=port,
+        header_timeout=settings.web_header_timeout,
+        body_timeout=settings.web_body_timeout,
+        max_connections=settings.web_max_connections,
+        log_level="info",
     )
 
 

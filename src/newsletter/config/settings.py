@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     # Confirmation mails the web app sends in any hour, to everyone together: what a flood of
     # sign-ups from many networks can cost (over it, the page asks to try again later).
     confirmation_mails_per_hour: int = Field(default=1000, ge=1)
+    # What one client may hold of `newsletter web` (web/server.py): seconds to send a
+    # request's head, then its body, and connections open at once (a new one over the cap
+    # closes the one waiting longest for its client).
+    web_header_timeout: float = Field(default=10.0, gt=0)
+    web_body_timeout: float = Field(default=30.0, gt=0)
+    web_max_connections: int = Field(default=1000, ge=10)
 
     # Engagement reports. An issue's raw events are folded into its totals this many days
     # after it was sent (at least a week: SendGrid retries a post for a day).

@@ -41,7 +41,13 @@ from newsletter.web.forms import (
 from newsletter.web.limits import Limits
 from newsletter.web.mail import Mailer
 from newsletter.web.reports import report_page
-from newsletter.web.security import Csrf, SecurityHeaders, WebhookVerifier, secure_headers
+from newsletter.web.security import (
+    Csrf,
+    RequestFraming,
+    SecurityHeaders,
+    WebhookVerifier,
+    secure_headers,
+)
 from newsletter.web.webhook import sendgrid_events
 
 __all__ = ["create_app"]
@@ -104,7 +110,10 @@ def create_app(
 
     app = Starlette(
         routes=[*ROUTES, Route("/static/web.css", stylesheet, methods=["GET"])],
-        middleware=[Middleware(SecurityHeaders, hsts=sender.base_url.startswith("https://"))],
+        middleware=[
+            Middleware(SecurityHeaders, hsts=sender.base_url.startswith("https://")),
+            Middleware(RequestFraming),
+        ],
         exception_handlers={HTTPException: http_error, Exception: server_error},
         lifespan=lifespan,
     )

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsletter.errors import ConfigError
@@ -131,12 +131,43 @@ async def read_body(request: Request, limit: int) -> bytes:
     if declared.isdigit() and int(declared) > limit:
         raise HTTPException(413, "request body too large")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HTTPException(413, "request body too large")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise HTTPException(413, "request body too large")
+            chunks.append(chunk)
+    except ClientDisconnect:  # gone, or closed by the server for sending too slowly
+        raise HTTPException(400, "the request's body did not arrive") from None
     return b"".join(chunks)
+
+
+class RequestFraming:
+    """ASGI middleware: a request with both Content-Length and Transfer-Encoding is refused
+    with 400 and its connection closed, before anything reads it. The two disagree on where
+    the body ends (RFC 9112 §6.3), which is how requests are smuggled past a proxy."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            names = {name.lower() for name, _ in scope["headers"]}
+            if b"content-length" in names and b"transfer-encoding" in names:
+                await _refuse_framing(send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def _refuse_framing(send: Send) -> None:
+    body = b"Bad Request: both Content-Length and Transfer-Encoding\n"
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),  # uvicorn closes the connection after this answer
+    ]
+    await send({"type": "http.response.start", "status": 400, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def read_form(request: Request) -> dict[str, str]:
