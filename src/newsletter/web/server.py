@@ -13,8 +13,9 @@ timed out). `GuardedH11` adds, per connection:
   waited longest for a request (a slow or idle client; never one being answered), so a
   crowd of slow clients can never lock a normal request out.
 
-h11 itself refuses request heads over 16 KiB (400); security.py refuses a request that
-carries both Content-Length and Transfer-Encoding (400, closed).
+h11 itself refuses a request head still unfinished after 16 KiB (400), so a trickled head
+holds little memory; security.py refuses a request that carries both Content-Length and
+Transfer-Encoding (400, closed).
 """
 
 from __future__ import annotations
