@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import getaddresses
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -114,17 +115,24 @@ def test_feed_text_never_becomes_a_placeholder(
     assert html.count("Ada") == 1 and text.count("Ada") == 1  # the greeting only
 
 
-def test_sendgrid_gets_each_part_its_own_escaped_name(any_store: Store, issue: Envelope) -> None:
-    add_reader(any_store, HOSTILE)
+def sent_by_sendgrid(store: Store, issue: Envelope) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The issue sent to its one reader through the official client and the test server:
+    the request body, and its one personalization."""
     with SendGridServer(validate="full") as server:
-        send_issue(any_store, issue, SendGridBackend(API_KEY, host=server.url), token)
+        send_issue(store, issue, SendGridBackend(API_KEY, host=server.url), token)
         (accepted,) = server.accepted
     assert accepted.body is not None
     (personalization,) = accepted.body["personalizations"]
+    return accepted.body, personalization
+
+
+def test_sendgrid_gets_each_part_its_own_escaped_name(any_store: Store, issue: Envelope) -> None:
+    add_reader(any_store, HOSTILE)
+    body, personalization = sent_by_sendgrid(any_store, issue)
     values = personalization["substitutions"]
     assert values["%%name%%"] == HOSTILE
     assert values["%%name_html%%"] == ESCAPED
-    content = {c["type"]: c["value"] for c in accepted.body["content"]}
+    content = {c["type"]: c["value"] for c in body["content"]}
     assert "%%name_html%%" in content["text/html"] and "%%name%%" not in content["text/html"]
     assert "%%name%%" in content["text/plain"] and "%%name_html%%" not in content["text/plain"]
 
@@ -257,16 +265,12 @@ def test_sendgrid_gets_one_plain_name_and_escaped_html(
     sqlite_store: Store, literal_issue: Envelope
 ) -> None:
     _stored_as_typed(sqlite_store, TRICKY)
-    with SendGridServer(validate="full") as server:
-        send_issue(sqlite_store, literal_issue, SendGridBackend(API_KEY, host=server.url), token)
-        (accepted,) = server.accepted
-    assert accepted.body is not None
-    (personalization,) = accepted.body["personalizations"]
+    body, personalization = sent_by_sendgrid(sqlite_store, literal_issue)
     (to,) = personalization["to"]
     # However SendGrid writes "name <email>", it is one address: the name has no , ; < > @ "
     assert getaddresses([f"{to['name']} <{to['email']}>"]) == [(to["name"], "reader@example.org")]
     assert not set(to["name"]) & set(',;<>@"\u202e\u200b')
-    content = {c["type"]: c["value"] for c in accepted.body["content"]}
+    content = {c["type"]: c["value"] for c in body["content"]}
     assert (
         "Hello %%name_html%%</p>" in content["text/html"] and "%%name%%" not in content["text/html"]
     )
