@@ -70,7 +70,10 @@ def feeds(states: dict[str, State[Any]]) -> None:
                 "updated": got.updated,
                 "unchanged": got.unchanged,
                 "skipped": got.skipped,
+                "repaired": got.repaired,
                 "error": got.error or "",
+                # the first entries skipped or repaired, each named: what to look at
+                "problems": "; ".join(got.problems[:3]),
             }
         )
     create_table_artifact(rows, key="ingest-report", description="What each feed gave in this run")
