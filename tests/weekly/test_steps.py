@@ -104,11 +104,13 @@ def test_notices_reach_the_editors_with_secrets_blanked(tmp_path: Path) -> None:
         config=CONFIG,
         sendgrid_api_key=None,
         smtp_url=SecretStr("smtp://u:hunter22@mail.example:587"),
+        report_secret=SecretStr("report-links-key"),
     )
     assert (
         redact(settings, "login failed for smtp://u:hunter22@mail.example:587 (hunter22)")
         == "login failed for *** (***)"
     )
+    assert redact(settings, "signed with report-links-key") == "signed with ***"
     sent = notify_editors(
         settings, "weekly-issue failed", "the password hunter22 was refused", backend="outbox"
     )

@@ -58,7 +58,12 @@ def redact(settings: Settings, text: str) -> str:
 def _secrets(settings: Settings) -> list[str]:
     found = [
         s.get_secret_value()
-        for s in (settings.sendgrid_api_key, settings.smtp_url, settings.secret)
+        for s in (
+            settings.sendgrid_api_key,
+            settings.smtp_url,
+            settings.secret,
+            settings.report_secret,
+        )
         if s
     ]
     if settings.smtp_url:
