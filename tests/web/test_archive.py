@@ -90,9 +90,9 @@ def test_the_feed_is_well_formed_whatever_the_store_holds(tmp_path: Path) -> Non
     import xml.etree.ElementTree as ET
 
     from newsletter.delivery.backends.outbox import OutboxBackend
-    from newsletter.delivery.links import make_token
     from newsletter.delivery.message import Envelope
     from newsletter.delivery.send import send_issue
+    from newsletter.tokens import make_token
     from tests.support.deliveries import HTML, TEXT, issue_record
     from tests.support.stores import migrated
     from tests.support.web_site import SECRET

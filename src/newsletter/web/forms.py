@@ -211,7 +211,7 @@ def _confirmable(d: Deps, token: str) -> tuple[Subscriber, bool] | None:
 
 
 def _confirm(d: Deps, token: str) -> tuple[Subscriber, bool] | None:
-    found = _token(d, token, "confirm")
+    found = _token(d, token, Purpose.CONFIRM)
     if found is None:
         return None
     sub, issued = found
