@@ -40,11 +40,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 sys.path.insert(0, str(ROOT))
 
+from newsletter.app import App  # noqa: E402
 from newsletter.config import load_settings  # noqa: E402
 from newsletter.demo import DEMO_DIR, DEMO_RANGE, DEMO_READERS  # noqa: E402
+from newsletter.services.ingest import ingest_feed  # noqa: E402
 from newsletter.store import Store  # noqa: E402
-from newsletter.subscribers.service import add, unsubscribe  # noqa: E402
-from newsletter.weekly.steps import ingest_feed, upgrade_store  # noqa: E402
+from newsletter.subscribers.membership import add, unsubscribe  # noqa: E402
 
 WEEK = dt.date(2024, 11, 25)
 CONFIG = DEMO_DIR / "newsletter.toml"
@@ -62,9 +63,9 @@ def workspace(root: Path, extra: int) -> dict[str, str]:
         "SMTP_URL": "",
     }
     settings = load_settings(database_url=env["NEWSLETTER_DATABASE_URL"], config=CONFIG)
-    upgrade_store(settings)
+    app = App(settings, upgrade=True)
     for name in ("hf-daily", "arxiv-cs-cl"):
-        ingest_feed(settings, name, *DEMO_RANGE)
+        ingest_feed(app, name, *DEMO_RANGE)
     with Store(settings.database_url) as store:
         for email, name in DEMO_READERS:
             add(store, email, name=name)

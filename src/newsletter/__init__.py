@@ -1,8 +1,9 @@
 """newsletter: the weekly "Important LLM papers" newsletter, from feeds to subscribers.
 
 The data path: `feeds` → `store` (papers) → `selection` → `issue` → `render` → `delivery`
-→ `store` (the ledger). `app` builds the side-effecting parts from the settings; `cli`,
-`web` and the Prefect flows (outside this package) are thin shells over it.
+→ `store` (the ledger). `app` builds the side-effecting parts from the settings into an
+`App`; `services` wires the steps into the jobs the newsletter does; `cli`, `web`, `demo` and
+the Prefect flows (the package `newsletter_flows`, beside this one) are thin shells over them.
 
 The names below are the public entry points; they are imported on first use, so
 `import newsletter` stays cheap for the command line.
@@ -20,11 +21,11 @@ _PUBLIC = {
     "load_settings": "newsletter.config",
     "EditorConfig": "newsletter.config",
     "load_editor_config": "newsletter.config",
+    "App": "newsletter.app",
     "Store": "newsletter.store",
     "Fetcher": "newsletter.feeds.fetch",
     "ingest": "newsletter.feeds.ingest",
     "build_issue": "newsletter.issue.build",
-    "build_week": "newsletter.issue.build",
     "Edits": "newsletter.issue.edits",
     "send_issue": "newsletter.delivery.send",
     "create_app": "newsletter.web.app",

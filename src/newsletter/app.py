@@ -1,18 +1,21 @@
-"""The one place that builds the side-effecting parts from the settings: the store, the
-feed fetcher, the delivery backend and the link signer.
+"""The composition root: the one place that builds the side-effecting parts from the
+settings (the store, the feed fetcher, the delivery backend, the link signer) and the `App`
+that carries them to the services.
 
-The CLI, the web app and the weekly steps (under Prefect) all come through here, so a
-setting means the same thing everywhere. Opening a store never migrates it: `migrate` is
-the explicit step, run when a command, the web app or a flow starts.
+The shells (the CLI, the web app, the Prefect flows, the demo) each make an `App` and call
+`newsletter.services` with it, so a setting means the same thing everywhere. Opening a store
+never migrates it: `migrate` is the explicit step, run when a command, the web app or a flow
+starts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from newsletter.config import Settings
+from newsletter.config import EditorConfig, Settings, load_editor_config
 from newsletter.delivery.backends import Backend
 from newsletter.delivery.backends.outbox import OutboxBackend
 from newsletter.delivery.backends.sendgrid import SendGridBackend
@@ -22,15 +25,19 @@ from newsletter.delivery.message import Envelope, Sender, Signer
 from newsletter.errors import ConfigError
 from newsletter.feeds.fetch import Fetcher
 from newsletter.store import Store, StoredIssue
+from newsletter.store.engine import safe_url
 from newsletter.tokens import Purpose, TokenSigner, make_token
 
 __all__ = [
     "BACKENDS",
+    "App",
     "default_backend",
     "fetcher",
     "migrate",
     "open_backend",
     "open_store",
+    "report_key",
+    "report_link",
     "sender_for",
     "sending",
 ]
@@ -160,3 +167,73 @@ def report_key(settings: Settings) -> str | None:
     (the purpose in every token keeps the two kinds of link apart either way)."""
     secret = settings.report_secret or settings.secret
     return secret.get_secret_value() if secret else None
+
+
+class App:
+    """What every service works with, made once by the shell that calls it (the CLI's context,
+    each flow task, the web app, the demo): the settings and the parts built from them.
+
+    A store handed in (the web app's, open for the server's life, or a test's) is used as it
+    is and left open for its owner to close; otherwise each `store()` opens the store at
+    NEWSLETTER_DATABASE_URL and closes it afterwards. With `upgrade`, the first `store()`
+    brings the schema up to date first (the CLI's way; the web app and the flows call
+    `migrate` as their own first step).
+    """
+
+    def __init__(self, settings: Settings, *, store: Store | None = None, upgrade: bool = False):
+        self.settings = settings
+        self._held = store
+        self._upgrade = upgrade
+        self._editor: EditorConfig | None = None
+
+    def editor(self) -> EditorConfig:
+        """newsletter.toml (NEWSLETTER_CONFIG), read once."""
+        if self._editor is None:
+            self._editor = load_editor_config(self.settings.config)
+        return self._editor
+
+    def migrate(self) -> str:
+        """Bring the store's schema up to date, keeping its data; the revision it is at."""
+        self._upgrade = False
+        if self._held is not None:
+            return self._held.migrate()
+        return migrate(self.settings)
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        if self._upgrade:
+            self.migrate()
+        if self._held is not None:
+            yield self._held
+            return
+        with open_store(self.settings) as store:
+            yield store
+
+    @property
+    def where(self) -> str:
+        """The store's URL, password hidden: what a command may print."""
+        return safe_url(self._held.url if self._held is not None else self.settings.database_url)
+
+    def fetcher(self) -> Fetcher:
+        return fetcher(self.settings)
+
+    def backend(self, name: str | None = None) -> str:
+        """The backend `name`, or the default one, its settings checked: a send that cannot
+        go refuses before anything is looked up."""
+        chosen = name or default_backend(self.settings)
+        sender_for(self.settings, chosen)
+        return chosen
+
+    def sender(self, backend: str) -> tuple[Sender, Signer]:
+        return sender_for(self.settings, backend)
+
+    def open_backend(self, backend: str) -> Backend:
+        return open_backend(self.settings, backend)
+
+    def sending(
+        self, issue: StoredIssue, backend: str | None = None
+    ) -> contextlib.AbstractContextManager[tuple[Envelope, Backend, Signer]]:
+        return sending(self.settings, issue, backend)
+
+    def report_link(self, issue_number: int) -> str | None:
+        return report_link(self.settings, issue_number)

@@ -1,8 +1,8 @@
 """A small exception tree; every error carries the context needed to act on it.
 
 The CLI prints `str(error)` as one line followed by the error's hint. `retryable` says
-whether trying the same step again later may help: a scheduler (flows/tasks.py) retries on
-it alone. Errors no retry can mend (a wrong setting, a bad address, a forged link) and those
+whether trying the same step again later may help: a scheduler (newsletter_flows/tasks.py)
+retries on it alone. Errors no retry can mend (a wrong setting, a bad address, a forged link) and those
 whose retries were already spent say no.
 """
 
@@ -107,10 +107,11 @@ class UnsettledError(SendError):
     hint = "run the send again within a few minutes: the next run settles it first"
 
 
-class ReportError(NewsletterError):
-    """No report can be made for the issue asked for."""
+class IssueError(NewsletterError):
+    """The issue asked for is not there: no such number, none built for the week, or (for a
+    report) not sent yet. The same answer every time until someone builds or sends it."""
 
-    hint = "see `newsletter report --help`; reports cover sent issues"
+    hint = "build it first: newsletter build --week DATE"
     retryable = False
 
     def __init__(self, message: str, *, issue: int | None, hint: str | None = None) -> None:

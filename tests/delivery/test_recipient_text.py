@@ -28,7 +28,7 @@ from newsletter.domain.papers import Listing
 from newsletter.domain.week import Week
 from newsletter.issue.build import build_issue
 from newsletter.store import Store
-from newsletter.subscribers import service
+from newsletter.subscribers import membership
 from tests.support.deliveries import SENDER, add_emails, issue_record, token
 from tests.support.sendgrid_server import API_KEY, SendGridServer
 from tests.support.smtp_server import SMTPServer
@@ -77,7 +77,7 @@ def issue(any_store: Store, greeting_templates: Path) -> Iterator[Envelope]:
 
 
 def add_reader(store: Store, name: str) -> int:
-    return service.add(store, "reader@example.org", name=name).subscriber.id
+    return membership.add(store, "reader@example.org", name=name).subscriber.id
 
 
 def parts(path: Path) -> tuple[str, str]:

@@ -21,9 +21,9 @@ from newsletter.domain.subscriber import Status
 from newsletter.engagement.ingest import apply_events
 from newsletter.engagement.report import make_report
 from newsletter.engagement.retention import fold_old_events
-from newsletter.errors import ReportError
+from newsletter.errors import IssueError
 from newsletter.store import Store
-from newsletter.subscribers import service
+from newsletter.subscribers import membership
 from tests.support.engagement import golden_record, send_record
 
 SITE = "https://news.example.org"
@@ -35,7 +35,7 @@ PAPER = "2411.15124"  # 3.1, LLM Training
 def sent_issue(store: Store, tmp_path: Path, readers: int = 10) -> IssueRecord:
     """Ten readers (joined the day before), the demo week's issue sent to them."""
     for n in range(1, readers + 1):
-        service.add(store, f"r{n}@example.org", now=T0 - dt.timedelta(days=1))
+        membership.add(store, f"r{n}@example.org", now=T0 - dt.timedelta(days=1))
     issue = golden_record()
     sender = Sender.parse("Editor <e@news.example.org>", SITE, "s")
     send_record(store, issue, sender, OutboxBackend(tmp_path / "outbox"), "s")
@@ -81,9 +81,9 @@ EVENTS = [
 def play(store: Store) -> None:
     report = apply_events(store, EVENTS, NOW, base_url=SITE)
     assert report.received == len(EVENTS) and report.duplicates == 0
-    service.leave(store, 3, Status.UNSUBSCRIBED, T0 + dt.timedelta(hours=26), via=Via.PAGE)
-    service.leave(store, 7, Status.UNSUBSCRIBED, T0 + dt.timedelta(hours=81), via=Via.ONE_CLICK)
-    service.unsubscribe(store, "r8@example.org", now=T0 + dt.timedelta(hours=30))  # the CLI
+    membership.leave(store, 3, Status.UNSUBSCRIBED, T0 + dt.timedelta(hours=26), via=Via.PAGE)
+    membership.leave(store, 7, Status.UNSUBSCRIBED, T0 + dt.timedelta(hours=81), via=Via.ONE_CLICK)
+    membership.unsubscribe(store, "r8@example.org", now=T0 + dt.timedelta(hours=30))  # the CLI
 
 
 def test_each_line_of_the_report_counts_unique_subscribers(
@@ -129,7 +129,7 @@ def test_erasing_a_subscriber_keeps_the_past_counts(any_store: Store, tmp_path: 
     sent_issue(any_store, tmp_path)
     play(any_store)
     before = make_report(any_store, now=NOW).to_json()
-    service.remove(any_store, "r1@example.org")
+    membership.remove(any_store, "r1@example.org")
     after = make_report(any_store, now=NOW).to_json()
     assert {k: v for k, v in after.items() if k not in ("audience", "sent", "list_growth")} == {
         k: v for k, v in before.items() if k not in ("audience", "sent", "list_growth")
@@ -154,9 +154,9 @@ def test_list_growth_counts_joins_leaves_by_reason_and_size(
 
 
 def test_no_sent_issue_is_a_clear_error(any_store: Store) -> None:
-    with pytest.raises(ReportError, match="no issue has been sent yet"):
+    with pytest.raises(IssueError, match="no issue has been sent yet"):
         make_report(any_store)
-    with pytest.raises(ReportError, match="there is no issue 7"):
+    with pytest.raises(IssueError, match="there is no issue 7"):
         make_report(any_store, 7)
 
 

@@ -10,22 +10,24 @@ from typing import Protocol
 
 import pytest
 
-from newsletter.delivery.ledger import Issues, Ledger
+from newsletter.delivery.ledger import Ledger
 from newsletter.engagement.ingest import EventStore
 from newsletter.engagement.interest import ClickHistory
 from newsletter.engagement.report import EngagementStore, ReportStore
 from newsletter.engagement.retention import Folding
 from newsletter.feeds.ingest import PaperStore
+from newsletter.issue.build import Drafts
+from newsletter.issue.lookup import IssueLookup
 from newsletter.selection.training_store import TrainingStore
 from newsletter.store import Store
 from newsletter.subscribers.export import Pages
 from newsletter.subscribers.import_csv import ImportTarget
-from newsletter.subscribers.service import ListStats, SubscriberBook, Subscribers
-from newsletter.web.base import Archive, WebStore
+from newsletter.subscribers.membership import ListStats, SubscriberBook, Subscribers
 
 DOORS: list[type] = [
     Ledger,
-    Issues,
+    IssueLookup,
+    Drafts,
     Subscribers,
     SubscriberBook,
     ListStats,
@@ -38,8 +40,6 @@ DOORS: list[type] = [
     ClickHistory,
     PaperStore,
     TrainingStore,
-    Archive,
-    WebStore,
 ]
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from newsletter.domain.events import Via
 from newsletter.store import Store
-from newsletter.subscribers import service
+from newsletter.subscribers import membership
 from tests.support.stores import HEAD
 
 T = dt.datetime(2024, 11, 20, 9, 0, tzinfo=dt.UTC)
@@ -59,10 +59,12 @@ def test_upgrading_to_0006_keeps_seen_event_ids_and_the_lists_history(any_store_
 
 
 def test_joins_and_leaves_are_kept_with_how_they_happened(any_store: Store) -> None:
-    service.add(any_store, "a@example.org", now=T)
-    service.unsubscribe(any_store, "a@example.org", now=T + dt.timedelta(hours=1), via=Via.PAGE)
-    service.come_back(any_store, 1, T + dt.timedelta(hours=1, minutes=10))  # undo, within the hour
-    service.remove(any_store, "a@example.org")
+    membership.add(any_store, "a@example.org", now=T)
+    membership.unsubscribe(any_store, "a@example.org", now=T + dt.timedelta(hours=1), via=Via.PAGE)
+    membership.come_back(
+        any_store, 1, T + dt.timedelta(hours=1, minutes=10)
+    )  # undo, within the hour
+    membership.remove(any_store, "a@example.org")
     found = [
         (c.joined, c.reason, c.via.value, c.subscriber_id) for c in any_store.list_changes_since(T)
     ]

@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 from newsletter.store import Store
-from newsletter.subscribers import service
+from newsletter.subscribers import membership
 from newsletter.subscribers.cells import neutralise, restore
 from newsletter.subscribers.export import export_csv
 from newsletter.subscribers.import_csv import import_csv
@@ -24,8 +24,8 @@ FORMULAS = [
 
 def test_cells_a_spreadsheet_would_run_are_written_as_text(any_store: Store) -> None:
     for n, name in enumerate(FORMULAS):
-        service.add(any_store, f"p{n}@example.org", name=name)
-    service.add(any_store, "-dash@example.org", name="Plain Name")
+        membership.add(any_store, f"p{n}@example.org", name=name)
+    membership.add(any_store, "-dash@example.org", name="Plain Name")
     out = io.StringIO()
     export_csv(any_store, out)
     rows = list(csv.reader(io.StringIO(out.getvalue())))[1:]
@@ -38,15 +38,17 @@ def test_cells_a_spreadsheet_would_run_are_written_as_text(any_store: Store) -> 
 
 def test_export_then_import_gives_the_same_people(any_store: Store, tmp_path: Path) -> None:
     for n, name in enumerate(FORMULAS):
-        service.add(any_store, f"p{n}@example.org", name=name)
-    service.add(any_store, "-dash@example.org", name="'quoted already")
+        membership.add(any_store, f"p{n}@example.org", name=name)
+    membership.add(any_store, "-dash@example.org", name="'quoted already")
     path = tmp_path / "export.csv"
     with path.open("w", encoding="utf-8", newline="") as out:
         export_csv(any_store, out)
     with migrated(f"sqlite:///{tmp_path / 'again.db'}") as again:
         import_csv(again, path)
-        before = sorted((s.email, s.name) for s in service.list_subscribers(any_store, limit=100))
-        after = sorted((s.email, s.name) for s in service.list_subscribers(again, limit=100))
+        before = sorted(
+            (s.email, s.name) for s in membership.list_subscribers(any_store, limit=100)
+        )
+        after = sorted((s.email, s.name) for s in membership.list_subscribers(again, limit=100))
     assert after == before
 
 

@@ -14,7 +14,7 @@ from newsletter.cli import cli
 from newsletter.domain.subscriber import Status, SubscriberData
 from newsletter.errors import SubscriberError
 from newsletter.store import Store
-from newsletter.subscribers import service as subs
+from newsletter.subscribers import membership as subs
 from newsletter.subscribers.export import iter_subscribers
 from newsletter.subscribers.import_csv import (
     ImportProgress,

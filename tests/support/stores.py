@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from newsletter.app import App
+from newsletter.config import Settings
 from newsletter.store import Store
 
 POSTGRES_URL = os.environ.get("NEWSLETTER_TEST_POSTGRES_URL", "")
@@ -52,6 +54,13 @@ def migrated(url: str) -> Store:
     store = Store(url)
     store.migrate()
     return store
+
+
+def app_with(store: Store, **settings: object) -> App:
+    """The services' App over `store` (held open, left to the test to close), with settings
+    that read no .env: what a shell would hand the services."""
+    values = {"database_url": store.url, **settings}
+    return App(Settings(_env_file=None, **values), store=store)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from newsletter.app import App
 from newsletter.config import Settings
 from newsletter.delivery.backends import Backend
 from newsletter.delivery.backends.outbox import OutboxBackend
@@ -127,9 +128,10 @@ def running_site(
 
     def make_app(url: str) -> Any:
         extra = {"clock": clock} if clock else {}
+        configured = settings_for(url, store.url, outbox, **settings)
         return create_app(
-            settings_for(url, store.url, outbox, **settings),
-            store=store,
+            configured,
+            app=App(configured, store=store),
             backend=backend or OutboxBackend(outbox),
             limits=limits,
             **extra,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsletter.subscribers.service import add, unsubscribe
+from newsletter.subscribers.membership import add, unsubscribe
 from tests.support.paths import FIXTURES
 from tests.support.stores import migrated
 

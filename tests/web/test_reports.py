@@ -18,7 +18,7 @@ from newsletter.web.reports import REPORT_CSP
 from tests.support.browser import Browser
 from tests.support.engagement import golden_record, send_record
 from tests.support.paths import ROOT, SHOTS
-from tests.support.stores import migrated
+from tests.support.stores import app_with, migrated
 from tests.support.web_site import SECRET, Site, running_site
 
 READERS = 600
@@ -36,13 +36,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         migrated(f"sqlite:///{tmp_path / 'store.db'}") as store,
         running_site(store, tmp_path) as site,
     ):
-        record = golden_record()
-        add_readers(store, READERS, tmp_path, start)
+        record, app = golden_record(), app_with(store)
+        add_readers(app, READERS, tmp_path, start)
         send_record(store, record, site.sender(), OutboxBackend(site.outbox), SECRET)
         readers = [
             Reader(i, e, f"{site.url}/u/{make_token(i, SECRET)}") for i, e in store.sent_to(1)
         ]
-        play(store, record, readers, site.url, start, now)
+        play(app, record, readers, site.url, start, now)
         yield site
 
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from newsletter.domain.subscriber import Status
+from newsletter.services import subscribe
 from newsletter.store import Store
-from newsletter.subscribers import service
 from newsletter.tokens import make_token
 from newsletter.web.limits import Limits, RateLimiter
 from newsletter.web.webhook import BODY_LIMIT
@@ -251,13 +251,13 @@ def test_the_answer_does_not_wait_for_the_store(
 ) -> None:
     """New and known addresses answer alike in time too: the store is used only after the answer."""
     release = threading.Event()
-    original = service.sign_up
+    original = subscribe.sign_up
 
     def slow_sign_up(*args: Any, **kwargs: Any) -> Any:
         release.wait(10)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(service, "sign_up", slow_sign_up)
+    monkeypatch.setattr(subscribe, "sign_up", slow_sign_up)
     started = time.monotonic()
     answer = site.post_form(
         "/subscribe", {"csrf": site.form("/subscribe"), "email": "new@example.org"}

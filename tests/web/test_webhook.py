@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from newsletter.domain.subscriber import Status, SubscriberData
+from newsletter.engagement.ingest import apply_events
 from newsletter.errors import ConfigError
 from newsletter.store import Store
 from newsletter.web.security import load_public_key
-from newsletter.web.webhook import apply_events
 from tests.support.deliveries import add_issue, add_people
 from tests.support.signer import Signer, post
 from tests.support.web_site import Site, running_site, subscriber

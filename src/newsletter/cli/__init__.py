@@ -1,5 +1,6 @@
 """The `newsletter` command: a thin shell over the library. One module per command group,
-one short function per command, its docstring its help (docs/commands.md has them all).
+one short function per command, its docstring its help (docs/commands.md is generated from
+them by docs/gen_commands.py).
 
     papers.py       ingest, build, classify
     learning.py     train, learn
@@ -34,6 +35,7 @@ __all__ = ["cli", "main"]
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--config",
+    metavar="FILE",
     type=click.Path(path_type=Path, dir_okay=False),
     help="The editor's settings file (default: $NEWSLETTER_CONFIG or newsletter.toml).",
 )
@@ -44,19 +46,20 @@ def cli(ctx: click.Context, config: Path | None) -> None:
         ctx.obj = Context(config)
 
 
+# In the order of the command reference (docs/commands.md, generated from these).
 for command in (
     init,
     ingest,
     build,
     classify,
+    demo,
     train,
     learn,
-    send,
     report,
     fold_events,
+    send,
     subscribers,
     web,
-    demo,
     db,
 ):
     cli.add_command(command)

@@ -1,5 +1,5 @@
-"""What every `newsletter` command shares: the consoles, the context built once per run,
-and the one progress bar."""
+"""What every `newsletter` command shares: the consoles, the context built once per run (the
+App the services take), and the one progress bar."""
 
 from __future__ import annotations
 
@@ -21,34 +21,23 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from newsletter import app
+from newsletter.app import App
 from newsletter.config import Settings, load_settings
-from newsletter.feeds.fetch import Fetcher
-from newsletter.store import Store
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class Context:
-    """What every command needs, built once from the environment and the options."""
+    """What every command needs, built once from the environment and the options: the App
+    for the services. A command that uses the store brings its schema up to date first (the
+    explicit migration step; `newsletter db upgrade` does only that)."""
 
     def __init__(self, config: Path | None, today: Callable[[], dt.date] = dt.date.today) -> None:
         overrides: dict[str, Any] = {"config": config} if config else {}
         self.settings: Settings = load_settings(**overrides)
+        self.app = App(self.settings, upgrade=True)
         self.today = today
-        self._upgraded = False
-
-    def store(self) -> Store:
-        """The store. A command that uses it starts by bringing its schema up to date (the
-        explicit migration step; `newsletter db upgrade` does only that)."""
-        if not self._upgraded:
-            app.migrate(self.settings)
-            self._upgraded = True
-        return app.open_store(self.settings)
-
-    def fetcher(self) -> Fetcher:
-        return app.fetcher(self.settings)
 
 
 class Bar:

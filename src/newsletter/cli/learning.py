@@ -9,17 +9,8 @@ from pathlib import Path
 import click
 
 from newsletter.cli.base import Context, out
-from newsletter.config import load_editor_config
-from newsletter.errors import ConfigError
-from newsletter.selection.published import read_published
-from newsletter.selection.rules import Rules, section_taxonomy
-from newsletter.selection.training import (
-    check_sections,
-    evaluate,
-    examples,
-    learn_published,
-    train_and_save,
-)
+from newsletter.services import learn as learning
+from newsletter.services.learn import Learned
 
 
 @click.command()
@@ -35,11 +26,8 @@ def train(obj: Context, as_json: bool) -> None:
 
     Example: newsletter train
     """
-    sections = section_taxonomy(load_editor_config(obj.settings.config))
-    with obj.store() as store:
-        found = examples(store, sections)
-        scores = evaluate(found, sections)
-        model = train_and_save(store, sections)
+    model = learning.train(obj.app)
+    scores = model.scores
     report = {
         "version": model.version,
         "learned_from": model.counts,
@@ -63,6 +51,7 @@ def train(obj: Context, as_json: bool) -> None:
     "--week",
     "week_day",
     type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
     help="The issue's week (default: its papers' week).",
 )
 @click.pass_obj
@@ -75,45 +64,17 @@ def learn(obj: Context, files: tuple[Path, ...], week_day: dt.datetime | None) -
 
     Example: newsletter learn issue_2024-11-25.txt issue_2025-01-20.html
     """
-    editor = load_editor_config(obj.settings.config)
-    sections = section_taxonomy(editor)
-    texts = {path: _text(path) for path in files}
-    for path, text in texts.items():  # every file checked before any is recorded
-        try:
-            check_sections(read_published(text), sections)
-        except ConfigError as exc:
-            raise ConfigError(f"{path}: {exc}", hint=exc.hint) from None
-    with obj.store() as store:
-        for path, text in texts.items():
-            found = learn_published(
-                store,
-                Rules.of(editor, sections),
-                text,
-                week=week_day.date() if week_day else None,
-            )
-            if found.week is None:
-                raise ConfigError(
-                    f"{path}: none of its {len(found.unmatched)} papers is in the store",
-                    hint="ingest the issue's week first (newsletter ingest --since … --until …)",
-                )
-            out.print(
-                f"{path.name}: week of {found.week.start}, {len(found.matched)} papers with their sections, "
-                f"{found.left_out} candidates left out"
-            )
-            for pick in found.unmatched:
-                out.print(f"  not in the store: {pick.number} {pick.title}", markup=False)
-        model = train_and_save(store, sections)
-    out.print(f"model {model.label} stored")
+    taught = learning.learn_from_files(
+        obj.app, files, week=week_day.date() if week_day else None, on_file=_learned
+    )
+    out.print(f"model {taught.model} stored")
 
 
-def _text(path: Path) -> str:
-    """The file as UTF-8 text (what every platform exports), or a one-line error saying where."""
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(
-            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})",
-            hint="save the issue as UTF-8 (in most editors: Save As, encoding UTF-8) and run again",
-        ) from None
+def _learned(path: Path, found: Learned) -> None:
+    assert found.week is not None  # a file with no stored paper is an error before this
+    out.print(
+        f"{path.name}: week of {found.week.start}, {len(found.matched)} papers with their sections, "
+        f"{found.left_out} candidates left out"
+    )
+    for pick in found.unmatched:
+        out.print(f"  not in the store: {pick.number} {pick.title}", markup=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -13,26 +12,37 @@ from rich.console import Console
 from rich.table import Table
 
 from newsletter.cli.base import Bar, Context, out, progress
-from newsletter.config import Settings, load_editor_config, resolve_location
-from newsletter.domain.papers import FeedReport, FeedSpec, SourceKind
-from newsletter.domain.taxonomy import Section
+from newsletter.domain.papers import FeedReport, FeedSpec
 from newsletter.domain.week import Week
-from newsletter.engagement.interest import section_history
 from newsletter.errors import ConfigError, IngestError
-from newsletter.feeds.ingest import ingest as run_ingest
-from newsletter.issue.build import Built, build_week
 from newsletter.issue.edits import Edits
-from newsletter.selection.rules import section_taxonomy
-from newsletter.selection.sections import DEFAULT_SECTIONS, SectionClassifier
-from newsletter.selection.topics import TopicModel
+from newsletter.services import build as building
+from newsletter.services import ingest as ingesting
+from newsletter.services import learn
+from newsletter.services.build import Built
+from newsletter.services.ingest import Ingested
+
+
+def _sources(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[FeedSpec]:
+    """Each --source KIND=URL as a feed of its own, a typo refused as a bad option."""
+    try:
+        return [ingesting.adhoc(text) for text in value]
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command()
 @click.option(
-    "--since", type=click.DateTime(["%Y-%m-%d"]), help="First listing date (default: 6 days ago)."
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="First listing date (default: 6 days ago).",
 )
 @click.option(
-    "--until", type=click.DateTime(["%Y-%m-%d"]), help="Last listing date (default: today)."
+    "--until",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Last listing date (default: today).",
 )
 @click.option(
     "--feed",
@@ -46,6 +56,7 @@ from newsletter.selection.topics import TopicModel
     "sources",
     multiple=True,
     metavar="KIND=URL",
+    callback=_sources,
     help="Add an ad-hoc source (repeatable).",
 )
 @click.pass_obj
@@ -54,7 +65,7 @@ def ingest(
     since: dt.datetime | None,
     until: dt.datetime | None,
     feed_names: tuple[str, ...],
-    sources: tuple[str, ...],
+    sources: list[FeedSpec],
 ) -> None:
     """Pull papers from the configured feeds into the paper store.
 
@@ -66,24 +77,19 @@ def ingest(
     first = since.date() if since else last - dt.timedelta(days=6)
     if first > last:
         raise click.BadParameter(f"--since {first} is after --until {last}")
-    specs = select_feeds(obj.settings, feed_names, sources)
-    with obj.store() as store, obj.fetcher() as fetch, progress("feeds", len(specs)) as bar:
-        reports = run_ingest(
-            specs,
-            store,
-            since=first,
-            until=last,
-            fetcher=fetch,
-            on_feed=lambda report: show_feed(report, bar),
+    specs = ingesting.feeds(obj.app, feed_names, sources)
+    with progress("feeds", len(specs)) as bar:
+        done = ingesting.ingest(
+            obj.app, specs, since=first, until=last, on_feed=lambda report: show_feed(report, bar)
         )
-        total = store.count_papers()
-    ingested(reports, total, store.safe_url)
+    ingested(done)
 
 
-def ingested(reports: Sequence[FeedReport], papers: int, where: str) -> None:
-    worked = [r for r in reports if r.ok]
-    out.print(f"{len(worked)} of {len(reports)} feeds ingested; {papers} papers in {where}")
-    if not worked:
+def ingested(done: Ingested) -> None:
+    out.print(
+        f"{len(done.worked)} of {len(done.feeds)} feeds ingested; {done.papers} papers in {done.store}"
+    )
+    if not done.worked:
         raise IngestError("no feed could be ingested")
 
 
@@ -93,10 +99,14 @@ def ingested(reports: Sequence[FeedReport], papers: int, where: str) -> None:
     "week_day",
     required=True,
     type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
     help="Any date inside the week (weeks run Monday to Sunday).",
 )
 @click.option(
-    "--size", type=click.IntRange(1, 100), help="Papers in the issue (default from config: 12)."
+    "--size",
+    type=click.IntRange(1, 100),
+    metavar="N",
+    help="Papers in the issue (default from config: 12).",
 )
 @click.option("--include", multiple=True, metavar="ID", help="Force this arXiv id in (repeatable).")
 @click.option("--exclude", multiple=True, metavar="ID", help="Keep this arXiv id out (repeatable).")
@@ -119,6 +129,7 @@ def ingested(reports: Sequence[FeedReport], papers: int, where: str) -> None:
 @click.option(
     "--out",
     "out_dir",
+    metavar="DIR",
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder for the files (default: out/<monday>).",
 )
@@ -145,7 +156,6 @@ def build(
     Example: newsletter build --week 2024-11-25 --size 6 --exclude 2411.17116 --move "2411.14405 to LLM Reasoning"
     """
     week = Week.containing(week_day.date())
-    settings = obj.settings
     edits = Edits.typed(
         add=include,
         remove=exclude,
@@ -155,19 +165,9 @@ def build(
         size=size,
         skip_promos=skip_promo,
     )
-    with obj.store() as store:
-        built, files = build_week(
-            store,
-            load_editor_config(settings.config),
-            week,
-            templates=settings.templates,
-            config_dir=settings.config.parent,
-            edits=edits,
-            history=section_history(store),
-            out=out_dir or Path("out") / week.start.isoformat(),
-        )
+    built = building.build(obj.app, week, edits, out=out_dir)
     print_picks(built)
-    out.print(f"issue {built.issue.number} (draft): {files['html']} (also .txt, .md, .json)")
+    out.print(f"issue {built.issue.number} (draft): {built.files['html']} (also .txt, .md, .json)")
 
 
 def print_picks(built: Built) -> None:
@@ -191,7 +191,7 @@ def classify(obj: Context, file: TextIO) -> None:
 
     Example: newsletter classify papers.jsonl > sections.jsonl
     """
-    classifier, topics = SectionClassifier(_taxonomy(obj)), TopicModel()
+    classify_one = learn.classifier(obj.app)
     for number, line in enumerate(file, 1):
         if not line.strip():
             continue
@@ -203,63 +203,16 @@ def classify(obj: Context, file: TextIO) -> None:
                 f"{file.name}:{number}: not a paper line ({exc})",
                 hint='each line must be {"arxiv_id": …, "title": …, "abstract": …}',
             ) from None
-        placed = classifier.classify(title, abstract)
-        kind, _ = topics.kind(title, abstract)
+        placed = classify_one(title, abstract)
         record = {
             "arxiv_id": row.get("arxiv_id"),
-            "section": placed.section.name,
+            "section": placed.section,
             "scores": placed.scores,
             "matched": placed.matched,
-            "is_llm": topics.relevance(title, abstract).is_llm,
-            "kind": kind.value,
+            "is_llm": placed.is_llm,
+            "kind": placed.kind.value,
         }
         click.echo(json.dumps(record, ensure_ascii=False))
-
-
-def _taxonomy(obj: Context) -> tuple[Section, ...]:
-    path = obj.settings.config
-    return section_taxonomy(load_editor_config(path)) if path.exists() else DEFAULT_SECTIONS
-
-
-def select_feeds(
-    settings: Settings, names: Sequence[str], sources: Sequence[str]
-) -> list[FeedSpec]:
-    """The configured feeds (all, or those named) plus ad-hoc `KIND=URL` sources."""
-    configured: list[FeedSpec] = []
-    if settings.config.exists() or not sources:
-        configured = load_editor_config(settings.config).feed_specs()
-    by_name = {spec.name: spec for spec in configured}
-    unknown = [n for n in names if n not in by_name]
-    if unknown:
-        known = ", ".join(by_name) or "none"
-        raise ConfigError(
-            f"no feed named {', '.join(unknown)} in {settings.config} (known: {known})"
-        )
-    chosen = [by_name[n] for n in names] if names else configured
-    specs = chosen + [_adhoc(text) for text in sources]
-    if not specs:
-        raise ConfigError(
-            f"no feeds configured in {settings.config}",
-            hint="add [[feeds]] entries or pass --source KIND=URL",
-        )
-    return specs
-
-
-def _adhoc(text: str) -> FeedSpec:
-    kind, sep, url = text.partition("=")
-    kinds = ", ".join(k.value for k in SourceKind)
-    if not sep or not url:
-        raise click.BadParameter(
-            f"{text!r} is not KIND=URL (kinds: {kinds})", param_hint="--source"
-        )
-    try:
-        source_kind = SourceKind(kind.strip())
-    except ValueError:
-        raise click.BadParameter(
-            f"unknown kind {kind!r} (kinds: {kinds})", param_hint="--source"
-        ) from None
-    location = resolve_location(url.strip(), Path.cwd())
-    return FeedSpec(name=f"{source_kind.value}:{url.strip()}", kind=source_kind, url=location)
 
 
 def feed_line(report: FeedReport) -> str:

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import click
 
-from newsletter.app import report_link
 from newsletter.cli.base import Context, out
-from newsletter.engagement.page import report_html
-from newsletter.engagement.report import make_report
-from newsletter.engagement.retention import fold_old_events
 from newsletter.engagement.tables import report_text
-from newsletter.private_files import write_private
+from newsletter.services import report as reporting
 
 
 @click.command()
 @click.option(
-    "--issue", "number", type=click.IntRange(1), help="The issue (default: the latest sent)."
+    "--issue",
+    "number",
+    type=click.IntRange(1),
+    metavar="N",
+    help="The issue (default: the latest sent).",
 )
 @click.option(
     "--weeks",
     type=click.IntRange(1, 520),
+    metavar="N",
     default=8,
     show_default=True,
     help="Weeks of list growth.",
@@ -32,6 +32,7 @@ from newsletter.private_files import write_private
 @click.option(
     "--html",
     "html_path",
+    metavar="FILE",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the report as one self-contained page with charts.",
 )
@@ -49,15 +50,14 @@ def report(
 
     Example: newsletter report --issue 12 --html report-12.html
     """
-    with obj.store() as store:
-        found = make_report(store, number, weeks=weeks)
+    found = reporting.report(obj.app, number, weeks=weeks)
     if html_path is not None:
-        write_private(html_path, report_html(found, templates=obj.settings.templates))
+        reporting.write_page(obj.app, found, html_path)
     if as_json:
         click.echo(json.dumps(found.to_json()))
         return
     click.echo(report_text(found))
-    link = report_link(obj.settings, found.engagement.issue)
+    link = reporting.link(obj.app, found.engagement.issue)
     if link:
         out.print(f"\nthe page, with charts: {link}", soft_wrap=True)
     if html_path is not None:
@@ -68,6 +68,7 @@ def report(
 @click.option(
     "--keep-days",
     type=click.IntRange(7),
+    metavar="N",
     help="Fold issues sent longer ago than this (default: NEWSLETTER_EVENTS_KEEP_DAYS, 180).",
 )
 @click.pass_obj
@@ -79,7 +80,4 @@ def fold_events(obj: Context, keep_days: int | None) -> None:
 
     Example: newsletter fold-events --keep-days 90
     """
-    keep = dt.timedelta(days=keep_days or obj.settings.events_keep_days)
-    with obj.store() as store:
-        folded = fold_old_events(store, keep, store.clock())
-    out.print(folded.message)
+    out.print(reporting.fold(obj.app, keep_days).message)

@@ -6,20 +6,22 @@ import datetime as dt
 
 import click
 
-from newsletter.app import BACKENDS, default_backend, sender_for, sending
+from newsletter.app import BACKENDS
 from newsletter.cli.base import Context, out, progress
-from newsletter.delivery.message import Envelope
-from newsletter.delivery.send import SendReport, load_issue, proof, send_issue
 from newsletter.domain.week import Week
-from newsletter.errors import SendError
-from newsletter.store import Store, StoredIssue
+from newsletter.services import send as sending
+from newsletter.services.send import DryRun, SendReport
 
 
 @click.command()
 @click.option(
-    "--week", "week_day", type=click.DateTime(["%Y-%m-%d"]), help="Any date in the issue's week."
+    "--week",
+    "week_day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Any date in the issue's week.",
 )
-@click.option("--issue", "number", type=int, help="The issue number.")
+@click.option("--issue", "number", type=int, metavar="N", help="The issue number.")
 @click.option(
     "--backend",
     type=click.Choice(BACKENDS),
@@ -34,7 +36,12 @@ from newsletter.store import Store, StoredIssue
 @click.option(
     "--dry-run", is_flag=True, help="Do everything but the sending; print what would go out."
 )
-@click.option("--limit", type=click.IntRange(1), help="Send to at most N subscribers in this run.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1),
+    metavar="N",
+    help="Send to at most N subscribers in this run.",
+)
 @click.pass_obj
 def send(
     obj: Context,
@@ -47,58 +54,37 @@ def send(
 ) -> None:
     """Send an issue to every active subscriber not yet sent to.
 
-    Sending again for the same issue reaches only those not yet sent to; an interrupted
+    Name the issue with one of --week or --issue. Sending again for the same issue reaches only those not yet sent to; an interrupted
     send is settled and resumed. --test-to sends the editor's proof and records nothing.
 
     Example: newsletter send --week 2024-11-25 --backend sendgrid --test-to editor@example.org
     """
-    name = backend or default_backend(obj.settings)
-    sender_for(obj.settings, name)  # refuse at once, before any lookup, if settings are missing
-    with obj.store() as store:
-        stored = _find_issue(store, week_day, number)
-        with sending(obj.settings, stored, name) as (envelope, opened, token):
-            if test_to:
-                proof(envelope, opened, test_to, token)
-                out.print(f"proof of issue {stored.number} sent to {', '.join(test_to)} via {name}")
-            elif dry_run:
-                _dry_run(store, envelope, name, opened.batch_size)
-            else:
-                with progress("sending", store.audience(stored.number)) as bar:
-                    report = send_issue(
-                        store, envelope, opened, token, limit=limit, on_progress=bar.advance
-                    )
-                out.print(summary(report))
-
-
-def _find_issue(store: Store, week_day: dt.datetime | None, number: int | None) -> StoredIssue:
     if (week_day is None) == (number is None):
         raise click.UsageError("give exactly one of --week DATE or --issue N")
-    if number is not None:
-        return load_issue(store, number)
-    assert week_day is not None
-    week = Week.containing(week_day.date())
-    found = store.issue_for_week(week.start)
-    if found is None:
-        raise SendError(
-            f"no issue for the week of {week.start}",
-            hint=f"build it: newsletter build --week {week.start}",
-        )
-    return found
+    name = sending.backend(obj.app, backend)  # refuses at once if its settings are missing
+    week = Week.containing(week_day.date()) if week_day else None
+    issue = sending.outgoing(obj.app, number=number, week=week)
+    if test_to:
+        sending.send_proof(obj.app, issue.number, test_to, name)
+        out.print(f"proof of issue {issue.number} sent to {', '.join(test_to)} via {name}")
+    elif dry_run:
+        show_dry_run(sending.dry_run(obj.app, issue.number, name))
+    else:
+        with progress("sending", issue.audience) as bar:
+            report = sending.send(obj.app, issue.number, name, limit=limit, on_progress=bar.advance)
+        out.print(summary(report))
 
 
-def _dry_run(store: Store, envelope: Envelope, backend: str, batch_size: int) -> None:
-    count = store.audience(envelope.issue_number)
-    sample = store.sample_recipients(envelope.issue_number, 5)
-    size = len(envelope.html.encode()) + len(envelope.text.encode())
-    out.print(f"dry run: issue {envelope.issue_number} «{envelope.subject}» via {backend}")
+def show_dry_run(run: DryRun) -> None:
+    out.print(f"dry run: issue {run.number} «{run.subject}» via {run.backend}")
     out.print(
-        f"  from {envelope.sender.from_name} <{envelope.sender.from_email}>; {size / 1024:.0f} KiB per message"
+        f"  from {run.from_name} <{run.from_email}>; {run.message_bytes / 1024:.0f} KiB per message"
     )
     out.print(
-        f"  would send to {count} subscribers in {-(-count // batch_size)} batches of up to {batch_size}"
+        f"  would send to {run.audience} subscribers in {run.batches} batches of up to {run.batch_size}"
     )
-    for r in sample:
-        out.print(f"  e.g. {r.email}")
+    for email in run.sample:
+        out.print(f"  e.g. {email}")
 
 
 def summary(report: SendReport) -> str:

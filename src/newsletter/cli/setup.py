@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from newsletter import app
 from newsletter.cli.base import Context, out, progress
 from newsletter.cli.papers import ingested, print_picks, show_feed
 from newsletter.cli.send import summary
@@ -40,6 +39,7 @@ def init(folder: Path, templates: bool, force: bool) -> None:
 @click.option(
     "--db",
     "database_url",
+    metavar="URL",
     default=DEMO_DATABASE,
     show_default=True,
     help="Store for the demo, kept apart from the real one.",
@@ -47,6 +47,7 @@ def init(folder: Path, templates: bool, force: bool) -> None:
 @click.option(
     "--events",
     type=click.IntRange(0, 100_000),
+    metavar="N",
     default=0,
     help="Also send to this many synthetic readers and play a synthetic SendGrid event "
     "stream: the issue's engagement report (out/demo/report-issue-1.html).",
@@ -71,9 +72,11 @@ def demo(obj: Context, database_url: str, events: int) -> None:
             on_feed=lambda report: show_feed(report, bar),
             events=events,
         )
-    ingested(run.feeds, run.papers, run.store)
+    ingested(run.ingested)
     print_picks(run.built)
-    out.print(f"issue {run.built.issue.number} of the demo: open {run.files['html'].resolve()}")
+    out.print(
+        f"issue {run.built.issue.number} of the demo: open {run.built.files['html'].resolve()}"
+    )
     out.print(summary(run.sent))
     out.print(f"messages: {run.outbox.resolve()}/*.eml")
     if run.report is not None and run.report_page is not None:
@@ -103,7 +106,5 @@ def upgrade(obj: Context) -> None:
 
     Example: newsletter db upgrade
     """
-    revision = app.migrate(obj.settings)
-    with app.open_store(obj.settings) as store:
-        where = store.safe_url
-    out.print(f"{where} is at schema revision {revision}")
+    revision = obj.app.migrate()
+    out.print(f"{obj.app.where} is at schema revision {revision}")

@@ -1,4 +1,5 @@
-"""`newsletter subscribers …`: one short function per command; the rules are in subscribers/."""
+"""`newsletter subscribers …`: one short function per command over services/subscribe.py;
+the rules are in subscribers/."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from newsletter.cli.base import Context, progress
 from newsletter.domain.subscriber import Status, clean_name
 from newsletter.errors import SubscriberError
 from newsletter.private_files import open_private
-from newsletter.subscribers import service as subs
-from newsletter.subscribers.export import export_csv
-from newsletter.subscribers.import_csv import BATCH_SIZE, import_csv
+from newsletter.services import subscribe as subs
+from newsletter.services.subscribe import BATCH_SIZE
 
 STATUS = click.Choice([s.value for s in Status])
+STATUS_HELP = f"Only subscribers with this status: {', '.join(STATUS.choices)}."
 
 
 @click.group()
@@ -28,8 +29,10 @@ def subscribers() -> None:
 
 @subscribers.command()
 @click.argument("email")
-@click.option("--name", help="Their name (updates a stored subscriber's name).")
-@click.option("--source", default="cli", show_default=True, help="Where they came from.")
+@click.option("--name", metavar="NAME", help="Their name (updates a stored subscriber's name).")
+@click.option(
+    "--source", metavar="SOURCE", default="cli", show_default=True, help="Where they came from."
+)
 @click.pass_obj
 def add(obj: Context, email: str, name: str | None, source: str) -> None:
     """Add someone as an active subscriber: you adding them is their consent.
@@ -39,8 +42,7 @@ def add(obj: Context, email: str, name: str | None, source: str) -> None:
 
     Example: newsletter subscribers add ada@example.org --name "Ada Lovelace"
     """
-    with obj.store() as store:
-        click.echo(subs.add(store, email, name=name, source=source).message)
+    click.echo(subs.add(obj.app, email, name=name, source=source).message)
 
 
 @subscribers.command()
@@ -51,8 +53,7 @@ def unsubscribe(obj: Context, email: str) -> None:
 
     Example: newsletter subscribers unsubscribe ada@example.org
     """
-    with obj.store() as store:
-        sub, changed = subs.unsubscribe(store, email)
+    sub, changed = subs.unsubscribe(obj.app, email)
     click.echo(f"unsubscribed {sub.email}" if changed else f"{sub.email} is already {sub.status}")
 
 
@@ -67,21 +68,25 @@ def remove(obj: Context, email: str, yes: bool) -> None:
 
     Example: newsletter subscribers remove ada@example.org --yes
     """
-    with obj.store() as store:
-        found = subs.get_by_email(store, email)
-        if found is None:
-            raise SubscriberError(f"no subscriber with the address {email.strip()}", email=email)
-        if not yes:
-            click.confirm(f"Erase {found.email} and their delivery history for good?", abort=True)
-        erased = subs.remove(store, found.email)
+    found = subs.find(obj.app, email)
+    if found is None:
+        raise SubscriberError(f"no subscriber with the address {email.strip()}", email=email)
+    if not yes:
+        click.confirm(f"Erase {found.email} and their delivery history for good?", abort=True)
+    erased = subs.remove(obj.app, found.email)
     click.echo(f"removed {found.email} and {erased} delivery rows")
 
 
 @subscribers.command("list")
-@click.option("--status", type=STATUS, help="Only subscribers with this status.")
+@click.option("--status", type=STATUS, metavar="STATUS", help=STATUS_HELP)
 @click.option("--search", metavar="TEXT", help="Part of the address or name, any case.")
 @click.option(
-    "--limit", type=click.IntRange(1), default=50, show_default=True, help="At most this many."
+    "--limit",
+    type=click.IntRange(1),
+    metavar="N",
+    default=50,
+    show_default=True,
+    help="At most this many.",
 )
 @click.pass_obj
 def list_(obj: Context, status: str | None, search: str | None, limit: int) -> None:
@@ -89,10 +94,9 @@ def list_(obj: Context, status: str | None, search: str | None, limit: int) -> N
 
     Example: newsletter subscribers list --status active --search example.org --limit 20
     """
-    with obj.store() as store:
-        found = subs.list_subscribers(
-            store, status=Status(status) if status else None, search=search, limit=limit
-        )
+    found = subs.listed(
+        obj.app, status=Status(status) if status else None, search=search, limit=limit
+    )
     for sub in found:
         joined = f"{sub.confirmed_at:%Y-%m-%d}" if sub.confirmed_at else "-"
         name = clean_name(sub.name) or ""  # no terminal escapes from what a stranger typed
@@ -104,7 +108,12 @@ def list_(obj: Context, status: str | None, search: str | None, limit: int) -> N
 
 @subscribers.command()
 @click.option(
-    "--weeks", type=click.IntRange(1, 520), default=8, show_default=True, help="Weeks of history."
+    "--weeks",
+    type=click.IntRange(1, 520),
+    metavar="N",
+    default=8,
+    show_default=True,
+    help="Weeks of history.",
 )
 @click.pass_obj
 def stats(obj: Context, weeks: int) -> None:
@@ -112,8 +121,7 @@ def stats(obj: Context, weeks: int) -> None:
 
     Example: newsletter subscribers stats --weeks 12
     """
-    with obj.store() as store:
-        found = subs.stats(store, weeks=weeks)
+    found = subs.stats(obj.app, weeks=weeks)
     by_status = ", ".join(f"{n} {status}" for status, n in found.counts.items())
     click.echo(f"{found.total} subscribers: {by_status}")
     for week in found.weeks:
@@ -124,10 +132,11 @@ def stats(obj: Context, weeks: int) -> None:
 
 
 @subscribers.command()
-@click.option("--status", type=STATUS, help="Only subscribers with this status.")
+@click.option("--status", type=STATUS, metavar="STATUS", help=STATUS_HELP)
 @click.option(
     "--out",
     "out_file",
+    metavar="FILE",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write here, not to stdout.",
 )
@@ -141,12 +150,11 @@ def export(obj: Context, status: str | None, out_file: Path | None) -> None:
     Example: newsletter subscribers export --status active --out subscribers.csv
     """
     chosen = Status(status) if status else None
-    with obj.store() as store:
-        if out_file is None:
-            count = export_csv(store, sys.stdout, status=chosen)
-        else:
-            with open_private(out_file) as file:  # the list's addresses: 0600
-                count = export_csv(store, file, status=chosen)
+    if out_file is None:
+        count = subs.export(obj.app, sys.stdout, status=chosen)
+    else:
+        with open_private(out_file) as file:  # the list's addresses: 0600
+            count = subs.export(obj.app, file, status=chosen)
     click.echo(f"exported {count} subscribers" + (f" to {out_file}" if out_file else ""), err=True)
 
 
@@ -159,13 +167,17 @@ def export(obj: Context, status: str | None, out_file: Path | None) -> None:
 )
 @click.option(
     "--rejects",
+    metavar="FILE",
     type=click.Path(dir_okay=False, path_type=Path),
     help="CSV for the rows not imported, with a reason column (default: FILE.rejects.csv).",
 )
-@click.option("--source", help="Recorded for new subscribers (default: import:FILE).")
+@click.option(
+    "--source", metavar="SOURCE", help="Recorded for new subscribers (default: import:FILE)."
+)
 @click.option(
     "--batch-size",
     type=click.IntRange(1, 100_000),
+    metavar="N",
     default=BATCH_SIZE,
     show_default=True,
     help="Rows per transaction.",
@@ -187,13 +199,13 @@ def import_(
 
     Example: newsletter subscribers import contacts.csv --source webinar --rejects bad.csv
     """
-    with obj.store() as store, progress("importing", file.stat().st_size, in_bytes=True) as bar:
-        report = import_csv(
-            store,
+    with progress("importing", file.stat().st_size, in_bytes=True) as bar:
+        report = subs.import_file(
+            obj.app,
             file,
             source=source,
             resubscribe=resubscribe,
-            rejects_path=rejects,
+            rejects=rejects,
             batch_size=batch_size,
             on_batch=lambda step: bar.show(step.bytes_read, f"{step.rows} rows"),
         )

@@ -11,12 +11,15 @@ from newsletter.errors import ConfigError
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--host", metavar="HOST", default="127.0.0.1", show_default=True, help="Address to listen on."
+)
 @click.option(
     "--port",
     default=8000,
     show_default=True,
     type=click.IntRange(1, 65535),
+    metavar="N",
     help="Port to listen on.",
 )
 @click.pass_obj

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from newsletter.domain.delivery import Batch, Claimed, DeliveryStatus, Settlement
-from newsletter.store import StoredIssue
 
 
 class Ledger(Protocol):
@@ -51,9 +50,3 @@ class Ledger(Protocol):
     def finish_issue(self, issue_number: int) -> bool:
         """The issue is sent once nothing is queued or in flight; whether it is."""
         ...
-
-
-class Issues(Protocol):
-    """Finding the issue to send."""
-
-    def get_issue(self, number: int) -> StoredIssue | None: ...

@@ -24,11 +24,10 @@ from newsletter.delivery.backends import (
     Unknowable,
 )
 from newsletter.delivery.flights import Flights
-from newsletter.delivery.ledger import Issues, Ledger
+from newsletter.delivery.ledger import Ledger
 from newsletter.delivery.message import Envelope, Personal, Signer, personal
 from newsletter.domain.delivery import Batch, DeliveryStatus, Recipient, Settlement
 from newsletter.errors import SendError, UnsettledError
-from newsletter.store import StoredIssue
 
 MAX_REQUEUES = 5
 
@@ -53,15 +52,6 @@ class SendReport:
 
 
 Progress = Callable[[int], None]
-
-
-def load_issue(store: Issues, number: int) -> StoredIssue:
-    stored = store.get_issue(number)
-    if stored is None:
-        raise SendError(
-            f"there is no issue {number}", hint="build it first: newsletter build --week DATE"
-        )
-    return stored
 
 
 def send_issue(

@@ -2,8 +2,9 @@
 
 The recorded Hugging Face lists of 2024-11-20 … 2024-12-12 and one arXiv RSS document
 (`feeds/`, rebuilt from the shared data by make_demo.py) go into a demo store of their own;
-the issue of the week of 2024-11-25 is built and sent through the outbox to a few readers.
-Tests and benchmarks use these constants too.
+the issue of the week of 2024-11-25 is built and sent through the outbox to a few readers,
+each step through the services, as the CLI and the flows run them. Tests and benchmarks use
+these constants too.
 """
 
 from __future__ import annotations
@@ -14,17 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsletter import app
-from newsletter.config import Settings, load_editor_config
-from newsletter.delivery.send import SendReport, send_issue
+from newsletter.app import App, open_store
+from newsletter.config import Settings
 from newsletter.demo.engagement import add_readers, play_events, sent_at
 from newsletter.domain.papers import FeedReport
 from newsletter.domain.week import Week
-from newsletter.engagement.interest import section_history
-from newsletter.engagement.report import Report
-from newsletter.feeds.ingest import ingest
-from newsletter.issue.build import Built, build_week
-from newsletter.subscribers import service
+from newsletter.services import build, ingest, send, subscribe
+from newsletter.services.build import Built
+from newsletter.services.ingest import Ingested
+from newsletter.services.report import Report
+from newsletter.services.send import SendReport
 
 DEMO_DIR = Path(__file__).parent
 DEMO_CONFIG = DEMO_DIR / "newsletter.toml"
@@ -41,11 +41,8 @@ DEMO_READERS = (
 
 @dataclass(frozen=True, slots=True)
 class DemoRun:
-    feeds: list[FeedReport]
-    papers: int
-    store: str  # the store's URL, password hidden
-    built: Built
-    files: dict[str, Path]
+    ingested: Ingested
+    built: Built  # with its files
     sent: SendReport
     outbox: Path  # the folder of the issue's .eml files
     report: Report | None = None  # with synthetic events: how the issue did
@@ -67,42 +64,24 @@ def run_demo(
         update={"config": DEMO_CONFIG, "database_url": database_url, "outbox": out / "outbox"}
     )
     _reset(database_url, demo.outbox)
-    app.migrate(demo)
-    editor = load_editor_config(DEMO_CONFIG)
-    with app.open_store(demo) as store:
-        with app.fetcher(demo) as fetch:
-            reports = ingest(
-                editor.feed_specs(),
-                store,
-                since=DEMO_RANGE[0],
-                until=DEMO_RANGE[1],
-                fetcher=fetch,
-                on_feed=on_feed,
-            )
-        built, files = build_week(
-            store,
-            editor,
-            Week.containing(DEMO_WEEK),
-            templates=demo.templates,
-            config_dir=DEMO_DIR,
-            out=out / DEMO_WEEK.isoformat(),
-            history=section_history(store),
-        )
+    with open_store(demo) as store:  # one store for every step
+        app = App(demo, store=store)
+        app.migrate()
+        editor = app.editor()
+        since, until = DEMO_RANGE
+        fed = ingest.ingest(app, editor.feed_specs(), since=since, until=until, on_feed=on_feed)
+        built = build.build(app, Week.containing(DEMO_WEEK), out=out / DEMO_WEEK.isoformat())
         for email, name in DEMO_READERS:
-            service.add(store, email, name=name, source="demo")
-        service.unsubscribe(store, DEMO_READERS[-1][0])
+            subscribe.add(app, email, name=name, source="demo")
+        subscribe.unsubscribe(app, DEMO_READERS[-1][0])
+        now = store.clock()
         if events:
-            add_readers(store, events, out, sent_at(store.clock()))
-        stored = store.get_issue(built.issue.number)
-        assert stored is not None  # build_week saved it
-        with app.sending(demo, stored, "outbox") as (envelope, backend, token):
-            sent = send_issue(store, envelope, backend, token)
-        report, page = None, None
-        if events:
-            report, page = play_events(store, stored, envelope, token, out, demo.templates)
-        papers = store.count_papers()
-    box = demo.outbox / f"issue-{stored.number}"
-    return DemoRun(reports, papers, store.safe_url, built, files, sent, box, report, page)
+            add_readers(app, events, out, sent_at(now))
+        number = built.issue.number
+        sent = send.send(app, number, "outbox")
+        report, page = play_events(app, built, now, out) if events else (None, None)
+    box = demo.outbox / f"issue-{number}"
+    return DemoRun(fed, built, sent, box, report, page)
 
 
 def _reset(database_url: str, outbox: Path) -> None:

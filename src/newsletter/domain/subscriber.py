@@ -205,3 +205,11 @@ def erasure(subscriber_id: int, status: Status, via: Via, at: dt.datetime) -> Li
     if status is not Status.ACTIVE:
         return None
     return ListChange(subscriber_id, False, "erased", via, at)
+
+
+def link_is_spent(sub: Subscriber, issued_at: dt.datetime | None) -> bool:
+    """A confirmation link works once: it is spent if they have confirmed since it was issued
+    (an old link must not bring back someone who left afterwards)."""
+    if issued_at is None:  # confirm links always carry their time
+        return True
+    return sub.confirmed_at is not None and sub.confirmed_at >= issued_at

@@ -19,14 +19,14 @@ from newsletter.domain.subscriber import Subscriber
 from newsletter.engagement.events import effect, read_event
 from newsletter.engagement.links import LinkMap
 from newsletter.store import StoredIssue
-from newsletter.subscribers.service import Subscribers, leave
+from newsletter.subscribers.membership import Subscribers, leave
 
 KEEP_LOOSE_EVENTS = dt.timedelta(days=7)  # SendGrid retries for 24 hours
 
 
 class EventStore(Subscribers, Protocol):
     """Events kept once, the delivery rows they stamp, and the people and issues they name
-    (a leave goes through subscribers/service.py's rules)."""
+    (a leave goes through subscribers/membership.py's rules)."""
 
     def seen_event_keys(self, keys: Collection[str]) -> set[str]: ...
 

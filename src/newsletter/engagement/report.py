@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from newsletter.domain.delivery import DeliveryStatus
 from newsletter.domain.events import EventKind, ListChange
-from newsletter.errors import ReportError
+from newsletter.issue.lookup import IssueLookup, find_issue
 from newsletter.store import StoredIssue
 from newsletter.store.events import EventCounts
 from newsletter.subscribers.growth import GrowthWeek, growth, last_weeks, week_start
@@ -38,14 +38,10 @@ class EngagementStore(Protocol):
     def unsubscribed_after(self, issue_number: int) -> dict[str, int]: ...
 
 
-class ReportStore(EngagementStore, Protocol):
+class ReportStore(EngagementStore, IssueLookup, Protocol):
     """A report: the issue asked for (or the latest sent), its numbers, the list's growth."""
 
     def clock(self) -> dt.datetime: ...
-
-    def get_issue(self, number: int) -> StoredIssue | None: ...
-
-    def sent_issue_numbers(self) -> list[int]: ...
 
     def list_changes_since(self, since: dt.datetime) -> list[ListChange]: ...
 
@@ -215,29 +211,11 @@ def make_report(
     store: ReportStore, number: int | None = None, *, weeks: int = 8, now: dt.datetime | None = None
 ) -> Report:
     """The report of issue `number` (the latest sent one if None), with `weeks` of growth."""
-    issue = find_issue(store, number)
+    issue = find_issue(store, number=number, sent=True)
     now = store.clock() if now is None else now
     span = last_weeks(now, weeks)
     changes = store.list_changes_since(week_start(span[0]))
     return Report(issue_engagement(store, issue), growth(changes, store.count_active(), span), now)
-
-
-def find_issue(store: ReportStore, number: int | None) -> StoredIssue:
-    if number is None:
-        sent = store.sent_issue_numbers()
-        if not sent:
-            raise ReportError("no issue has been sent yet", issue=None)
-        number = sent[0]
-    issue = store.get_issue(number)
-    if issue is None:
-        raise ReportError(f"there is no issue {number}", issue=number)
-    if issue.sent_at is None and store.delivery_counts(number) == {}:
-        raise ReportError(
-            f"issue {number} has not been sent",
-            issue=number,
-            hint="send it first (newsletter send), or leave out --issue for the latest sent one",
-        )
-    return issue
 
 
 def _week_json(week: GrowthWeek) -> dict[str, Any]:

@@ -1,16 +1,22 @@
-"""Build a week's issue: store → selection → sections → issue → rendered files → draft."""
+"""Build a week's issue: store → selection → sections → issue → rendered files → draft.
+
+The store comes in through `Drafts`, the few queries a build makes; the week's overrides
+file and the files written beside the draft are read and written here too. Which week, what
+edits and where the files go is the caller's (newsletter.services.build).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from newsletter.config import EditorConfig
-from newsletter.domain.issue import Candidate, Issue
+from newsletter.domain.issue import Candidate, Issue, IssueRecord
 from newsletter.domain.papers import Paper
 from newsletter.domain.week import Week
 from newsletter.errors import ConfigError, NewsletterError
@@ -24,11 +30,31 @@ from newsletter.selection.learned import FeatureRows
 from newsletter.selection.rules import Rules, section_taxonomy
 from newsletter.selection.score import Analyser, PaperReader, force, rank_analysed
 from newsletter.selection.training import apply_model, current_model
-from newsletter.store import Store
+from newsletter.selection.training_store import TrainingStore
 
 
 class NoCandidatesError(NewsletterError):
     hint = "ingest the week first (newsletter ingest --since … --until …), or pick another week"
+
+
+class Drafts(TrainingStore, Protocol):
+    """What a build reads (the week's papers, the current model) and writes (the draft)."""
+
+    def papers_by_day(self, start: dt.date, end: dt.date) -> Iterator[list[Paper]]: ...
+
+    def issue_number_for(self, week_start: dt.date) -> int: ...
+
+    def save_draft(
+        self,
+        *,
+        number: int,
+        week_start: dt.date,
+        title: str,
+        record: IssueRecord,
+        html: str,
+        text: str,
+        markdown: str,
+    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +65,7 @@ class Built:
 
 
 def build_issue(
-    store: Store,
+    store: Drafts,
     editor: EditorConfig,
     week: Week,
     *,
@@ -106,26 +132,6 @@ def build_issue(
         markdown=rendered.markdown,
     )
     return Built(issue, rendered)
-
-
-def build_week(
-    store: Store,
-    editor: EditorConfig,
-    week: Week,
-    *,
-    templates: Path,
-    config_dir: Path,
-    out: Path,
-    edits: Edits = NO_EDITS,
-    history: Sequence[SectionClicks] = (),
-) -> tuple[Built, dict[str, Path]]:
-    """The week's issue as the CLI, the demo and the weekly run build it: the week's file
-    (beside newsletter.toml), then `edits` on top, built, saved and written to `out`."""
-    weeks_file = read_overrides(config_dir / editor.overrides_dir, week)
-    built = build_issue(
-        store, editor, week, templates=templates, edits=weeks_file.then(edits), history=history
-    )
-    return built, write_files(built, out)
 
 
 def write_files(built: Built, out: Path) -> dict[str, Path]:
@@ -204,7 +210,7 @@ def _table(raw: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def _forced(
-    store: Store, papers: Sequence[Paper], rules: Rules, reader: PaperReader, ids: Sequence[str]
+    store: Drafts, papers: Sequence[Paper], rules: Rules, reader: PaperReader, ids: Sequence[str]
 ) -> list[Candidate]:
     week_papers = {p.arxiv_id: p for p in papers}
     forced = []

@@ -1,6 +1,6 @@
 """Queries on subscribers: every SQL statement about the people on the list.
 
-The rules (who may be re-activated, what an import changes) live in subscribers/service.py
+The rules (who may be re-activated, what an import changes) live in subscribers/membership.py
 and subscribers/import_csv.py, and which change is a join or a leave in
 domain/subscriber.py; this module only reads and writes rows.
 """

@@ -1,8 +1,9 @@
 """The web endpoints (`newsletter web`): unsubscribe, subscribe and confirm, SendGrid's Event
 Webhook, and the issue archive, as one Starlette app.
 
-`create_app` takes its dependencies (store, delivery backend, clock, rate limiter) so tests
-run the real app against their own; by default everything comes from the Settings. The
+`create_app` takes its dependencies (the services' App with its store, delivery backend,
+clock, rate limiter) so tests run the real app against their own; by default everything
+comes from the Settings. The routes reach the store only through newsletter.services. The
 routes live in forms.py (the reader's forms), archive.py, webhook.py and reports.py;
 headers, CSRF, rate limits and the webhook's signature check in security.py. Nothing here
 imports Prefect.
@@ -10,6 +11,7 @@ imports Prefect.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -22,13 +24,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from newsletter.app import default_backend, migrate, open_backend, open_store, sender_for
+from newsletter.app import App, open_store
 from newsletter.config import Settings
 from newsletter.delivery.backends import Backend
 from newsletter.render.email import environment
-from newsletter.store import utcnow
 from newsletter.web.archive import archive, feed, issue_page
-from newsletter.web.base import Clock, Deps, WebStore, deps, error_page
+from newsletter.web.base import Clock, Deps, deps, error_page
 from newsletter.web.forms import (
     confirm,
     confirm_page,
@@ -57,31 +58,35 @@ log = logging.getLogger("newsletter.web")
 STYLESHEET = Path("web") / "static" / "web.css"
 
 
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def create_app(
     settings: Settings,
     *,
-    store: WebStore | None = None,
+    app: App | None = None,
     backend: Backend | None = None,
-    clock: Clock = utcnow,
+    clock: Clock = _utcnow,
     limits: Limits | None = None,
 ) -> Starlette:
-    """The app. A store or backend passed in is the caller's to close; those made here close
-    when the server stops."""
+    """The web app. An App (with its store) or a backend passed in is the caller's to close;
+    those made here close when the server stops."""
     owned: list[Callable[[], None]] = []
-    if store is None:
-        migrate(settings)  # the explicit step: the app starts on an up-to-date schema
-        opened = open_store(settings)
-        owned.append(opened.close)
-        store = opened
+    if app is None:
+        store = open_store(settings)  # one for the server's life, shared by every request
+        owned.append(store.close)
+        app = App(settings, store=store)
+        app.migrate()  # the explicit step: the app starts on an up-to-date schema
     if backend is None:
-        backend = open_backend(settings, default_backend(settings))
+        backend = app.open_backend(app.backend())
         owned.append(backend.close)
-    sender, _ = sender_for(settings, backend.name)  # real backends insist on real settings
+    sender, _ = app.sender(backend.name)  # real backends insist on real settings
     templates = environment(settings.templates)
     key = settings.sendgrid_webhook_public_key
     deps = Deps(
         settings=settings,
-        store=store,
+        app=app,
         sender=sender,
         mailer=Mailer(backend, sender, templates),
         clock=clock,
@@ -103,12 +108,12 @@ def create_app(
         )
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(_site: Starlette) -> AsyncIterator[None]:
         yield
         for close in owned:
             close()
 
-    app = Starlette(
+    site = Starlette(
         routes=[*ROUTES, Route("/static/web.css", stylesheet, methods=["GET"])],
         middleware=[
             Middleware(SecurityHeaders, hsts=sender.base_url.startswith("https://")),
@@ -118,9 +123,9 @@ def create_app(
         lifespan=lifespan,
     )
     # A trailing-slash redirect would build its Location from the Host header: no redirects.
-    app.router.redirect_slashes = False
-    app.state.deps = deps
-    return app
+    site.router.redirect_slashes = False
+    site.state.deps = deps
+    return site
 
 
 ROUTES = [

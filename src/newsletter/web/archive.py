@@ -19,7 +19,8 @@ from newsletter.render.placeholders import (
     UNSUBSCRIBE_PLACEHOLDER,
     VIEW_PLACEHOLDER,
 )
-from newsletter.store.archive import ArchiveEntry
+from newsletter.services import archive as archived
+from newsletter.services.archive import ArchiveEntry
 from newsletter.web.base import deps, error_page, page
 from newsletter.web.security import ISSUE_CSP
 
@@ -30,7 +31,7 @@ MAX_ISSUE = 2**31 - 1  # issue numbers are 32-bit integers in every store
 
 async def archive(request: Request) -> Response:
     """GET /: sent issues, newest first."""
-    entries = await run_in_threadpool(deps(request).store.sent_issues)
+    entries = await run_in_threadpool(archived.sent_issues, deps(request).app)
     return page(request, "archive.html.j2", {"issues": entries}, headers={"Cache-Control": PUBLIC})
 
 
@@ -41,7 +42,7 @@ async def issue_page(request: Request) -> Response:
         return error_page(
             request, 404, "No such issue", "There is no published issue with that number."
         )
-    html = await run_in_threadpool(d.store.published_issue_html, number)
+    html = await run_in_threadpool(archived.issue_html, d.app, number)
     if html is None:
         return error_page(
             request, 404, "No such issue", "There is no published issue with that number."
@@ -69,7 +70,7 @@ def web_view(html: str, *, view_url: str, neutral_url: str) -> str:
 async def feed(request: Request) -> Response:
     """GET /feed.xml: the newsletter itself as an Atom feed."""
     d = deps(request)
-    entries = await run_in_threadpool(d.store.sent_issues)
+    entries = await run_in_threadpool(archived.sent_issues, d.app)
     xml = atom_feed(
         entries, base_url=d.sender.base_url, title=d.sender.from_name or "Newsletter", now=d.clock()
     )

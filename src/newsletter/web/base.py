@@ -5,18 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from newsletter.app import App
 from newsletter.config import Settings
 from newsletter.delivery.message import Sender
-from newsletter.engagement.ingest import EventStore
-from newsletter.engagement.report import ReportStore
-from newsletter.store.archive import ArchiveEntry
-from newsletter.subscribers.service import SubscriberBook
 from newsletter.web.limits import Limits
 from newsletter.web.mail import Mailer
 from newsletter.web.security import Csrf, WebhookVerifier, origin_of
@@ -24,25 +21,12 @@ from newsletter.web.security import Csrf, WebhookVerifier, origin_of
 Clock = Callable[[], dt.datetime]
 
 
-class Archive(Protocol):
-    """The public archive: the issues that went out, and their pages."""
-
-    def sent_issues(self) -> list[ArchiveEntry]: ...
-
-    def published_issue_html(self, number: int) -> str | None: ...
-
-
-class WebStore(SubscriberBook, EventStore, ReportStore, Archive, Protocol):
-    """Everything the routes ask of the store: the reader's forms (subscribers/service.py's
-    rules), the webhook's events, the report page and the archive."""
-
-
 @dataclass(frozen=True, slots=True)
 class Deps:
     """Everything the routes use, made once by create_app (tests pass their own)."""
 
     settings: Settings
-    store: WebStore
+    app: App  # what the routes hand the services (newsletter.services), its store held open
     sender: Sender  # the public base URL and the secret that signs links
     mailer: Mailer
     clock: Clock

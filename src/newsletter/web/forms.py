@@ -4,7 +4,8 @@ GET never changes anything (mail scanners follow links); every change is a POST.
 carry a CSRF token and must come from our own origin, except the RFC 8058 one-click post
 itself: mail providers send it without cookies, and the signed token in its URL is the
 proof that the mailbox owner (or their provider) asked. Who may come back and how is
-decided in subscribers/service.py; this module only asks and answers.
+decided in subscribers/membership.py, reached through services/subscribe.py; this module
+only asks and answers.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from newsletter.domain.subscriber import (
     Status,
     Subscriber,
     clean_name,
+    link_is_spent,
     mailbox_key,
     normalise_email,
 )
 from newsletter.errors import SubscriberError, TokenError
-from newsletter.subscribers import service
+from newsletter.services import subscribe as members
 from newsletter.tokens import Purpose, make_token, read_token_issued
 from newsletter.web.base import Deps, deps, error_page, masked, page
 from newsletter.web.security import Csrf, read_form, same_origin
@@ -185,7 +187,7 @@ def _token(d: Deps, token: str, purpose: Purpose) -> tuple[Subscriber, dt.dateti
         )
     except TokenError:
         return None
-    sub = d.store.get_subscriber(subscriber_id)
+    sub = members.get(d.app, subscriber_id)
     return None if sub is None else (sub, issued)
 
 
@@ -193,12 +195,12 @@ def _unsubscribe(d: Deps, token: str, via: Via) -> Subscriber | None:
     sub = _by_token(d, token, Purpose.UNSUBSCRIBE)
     if sub is None:
         return None
-    return service.leave(d.store, sub.id, Status.UNSUBSCRIBED, d.clock(), via=via)
+    return members.leave(d.app, sub.id, d.clock(), via=via)
 
 
 def _come_back(d: Deps, token: str) -> tuple[Subscriber, bool] | None:
     sub = _by_token(d, token, Purpose.UNSUBSCRIBE)
-    return None if sub is None else service.come_back(d.store, sub.id, d.clock())
+    return None if sub is None else members.come_back(d.app, sub.id, d.clock())
 
 
 def _confirmable(d: Deps, token: str) -> tuple[Subscriber, bool] | None:
@@ -207,7 +209,7 @@ def _confirmable(d: Deps, token: str) -> tuple[Subscriber, bool] | None:
     if found is None:
         return None
     sub, issued = found
-    return sub, service.link_is_spent(sub, issued)
+    return sub, link_is_spent(sub, issued)
 
 
 def _confirm(d: Deps, token: str) -> tuple[Subscriber, bool] | None:
@@ -215,17 +217,17 @@ def _confirm(d: Deps, token: str) -> tuple[Subscriber, bool] | None:
     if found is None:
         return None
     sub, issued = found
-    if service.link_is_spent(sub, issued):
+    if link_is_spent(sub, issued):
         return sub, True
     # the name typed with the sign-up this link was mailed for wins, not a stranger's
-    return service.confirm(d.store, sub.id, d.clock(), issued=issued), False
+    return members.confirm(d.app, sub.id, d.clock(), issued=issued), False
 
 
 def _subscribe(d: Deps, address: str, name: str | None, now: dt.datetime) -> None:
     """After the answer: store a new address as pending and mail it the link to confirm (an
     address already active gets a short note instead)."""
     try:
-        sub = service.sign_up(d.store, address, name=name, now=now)
+        sub = members.sign_up(d.app, address, name=name, now=now)
     except SubscriberError:
         return
     if sub.status is Status.ACTIVE:

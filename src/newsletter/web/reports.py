@@ -1,8 +1,8 @@
 """The engagement report page, for whoever holds its link: GET /reports/{token}.
 
-The link is signed for one issue with its time (purpose "report"; app.report_link makes it,
-for the issue-report flow and `newsletter report`) and works NEWSLETTER_REPORT_LINK_DAYS; it
-shows counts only, never a subscriber. The page draws its
+The link is signed for one issue with its time (purpose "report"; services/report.link
+makes it, for the issue-report flow and `newsletter report`) and works
+NEWSLETTER_REPORT_LINK_DAYS; it shows counts only, never a subscriber. The page draws its
 charts with inline script: the only page of ours with any, under its own policy.
 """
 
@@ -15,9 +15,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from newsletter.app import report_key
-from newsletter.engagement.page import report_html
-from newsletter.engagement.report import make_report
-from newsletter.errors import ReportError, TokenError
+from newsletter.errors import IssueError, TokenError
+from newsletter.services import report as reporting
 from newsletter.tokens import Purpose, read_token
 from newsletter.web.base import deps, error_page
 from newsletter.web.security import NO_STORE
@@ -38,10 +37,10 @@ async def report_page(request: Request) -> Response:
     except TokenError:
         return _missing(request)
     try:
-        found = await run_in_threadpool(make_report, d.store, number)
-    except ReportError:
+        found = await run_in_threadpool(reporting.report, d.app, number)
+    except IssueError:
         return _missing(request)
-    body = report_html(found, templates=d.settings.templates)
+    body = reporting.page_html(d.app, found)
     headers = {"Content-Security-Policy": REPORT_CSP, "Cache-Control": NO_STORE}
     return HTMLResponse(body, headers={**headers, "X-Robots-Tag": "noindex"})
 

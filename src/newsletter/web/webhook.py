@@ -3,7 +3,7 @@
 SendGrid signs `timestamp + raw body` with ECDSA (P-256, SHA-256); the public key is shown
 base64 DER in its settings. Only a body whose signature checks is read at all; what the
 events then do (kept once, attributed, bounces, complaints and unsubscribes applied,
-delivery rows stamped) is engagement/ingest.py's.
+delivery rows stamped) is engagement/ingest.py's, through services/report.py.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from newsletter.engagement.ingest import apply_events
+from newsletter.services.report import record_events
 from newsletter.web.base import deps
 from newsletter.web.security import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookRejected, read_body
 
@@ -45,5 +45,5 @@ async def sendgrid_events(request: Request) -> Response:
         return JSONResponse({"error": "body is not JSON"}, 400)
     if not isinstance(events, list):
         return JSONResponse({"error": "body is not a list of events"}, 400)
-    report = await run_in_threadpool(apply_events, d.store, events, now, base_url=d.sender.base_url)
+    report = await run_in_threadpool(record_events, d.app, events, now, base_url=d.sender.base_url)
     return JSONResponse(asdict(report))

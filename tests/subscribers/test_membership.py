@@ -19,7 +19,7 @@ from newsletter.domain.subscriber import Status, SubscriberData, normalise_email
 from newsletter.errors import ConfigError, SubscriberError, TokenError
 from newsletter.store import Store
 from newsletter.store.schema import deliveries
-from newsletter.subscribers import service as subs
+from newsletter.subscribers import membership as subs
 from newsletter.subscribers.export import export_csv
 from newsletter.tokens import make_token, read_token
 from tests.support.deliveries import issue_record

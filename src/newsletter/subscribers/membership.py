@@ -1,4 +1,4 @@
-"""Subscribers: every rule for adding, signing up, confirming, leaving and erasing.
+"""Membership of the list: every rule for adding, signing up, confirming, leaving and erasing.
 
 The store keeps the rows (store/subscribers.py); this module decides, with the status rules
 of domain/subscriber.py. The store comes in as a parameter, through the narrow doors below
@@ -42,7 +42,6 @@ __all__ = [
     "get",
     "get_by_email",
     "leave",
-    "link_is_spent",
     "list_subscribers",
     "remove",
     "sign_up",
@@ -247,14 +246,6 @@ def _asked(attributes: dict[str, Any], at: dt.datetime, name: str | None) -> dic
 
 def _sign_up_key(at: dt.datetime) -> str:
     return str(int(at.timestamp()))  # the second a confirmation link carries
-
-
-def link_is_spent(sub: Subscriber, issued_at: dt.datetime | None) -> bool:
-    """A confirmation link works once: it is spent if they have confirmed since it was issued
-    (an old link must not bring back someone who left afterwards)."""
-    if issued_at is None:  # confirm links always carry their time
-        return True
-    return sub.confirmed_at is not None and sub.confirmed_at >= issued_at
 
 
 def come_back(store: Subscribers, subscriber_id: int, at: dt.datetime) -> tuple[Subscriber, bool]:

@@ -1,4 +1,5 @@
-"""The library steps the flows wrap (newsletter.weekly.steps, newsletter.weekly.notices): no Prefect here."""
+"""The services a weekly run calls, one per task (build, approve, send, learn, notify),
+without Prefect: the flows only wrap these."""
 
 from __future__ import annotations
 
@@ -10,19 +11,18 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from newsletter.config import EditorConfig, Settings, load_settings
+from newsletter.app import App
+from newsletter.config import EditorConfig, load_settings
 from newsletter.config.editor import ScheduleConfig
 from newsletter.domain.week import Week
 from newsletter.errors import ConfigError
 from newsletter.issue.edits import Edits
-from newsletter.weekly.notices import notify_editors, redact
-from newsletter.weekly.steps import (
-    deliver,
-    ingest_feed,
-    prepare,
-    proof_recipients,
-    week_of,
-)
+from newsletter.services.approve import revise
+from newsletter.services.build import prepare, week_of
+from newsletter.services.ingest import ingest_feed
+from newsletter.services.learn import learn_from_issue
+from newsletter.services.notify import notify_editors, redact
+from newsletter.services.send import proof_recipients, send
 from tests.support.paths import ROOT
 from tests.support.stores import migrated
 from tests.support.workspace import CONFIG, Workspace, make_workspace
@@ -30,7 +30,8 @@ from tests.support.workspace import CONFIG, Workspace, make_workspace
 
 def test_the_library_never_imports_prefect() -> None:
     code = (
-        "import sys, newsletter.cli, newsletter.weekly.steps, newsletter.weekly.notices; "
+        "import sys, newsletter.cli, newsletter.web.app, newsletter.services.approve, "
+        "newsletter.services.notify, newsletter.services.report, newsletter.services.subscribe; "
         "sys.exit(any(m == 'prefect' or m.startswith('prefect.') for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
@@ -62,9 +63,7 @@ def test_schedule_settings_are_checked() -> None:
     )
 
 
-def ingested_week(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> tuple[Workspace, Settings, Week]:
+def ingested_week(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Workspace, App, Week]:
     """A workspace (three readers, the outbox) working from tmp_path, the demo week ingested."""
     space = make_workspace(tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -75,22 +74,22 @@ def ingested_week(
         sendgrid_api_key=None,
         smtp_url=None,
     )
-    week = Week.containing(dt.date(2024, 11, 25))
+    app, week = App(settings), Week.containing(dt.date(2024, 11, 25))
     for name in ("hf-daily", "arxiv-cs-cl"):
-        ingest_feed(settings, name, week.start, week.end)
-    return space, settings, week
+        ingest_feed(app, name, week.start, week.end)
+    return space, app, week
 
 
 def test_a_sent_week_is_never_rebuilt_and_sending_again_reaches_nobody(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What a retried send task or a second run relies on: the ledger and the locked draft."""
-    space, settings, week = ingested_week(tmp_path, monkeypatch)
-    draft = prepare(settings, week, Edits(size=4))
+    space, app, week = ingested_week(tmp_path, monkeypatch)
+    draft = prepare(app, week, Edits(size=4))
     assert len(draft.picks) == 4 and draft.audience == 3 and not draft.locked
-    assert deliver(settings, draft.number).sent == 3
-    assert deliver(settings, draft.number).sent == 0
-    again = prepare(settings, week, Edits(size=6))
+    assert send(app, draft.number).sent == 3
+    assert send(app, draft.number).sent == 0
+    again = prepare(app, week, Edits(size=6))
     assert again.locked == "sent" and again.ids == draft.ids
     with migrated(space.database_url) as store:
         assert store.delivery_counts(draft.number) == {"sent": 3}
@@ -112,7 +111,7 @@ def test_notices_reach_the_editors_with_secrets_blanked(tmp_path: Path) -> None:
     )
     assert redact(settings, "signed with report-links-key") == "signed with ***"
     sent = notify_editors(
-        settings, "weekly-issue failed", "the password hunter22 was refused", backend="outbox"
+        App(settings), "weekly-issue failed", "the password hunter22 was refused", backend="outbox"
     )
     assert sent == ("editor@example.org",)
     text = space.notice().read_text()
@@ -122,24 +121,24 @@ def test_notices_reach_the_editors_with_secrets_blanked(tmp_path: Path) -> None:
 def test_approval_edits_are_kept_and_a_sent_issue_teaches_the_next_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Removed, added and moved papers are recorded; after the send the models retrain on the
-    issue as it went out (picks with their sections, the rest left out)."""
+    """The editor's answer on top of the run's edits rebuilds the issue; removed, added and
+    moved papers are recorded; after the send the models retrain on the issue as it went out
+    (picks with their sections, the rest left out)."""
     from newsletter.domain.learning import Action
-    from newsletter.weekly.steps import learn_from_issue, record_edits
 
-    space, settings, week = ingested_week(tmp_path, monkeypatch)
-    first = prepare(settings, week, Edits(size=6))
+    space, app, week = ingested_week(tmp_path, monkeypatch)
+    first = prepare(app, week, Edits(size=6))
     gone, moved = first.ids[-1], first.ids[0]
-    edits = Edits(size=6).then(Edits.typed(remove=[gone], move=[f"{moved} to LLM Agents"]))
-    draft = prepare(settings, week, edits)
+    answer = Edits.typed(remove=[gone], move=[f"{moved} to LLM Agents"])
+    revision = revise(app, week.start, Edits(size=6), answer)
+    draft = revision.draft
+    assert revision.edits == Edits(size=6).then(answer)
     assert gone not in draft.ids and {p.section for p in draft.picks if p.arxiv_id == moved} == {
         "LLM Agents"
     }
-    assert (
-        record_edits(settings, week.start, Edits(size=6), edits) == 3
-    )  # removed, added (the move), moved
-    deliver(settings, draft.number)
-    label = learn_from_issue(settings, draft.number)
+    assert revision.recorded == 3  # removed, added (the move), moved
+    send(app, draft.number)
+    label = learn_from_issue(app, draft.number)
     assert label.startswith("v")
     with migrated(space.database_url) as store:
         actions = {(d.arxiv_id, d.action) for d in store.decisions()}
@@ -149,4 +148,4 @@ def test_approval_edits_are_kept_and_a_sent_issue_teaches_the_next_model(
             draft.ids
         )
     with pytest.raises(ConfigError, match="no section named 'Poetry'"):
-        prepare(settings, week, Edits(size=6).then(Edits.typed(move=[f"{moved} to Poetry"])))
+        revise(app, week.start, revision.edits, Edits.typed(move=[f"{moved} to Poetry"]))

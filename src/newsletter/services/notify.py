@@ -10,37 +10,35 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlsplit
 
-from newsletter.app import default_backend, open_backend, sender_for
-from newsletter.config import EditorConfig, Settings, load_editor_config
+from newsletter.app import App
+from newsletter.config import Settings
 from newsletter.delivery.message import Envelope, personal
 from newsletter.domain.delivery import Recipient
-from newsletter.weekly.steps import proof_recipients
+from newsletter.services.send import proof_recipients
+
+__all__ = ["notify_editors", "redact"]
 
 NOTICE_ISSUE = 0  # notices belong to no issue
 SUBJECT_PREFIX = "[newsletter]"
 
 
 def notify_editors(
-    settings: Settings,
-    subject: str,
-    text: str,
-    *,
-    backend: str | None = None,
-    editor: EditorConfig | None = None,
+    app: App, subject: str, text: str, *, backend: str | None = None
 ) -> tuple[str, ...]:
     """Send `subject` and `text` to the editors; the addresses it went to (none configured: ())."""
-    editors = proof_recipients(editor or load_editor_config(settings.config), ())
+    editors = proof_recipients(app.editor(), ())
     if not editors:
         return ()
-    name = backend or default_backend(settings)
-    sender, token = sender_for(settings, name)
+    settings = app.settings
+    name = app.backend(backend)
+    sender, token = app.sender(name)
     body = redact(settings, text)
     html = f'<html><body><pre style="white-space:pre-wrap">{escape(body)}</pre></body></html>'
     envelope = Envelope(
         NOTICE_ISSUE, f"{SUBJECT_PREFIX} {redact(settings, subject)}", html, body, sender
     )
     people = [personal(envelope, Recipient(0, address, None), token) for address in editors]
-    sending = open_backend(settings, name)
+    sending = app.open_backend(name)
     try:
         sending.send_proof(envelope, people)
     finally:

@@ -1,0 +1,20 @@
+"""The service layer: every job the newsletter does, as one function each, for every shell.
+
+The CLI (`newsletter.cli`), the web app (`newsletter.web`), the Prefect flows
+(`newsletter_flows`) and the demo (`newsletter.demo`) call these and nothing below them: a
+service takes an `App` (newsletter.app: the settings, and the store, fetcher and backends
+built from them) and plain values, opens what it needs through the App, wires the library's
+steps, and returns a typed result. Services never print, never import click, starlette or
+Prefect, and never retry by hand: the shells show, and the scheduler retries on the error's
+own `retryable`.
+
+    ingest.py     the feeds by name, ingesting them (all at once, or one per task)
+    build.py      the week's issue built and saved as a draft; the draft as the dashboard shows it
+    approve.py    the editor's answer: edits on top of the run's, the issue rebuilt, the edits kept
+    send.py       the send, the proof and the dry run of an issue
+    notify.py     notices to the editors (a failed run, an issue left unapproved)
+    report.py     the webhook's events in; the report, its page, folding old events
+    learn.py      training, learning from published issues, from edits and from sends; classify
+    subscribe.py  the subscriber operations the CLI and the web share
+    archive.py    what the public archive shows
+"""
