@@ -11,11 +11,12 @@ from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from pydantic import Field
 
-from flows.notify import noted
 from newsletter.config.editor import ApprovalConfig
 from newsletter.issue.edits import Edits
-from newsletter.weekly.reports import approval_question
-from newsletter.weekly.steps import Draft, NotApprovedError
+from newsletter.services.approve import NotApprovedError
+from newsletter.services.build import Draft
+
+from .notify import noted
 
 
 class Approval(RunInput):
@@ -55,7 +56,7 @@ class Approval(RunInput):
 
 def ask(draft: Draft, config: ApprovalConfig, note: str = "") -> Approval:
     """Pause until the editor answers; NotApprovedError when the time is up."""
-    form = Approval.with_initial_data(description=approval_question(draft, note))
+    form = Approval.with_initial_data(description=question(draft, note))
     try:
         return pause_flow_run(
             wait_for_input=form,
@@ -68,6 +69,21 @@ def ask(draft: Draft, config: ApprovalConfig, note: str = "") -> Approval:
                 f"no approval within {_duration(config.timeout_hours)}: issue {draft.number} was not sent"
             )
         ) from None
+
+
+def question(draft: Draft, note: str = "") -> str:
+    """What the editor reads above the approval form: the picks, with the ids to remove."""
+    lines = [f"### Send issue {draft.number} «{draft.title}» to {draft.audience} subscribers?", ""]
+    if note:
+        lines += [f"**{note}**", ""]
+    lines += [f"- {p.number} `{p.arxiv_id}` {p.title} ({p.section})" for p in draft.picks]
+    lines += [
+        "",
+        '*approve*: send it now. *add* / *remove*: arXiv ids; *move*: "2412.01234 to '
+        'LLM Reasoning"; the issue is rebuilt and shown again (with *approve* it is sent at '
+        "once), and the models learn from every edit. Neither: it is not sent.",
+    ]
+    return "\n".join(lines)
 
 
 def _duration(hours: float) -> str:

@@ -6,11 +6,12 @@ import datetime as dt
 
 from prefect import flow, get_run_logger
 
-from flows import publish
-from flows.notify import tell_editors
-from flows.settings import today
-from flows.tasks import ingest_all, upgrade_store
 from newsletter.errors import IngestError
+
+from . import publish
+from .notify import tell_editors
+from .settings import today
+from .tasks import ingest_all, upgrade_store
 
 
 @flow(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from prefect import flow
-from prefect.states import Completed, State
+from prefect.client.schemas.objects import State
+from prefect.states import Completed
 
-from flows import publish
-from flows.notify import tell_editors
-from flows.tasks import fold_events, report, upgrade_store
+from . import publish
+from .notify import tell_editors
+from .tasks import fold_events, report, upgrade_store
 
 
 @flow(name="issue-report", on_failure=[tell_editors], on_crashed=[tell_editors])

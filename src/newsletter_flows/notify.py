@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any, TypeVar
 from uuid import UUID
 
-from prefect.client.schemas.objects import FlowRun
+from prefect.client.schemas.objects import FlowRun, State
 from prefect.context import FlowRunContext
 from prefect.logging import get_logger
 from prefect.settings import PREFECT_UI_URL
-from prefect.states import State
 
-from flows.settings import settings
 from newsletter.errors import NewsletterError
-from newsletter.weekly.notices import notify_editors
+from newsletter.services.notify import notify_editors
+
+from .settings import app
 
 E = TypeVar("E", bound=BaseException)
 # Causes the final state cannot carry: a run failed for an expired pause ends in the
@@ -44,7 +44,7 @@ def tell_editors(flow: Any, flow_run: FlowRun, state: State[Any]) -> None:
             "run %s had completed when it was cancelled: no notice", flow_run.name
         )
         return
-    ended = "cancelled" if cancelled else state.name.lower()
+    ended = "cancelled" if cancelled else (state.name or state.type.value).lower()
     lines = [
         f"The {flow.name} run '{flow_run.name}' ended {ended}.",
         "",
@@ -62,9 +62,7 @@ def tell_editors(flow: Any, flow_run: FlowRun, state: State[Any]) -> None:
     subject = f"{flow.name} {ended}: {str(cause or state.message or '')[:120]}"
     backend = (flow_run.parameters or {}).get("backend")
     try:
-        sent_to = notify_editors(
-            settings(), subject, "\n".join(str(x) for x in lines), backend=backend
-        )
+        sent_to = notify_editors(app(), subject, "\n".join(str(x) for x in lines), backend=backend)
     except Exception:  # a notice that cannot go must not hide the failure it reports
         get_logger("newsletter.flows").exception("could not notify the editors")
         return

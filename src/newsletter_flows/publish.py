@@ -1,25 +1,24 @@
 """Artifacts in the dashboard: the issue's preview, its ranked candidates, the HTML, the send
-report, and the engagement report."""
+report, and the engagement report; each in plain Markdown or a table."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
-from prefect.states import State
+from prefect.client.schemas.objects import State
 
-from newsletter.delivery.send import SendReport
 from newsletter.domain.papers import FeedReport
 from newsletter.engagement import tables
-from newsletter.engagement.steps import ReportPage
-from newsletter.weekly import reports
-from newsletter.weekly.steps import Draft
+from newsletter.services.build import Draft
+from newsletter.services.report import ReportPage
+from newsletter.services.send import SendReport
 
 
 def draft(d: Draft) -> None:
     key = f"issue-{d.number}"
     create_markdown_artifact(
-        reports.preview_markdown(d),
+        preview_markdown(d),
         key=f"{key}-preview",
         description=f"Issue {d.number}: {d.title}",
     )
@@ -40,7 +39,7 @@ def draft(d: Draft) -> None:
 
 def report(r: SendReport, previous: str | None = None) -> None:
     """The send report; under it, a link to the last issue's engagement report."""
-    text = reports.report_markdown(r) + (f"\n{previous}\n" if previous else "")
+    text = report_markdown(r) + (f"\n{previous}\n" if previous else "")
     create_markdown_artifact(
         text,
         key=f"issue-{r.issue_number}-send-report",
@@ -50,7 +49,7 @@ def report(r: SendReport, previous: str | None = None) -> None:
 
 def unsent(d: Draft, why: str) -> None:
     create_markdown_artifact(
-        reports.unsent_markdown(d, why),
+        unsent_markdown(d, why),
         key=f"issue-{d.number}-send-report",
         description=f"Issue {d.number}: not sent",
     )
@@ -99,3 +98,41 @@ def engagement(page: ReportPage) -> None:
         key=key,
         description=f"Issue {e.issue}: {e.unique_opens} opens, {e.unique_clicks} clicks",
     )
+
+
+def preview_markdown(draft: Draft) -> str:
+    """The issue as it will read, under a line saying what it is and who would get it."""
+    state = f" ({draft.locked}: it is no longer rebuilt)" if draft.locked else " (draft)"
+    head = (
+        f"**Issue {draft.number}{state}**, week of {draft.week_start}: {len(draft.picks)} papers, "
+        f"{len(draft.candidates)} candidates; {draft.audience} subscribers still to receive it."
+    )
+    return f"{head}\n\n---\n\n{draft.markdown}"
+
+
+def report_markdown(report: SendReport) -> str:
+    rows = [
+        ("issue", str(report.issue_number)),
+        ("backend", report.backend),
+        ("sent", str(report.sent)),
+        ("failed", str(report.failed)),
+        ("skipped", str(report.skipped)),
+        ("rate", f"{report.rate:,.0f} per second"),
+        ("time", f"{report.seconds:.1f} s"),
+        ("requests", str(report.requests)),
+    ]
+    rows += [
+        (label, str(n))
+        for label, n in (
+            ("requeued after an interrupted send", report.recovered),
+            ("unknown (may have gone out, not resent)", report.unknown),
+            ("still queued (run again)", report.left),
+        )
+        if n
+    ]
+    table = "\n".join(f"| {label} | {value} |" for label, value in rows)
+    return f"### Send report, issue {report.issue_number}\n\n| | |\n| --- | --- |\n{table}\n"
+
+
+def unsent_markdown(draft: Draft, why: str) -> str:
+    return f"### Issue {draft.number} was not sent\n\n{why}\n"

@@ -1,9 +1,13 @@
-"""`python flows/serve.py`: serve weekly-issue, daily-ingest and issue-report on their schedules.
+"""Serve weekly-issue, daily-ingest and issue-report on their schedules, from the installed
+package: `python -m newsletter_flows.serve`, the `newsletter-flows` command, or the
+checkout's `python flows/serve.py`. Start it in the settings folder (newsletter.toml, .env).
 
 Schedules come from newsletter.toml's `[schedule]`: weekly-issue at `weekly` in
 `timezone` (Mondays 08:00), daily-ingest at `daily_ingest` in UTC, issue-report at `report`
 in `timezone` (Thursdays 08:00, three days after the send). Stopping this process
 leaves the schedules on (pause_on_shutdown=False); runs due meanwhile start when it is back.
+Each deployment names its flow by module path (`newsletter_flows.weekly_issue.weekly_issue`),
+so the runs' processes import it from the same installed package, wherever they start.
 
 At most one run of each deployment at a time: each deployment has its own runner with a
 limit of one, which counts a run paused for the editor's approval. (Not a deployment
@@ -14,61 +18,66 @@ lease renewal fails and it is crashed about four minutes into the pause.)
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
-from pathlib import Path
+from typing import Any
 
-# Run as a script, from any folder: `flows` must be importable here and in the flow-run
-# processes the runners start (they load flows/*.py by path, with their own sys.path).
-ROOT = str(Path(__file__).resolve().parents[1])
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
+from prefect import Flow
+from prefect.deployments.runner import RunnerDeployment
+from prefect.runner import Runner
+from prefect.schedules import Cron, Schedule
+from prefect.types.entrypoint import EntrypointType
 
-from prefect.deployments.runner import RunnerDeployment  # noqa: E402
-from prefect.runner import Runner  # noqa: E402
-from prefect.schedules import Cron  # noqa: E402
-
-from flows.daily_ingest import daily_ingest  # noqa: E402
-from flows.issue_report import issue_report  # noqa: E402
-from flows.settings import editor_config  # noqa: E402
-from flows.weekly_issue import weekly_issue  # noqa: E402
+from .daily_ingest import daily_ingest
+from .issue_report import issue_report
+from .settings import editor_config
+from .weekly_issue import weekly_issue
 
 
-def deployments() -> list[RunnerDeployment]:
+async def deployments() -> list[tuple[RunnerDeployment, Schedule]]:
+    """Each deployment with its schedule, from newsletter.toml's [schedule]."""
     when = editor_config().schedule
+    plan: list[tuple[Flow[..., Any], Schedule, str]] = [
+        (
+            weekly_issue,
+            Cron(when.weekly, timezone=when.timezone),
+            "The week's issue: catch up, build, preview, proof, approval, send.",
+        ),
+        (
+            daily_ingest,
+            Cron(when.daily_ingest, timezone="UTC"),
+            "Every configured feed into the store, one task per feed.",
+        ),
+        (
+            issue_report,
+            Cron(when.report, timezone=when.timezone),
+            "How the last sent issue did: tables, the page with charts; old events folded.",
+        ),
+    ]
     return [
-        weekly_issue.to_deployment(
-            name="weekly-issue",
-            schedule=Cron(when.weekly, timezone=when.timezone),
-            tags=["newsletter"],
-            description="The week's issue: catch up, build, preview, proof, approval, send.",
-        ),
-        daily_ingest.to_deployment(
-            name="daily-ingest",
-            schedule=Cron(when.daily_ingest, timezone="UTC"),
-            tags=["newsletter"],
-            description="Every configured feed into the store, one task per feed.",
-        ),
-        issue_report.to_deployment(
-            name="issue-report",
-            schedule=Cron(when.report, timezone=when.timezone),
-            tags=["newsletter"],
-            description="How the last sent issue did: tables, the page with charts; old events folded.",
-        ),
+        (
+            await flow.ato_deployment(
+                name=flow.name,
+                schedule=schedule,
+                tags=["newsletter"],
+                description=description,
+                entrypoint_type=EntrypointType.MODULE_PATH,
+            ),
+            schedule,
+        )
+        for flow, schedule, description in plan
     ]
 
 
-async def serve(found: list[RunnerDeployment]) -> None:
+async def serve(found: list[tuple[RunnerDeployment, Schedule]]) -> None:
     runners = []
-    for deployment in found:
+    for deployment, _ in found:
         runner = Runner(name=f"newsletter-{deployment.name}", limit=1, pause_on_shutdown=False)
         await runner.aadd_deployment(deployment)
         runners.append(runner)
-    for deployment in found:
+    for deployment, schedule in found:
         print(
-            f"serving {deployment.flow_name}/{deployment.name}: {deployment.schedules[0].schedule}",
+            f"serving {deployment.flow_name}/{deployment.name}: "
+            f"{schedule.cron} in {schedule.timezone or 'UTC'}",
             flush=True,
         )
     started = [asyncio.ensure_future(runner.start()) for runner in runners]
@@ -86,5 +95,14 @@ async def _stop(runners: list[Runner]) -> None:
     )
 
 
+async def _main() -> None:
+    await serve(await deployments())
+
+
+def main() -> None:
+    """The `newsletter-flows` command."""
+    asyncio.run(_main())
+
+
 if __name__ == "__main__":
-    asyncio.run(serve(deployments()))
+    main()

@@ -1,4 +1,5 @@
-"""The library's settings for a flow run, with the SendGrid key from a Prefect Secret block.
+"""The library's settings for a flow run, with the SendGrid key from a Prefect Secret block,
+and the App every task hands the services.
 
 The key comes from the environment (`SENDGRID_API_KEY`, `.env`) or, when the environment
 has none, from the Secret block named by NEWSLETTER_SENDGRID_SECRET_BLOCK. It is only ever
@@ -13,7 +14,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
+from newsletter.app import App
 from newsletter.config import EditorConfig, Settings, load_editor_config, load_settings
+from newsletter.errors import ConfigError
 
 SECRET_BLOCK_ENV = "NEWSLETTER_SENDGRID_SECRET_BLOCK"
 
@@ -24,9 +27,17 @@ def settings() -> Settings:
     if block and not found.sendgrid_api_key:
         from prefect.blocks.system import Secret  # only runs that use a block pay for the import
 
-        key = Secret.load(block).get()
-        found = found.model_copy(update={"sendgrid_api_key": SecretStr(str(key))})
+        loaded = Secret.load(block)  # runs and tasks read settings outside any event loop
+        if not isinstance(loaded, Secret):
+            raise ConfigError(f"the Secret block {block} could not be read here (an event loop)")
+        found = found.model_copy(update={"sendgrid_api_key": SecretStr(str(loaded.get()))})
     return found
+
+
+def app() -> App:
+    """What a task hands the services: the settings read now (newsletter.toml and .env may
+    have changed since the last run), the store opened as each service needs it."""
+    return App(settings())
 
 
 def editor_config() -> EditorConfig:

@@ -6,31 +6,29 @@ import datetime as dt
 from typing import Any, Literal
 
 from prefect import flow, get_run_logger
-from prefect.states import Cancelled, Completed, State
+from prefect.client.schemas.objects import State
+from prefect.states import Cancelled, Completed
 
-from flows import publish
-from flows.approval import ask
-from flows.notify import tell_editors
-from flows.settings import editor_config, settings, today
-from flows.tasks import (
-    build,
-    ingest_all,
-    learn,
-    previous_report,
-    remember_edits,
-    send,
-    send_proof,
-    upgrade_store,
-)
 from newsletter.config import EditorConfig
 from newsletter.errors import NewsletterError
 from newsletter.issue.edits import Edits
-from newsletter.weekly.steps import (
-    Draft,
+from newsletter.services.build import Draft, check_candidates, week_of
+from newsletter.services.send import proof_recipients
+
+from . import publish
+from .approval import ask
+from .notify import tell_editors
+from .settings import editor_config, today
+from .tasks import (
     audience,
-    check_candidates,
-    proof_recipients,
-    week_of,
+    build_issue,
+    ingest_all,
+    learn_from_issue,
+    previous_report,
+    revise_issue,
+    send_issue,
+    send_proof,
+    upgrade_store,
 )
 
 Backend = Literal["sendgrid", "smtp", "outbox"]
@@ -69,11 +67,11 @@ def weekly_issue(
     upgrade_store()
     ingest_all(target.start, target.end)  # catch up; a failing feed only leaves a gap
     edits = Edits.typed(add=include, remove=exclude, size=size)
-    draft = build(target.start, edits)
+    draft = build_issue(target.start, edits)
     check_candidates(draft, config.schedule.min_candidates)
     publish.draft(draft)
     if dry_run:
-        why = f"Dry run: it would go to {audience(settings(), draft.number)} subscribers."
+        why = f"Dry run: it would go to {audience(draft.number)} subscribers."
         publish.unsent(draft, why)
         return Completed(message=why)
     if not draft.locked:  # a send already started was approved then: only finish it
@@ -88,9 +86,9 @@ def weekly_issue(
                     message=f"issue {draft.number} declined by the editor: nothing was sent"
                 )
             draft = answer
-    report = send(draft.number, backend)
+    report = send_issue(draft.number, backend)
     publish.report(report, previous_report(draft.number))
-    model = learn(draft.number)  # the issue as sent, and the edits, teach the next one
+    model = learn_from_issue(draft.number)  # the issue as sent, and the edits, teach the next
     return Completed(
         message=f"issue {report.issue_number}: sent {report.sent}, failed {report.failed}, "
         f"skipped {report.skipped}; model now {model}"
@@ -102,22 +100,21 @@ def approved(
 ) -> Draft | None:
     """Ask until the editor approves (the draft to send) or declines (None).
 
-    Edits (papers to add, remove, move or order, a note) rebuild the issue and publish a
-    new preview; without approval the new proof goes out and the editor is asked again.
+    Edits (papers to add, remove, move or order, a note) rebuild the issue, are kept for the
+    models and publish a new preview; without approval the new proof goes out and the editor
+    is asked again.
     """
     note = ""
     while True:
         answer = ask(draft, config.approval, note)
         if answer.changes:
             try:
-                revised = edits.then(answer.edits())
-                draft = build(draft.week_start, revised)
+                revision = revise_issue(draft.week_start, edits, answer.edits())
             except NewsletterError as exc:  # a mistyped id must not lose the week: ask again
                 note = f"Not applied: {exc}"
                 get_run_logger().warning(note)
                 continue
-            remember_edits(draft.week_start, edits, revised)
-            edits, note = revised, ""
+            draft, edits, note = revision.draft, revision.edits, ""
             publish.draft(draft)
         if answer.approve:
             return draft

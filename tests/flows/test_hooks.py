@@ -50,7 +50,7 @@ def notice(space: Workspace) -> tuple[str, str]:
 def test_a_week_with_too_few_candidates_fails_and_tells_the_editor(
     space: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.weekly_issue import weekly_issue
+    from newsletter_flows.weekly_issue import weekly_issue
 
     monkeypatch.setenv("NEWSLETTER_CONFIG", str(config(tmp_path, min_candidates="1000")))
     state = weekly_issue(week=dt.date(2024, 11, 25), require_approval=False, return_state=True)
@@ -65,7 +65,7 @@ def test_a_week_with_too_few_candidates_fails_and_tells_the_editor(
 def test_no_approval_in_time_sends_nothing_and_says_so(
     space: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.weekly_issue import weekly_issue
+    from newsletter_flows.weekly_issue import weekly_issue
 
     monkeypatch.setenv("NEWSLETTER_CONFIG", str(config(tmp_path, timeout_hours="0.0008")))  # 3 s
     state = weekly_issue(week=dt.date(2024, 11, 25), return_state=True)
@@ -80,7 +80,7 @@ def test_one_failing_feed_leaves_the_others_ingested(
 ) -> None:
     """daily-ingest: each feed its own task; a broken one and a dead one fail alone, are reported,
     and are not retried by the task: the fetcher's retries, within their budget, were the policy."""
-    from flows.daily_ingest import daily_ingest
+    from newsletter_flows.daily_ingest import daily_ingest
 
     with socket.socket() as probe:  # a port nobody listens on: a dead host
         probe.bind(("127.0.0.1", 0))
@@ -106,7 +106,7 @@ def test_one_failing_feed_leaves_the_others_ingested(
 
 
 def test_a_dry_run_previews_and_sends_nothing(space: Workspace) -> None:
-    from flows.weekly_issue import weekly_issue
+    from newsletter_flows.weekly_issue import weekly_issue
 
     state = weekly_issue(
         week=dt.date(2024, 11, 25), dry_run=True, test_to=("proof@example.org",), return_state=True
@@ -118,10 +118,11 @@ def test_a_dry_run_previews_and_sends_nothing(space: Workspace) -> None:
 def test_a_run_cancelled_after_it_completed_tells_nobody(space: Workspace) -> None:
     """Stopping serve.py just after a send still calls on_cancellation while the run's process
     exits: a run whose history holds Completed sends no "cancelled" notice."""
-    from flows.notify import tell_editors
-    from flows.weekly_issue import weekly_issue
     from prefect import get_client
     from prefect.states import Cancelling, Completed, Running
+
+    from newsletter_flows.notify import tell_editors
+    from newsletter_flows.weekly_issue import weekly_issue
 
     with get_client(sync_client=True) as client:
         run = client.create_flow_run(weekly_issue, parameters={})

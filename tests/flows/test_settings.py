@@ -16,8 +16,9 @@ pytestmark = pytest.mark.flow
 def test_the_sendgrid_key_can_come_from_a_secret_block(
     prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.settings import SECRET_BLOCK_ENV, settings
     from prefect.blocks.system import Secret
+
+    from newsletter_flows.settings import SECRET_BLOCK_ENV, settings
 
     Secret(value="SG.from-the-block").save("newsletter-sendgrid-test", overwrite=True)
     monkeypatch.chdir(tmp_path)  # no .env
@@ -39,7 +40,6 @@ def test_a_sendgrid_run_keeps_its_secrets_out_of_parameters_artifacts_and_logs(
 ) -> None:
     """A whole weekly run through SendGrid (the test server): the key and the link secret
     appear nowhere the dashboard shows, though every mail went out with them."""
-    from flows.weekly_issue import weekly_issue
     from prefect import get_client
     from prefect.client.schemas.filters import (
         ArtifactFilter,
@@ -48,6 +48,8 @@ def test_a_sendgrid_run_keeps_its_secrets_out_of_parameters_artifacts_and_logs(
         LogFilterFlowRunId,
     )
     from prefect.logging.handlers import APILogHandler
+
+    from newsletter_flows.weekly_issue import weekly_issue
 
     space = make_workspace(tmp_path)
     link_secret = "a-link-secret-of-the-newsletter"

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from flows.tasks import worth_retrying
 from prefect.states import Failed
 
 from newsletter.errors import (
     ConfigError,
     FeedError,
     IngestError,
+    IssueError,
     NewsletterError,
-    ReportError,
     SendError,
     StoreError,
     SubscriberError,
     TokenError,
     UnsettledError,
 )
+from newsletter_flows.tasks import worth_retrying
 
 URL = "https://example.org/feed"
 
@@ -28,7 +28,7 @@ URL = "https://example.org/feed"
         (ConfigError("no SENDGRID_API_KEY"), False),
         (SubscriberError("not an address", email="x"), False),
         (IngestError("feed hf: HTTP 503 (4 tries)"), False),
-        (ReportError("no issue has been sent yet", issue=None), False),
+        (IssueError("no issue has been sent yet", issue=None), False),
         (TokenError("token expired"), False),
         (FeedError("HTTP 503 (4 tries)", url=URL, status=503, gave_up=True), False),
         (FeedError("HTTP 404 Not Found", url=URL, status=404), False),

@@ -1,19 +1,23 @@
 """The release rehearsal: the Monday send, run the way the owner's server runs it.
 
 The built wheel goes into a fresh venv and works from a folder holding only newsletter.toml
-and .env (written by the installed `newsletter init`). A real `prefect server start`, on
+and .env (written by the installed `newsletter init`); the flows come from the wheel too
+(the package `newsletter_flows`), never from this checkout. A real `prefect server start`, on
 PostgreSQL when CI provides one, runs with its services on (the scheduler's loop shortened
 with Prefect's own setting). Then, in order:
 
-1. the installed wheel runs the demo from an empty folder;
-2. `flows/serve.py` serves the flows, and the scheduler creates the weekly run for next Monday
-   08:00 in the editor's time zone and the daily one at 05:00 UTC;
+1. the installed wheel runs the demo from an empty folder, and prefect.yaml's entrypoints import
+   there from the venv's site-packages;
+2. `python -m newsletter_flows.serve` serves the flows, and the scheduler creates the weekly run
+   for next Monday 08:00 in the editor's time zone and the daily one at 05:00 UTC;
 3. a schedule set a minute ahead in newsletter.toml fires by itself, builds from feeds on
-   127.0.0.1, pauses for approval (the dashboard's pages are opened in Chromium), is approved
+   127.0.0.1 (served by the installed `newsletter-flows`), pauses for approval (the dashboard's
+   pages are opened in Chromium), is approved
    through the call the dashboard's Resume form makes, and sends through the SendGrid-compatible
    test server to every active subscriber exactly once;
-4. the same flows deployed from prefect.yaml to a process work pool run through
-   `prefect worker start`, and a second weekly run reaches nobody twice;
+4. the same flows deployed from prefect.yaml (alone in a folder) to a process work pool run
+   through `prefect worker start`, without PYTHONPATH, and a second weekly run reaches nobody
+   twice;
 5. the Prefect server logged no traceback.
 
 These tests run in that order and share one stage; each needs the ones before it.
@@ -25,6 +29,7 @@ import datetime as dt
 import math
 import os
 import re
+import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +39,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
+import yaml
 
 from tests.release.rehearsal import (
     ROOT,
@@ -60,6 +66,7 @@ READERS = ("ada@example.org", "grace@example.org", "alan@example.org")
 LEFT = "left@example.org"
 EDITOR = "editor@example.org"
 HF_LIST = ROOT / "src" / "newsletter" / "demo" / "feeds" / "hf-daily" / "2024-11-25.json"
+PREFECT_YAML = ROOT / "prefect.yaml"
 SHOTS = ROOT / "out" / "screenshots"
 
 
@@ -209,18 +216,45 @@ def _server_settings(home: Path, port: int) -> dict[str, str]:
     return settings
 
 
+def test_the_entrypoints_of_prefect_yaml_import_from_the_wheel(
+    stage: Stage, tmp_path: Path
+) -> None:
+    """What a worker does with each entrypoint (Prefect's own loader), from an empty folder
+    with no checkout on the path: the flows and the library are the venv's."""
+    entrypoints = [d["entrypoint"] for d in yaml.safe_load(PREFECT_YAML.read_text())["deployments"]]
+    code = (
+        "import sys, sysconfig, newsletter\n"
+        "from prefect.flows import load_flow_from_entrypoint\n"
+        "print('@@ site', sysconfig.get_paths()['purelib'])\n"
+        "print('@@ library', newsletter.__file__)\n"
+        "for entry in sys.argv[1:]:\n"
+        "    flow = load_flow_from_entrypoint(entry)\n"
+        "    print('@@', entry, sys.modules[entry.partition(':')[0]].__file__, flow.name)\n"
+    )
+    output = run(
+        [str(stage.bin / "python"), "-c", code, *entrypoints], cwd=tmp_path, env=stage.env()
+    )
+    found = {
+        key: rest.split(" ")
+        for key, _, rest in (
+            line.removeprefix("@@ ").partition(" ")
+            for line in output.splitlines()
+            if line.startswith("@@ ")
+        )
+    }
+    assert sorted(found) == sorted(["site", "library", *entrypoints]), output
+    (site,) = found["site"]
+    assert found["library"][0].startswith(f"{site}/newsletter/"), found["library"]
+    for entry in entrypoints:
+        file, name = found[entry]
+        assert file.startswith(f"{site}/newsletter_flows/"), (entry, file, site)
+        assert name == entry.rpartition(":")[2].replace("_", "-")
+
+
 def test_the_installed_wheel_runs_the_demo_from_an_empty_folder(
     stage: Stage, tmp_path: Path
 ) -> None:
     """Templates, migrations, demo data and settings all come from the wheel, not the checkout."""
-    where = run(
-        [str(stage.bin / "python"), "-c", "import newsletter; print(newsletter.__file__)"],
-        cwd=tmp_path,
-        env=stage.env(PYTHONPATH=str(ROOT)),
-    )
-    assert where.strip().startswith(str(stage.bin.parent)), (
-        where
-    )  # flows/ import the wheel's library
     output = run([str(stage.bin / "newsletter"), "demo"], cwd=tmp_path, env=stage.env())
     assert "via outbox: sent 3, failed 0" in output, output
     html = (tmp_path / "out" / "demo" / "2024-11-25" / "issue.html").read_text()
@@ -235,8 +269,9 @@ def test_the_installed_wheel_runs_the_demo_from_an_empty_folder(
 
 
 def test_the_scheduler_creates_the_weekly_and_the_daily_runs(stage: Stage) -> None:
-    """serve.py deploys the three flows; the server's scheduler (not a test call) creates their runs."""
-    serve = stage.start("serve-1", [str(stage.bin / "python"), str(ROOT / "flows" / "serve.py")])
+    """The installed flows deploy themselves; the server's scheduler (not a test call) creates
+    their runs."""
+    serve = stage.start("serve-1", [str(stage.bin / "python"), "-m", "newsletter_flows.serve"])
     weekly = stage.api.wait(
         "weekly-issue deployed", lambda: _deployment(stage, "weekly-issue/weekly-issue"), 90
     )
@@ -260,7 +295,7 @@ def test_a_schedule_a_minute_ahead_fires_pauses_and_sends_once_approved(stage: S
     """The editor moves [schedule] weekly to the next minute; the run starts by itself."""
     fire = _next_minute(ZONE, lead_seconds=40)
     stage.schedule(f"{fire.minute} {fire.hour} * * *")
-    stage.start("serve-2", [str(stage.bin / "python"), str(ROOT / "flows" / "serve.py")])
+    stage.start("serve-2", [str(stage.bin / "newsletter-flows")])
     deployment = stage.api.deployment("weekly-issue/weekly-issue")
 
     def paused_run() -> dict[str, Any] | None:
@@ -287,13 +322,17 @@ def test_a_schedule_a_minute_ahead_fires_pauses_and_sends_once_approved(stage: S
 
 
 def test_a_process_work_pool_from_prefect_yaml_runs_the_flows(stage: Stage) -> None:
-    """`prefect deploy` from the checkout, workers started as the README says; nobody mailed twice."""
+    """`prefect deploy` of prefect.yaml alone, workers started as the README says, the flows
+    imported from the wheel; nobody mailed twice."""
     for process in list(stage.started):
         if process.name.startswith("serve"):
             stage.stop(process)
+    deploy = stage.home / "deploy"
+    deploy.mkdir()
+    shutil.copy(PREFECT_YAML, deploy / "prefect.yaml")
     stage.prefect("work-pool", "create", "newsletter", "--type", "process")
-    stage.prefect("--no-prompt", "deploy", "--all", cwd=ROOT)
-    workers = {"NEWSLETTER_HOME": str(stage.work), "PYTHONPATH": str(ROOT)}
+    stage.prefect("--no-prompt", "deploy", "--all", cwd=deploy)
+    workers = {"NEWSLETTER_HOME": str(stage.work)}
     for queue in ("weekly-issue", "daily-ingest"):
         stage.start(
             f"worker-{queue}",
