@@ -12,6 +12,7 @@ same wheel as the library, so a deployment needs the installed package and nothi
     serve.py          `python -m newsletter_flows.serve` (or `newsletter-flows`): serve all three
 
 `prefect.yaml` deploys them to a work pool by module path (`newsletter_flows.weekly_issue:…`).
-The library never imports Prefect; nothing here imports anything of the library below the
-services but the types they hand back.
+The library never imports Prefect. Of the library, the flows use the services (and the App
+they take), the types they take and hand back, and the report's tables; a layout test keeps
+it so.
 """
