@@ -236,8 +236,8 @@ def test_proofs_and_confirmations_are_never_the_issues_audience(
     from tests.support.web_site import SECRET, running_site
 
     editor = "editor@news.example.org"
-    service.add(any_store, editor)  # the editor reads the list too
-    service.add(any_store, "r1@example.org")
+    membership.add(any_store, editor)  # the editor reads the list too
+    membership.add(any_store, "r1@example.org")
     signer = Signer()
     with SendGridServer() as server:
         mail = SendGridBackend(API_KEY, host=server.url, send_delay=660)

@@ -104,7 +104,7 @@ def test_report_links_expire_and_have_their_own_key(tmp_path: Path) -> None:
 
     now = [dt.datetime.now(dt.UTC)]
     with migrated(f"sqlite:///{tmp_path / 'store.db'}") as store:
-        add_readers(store, 1, tmp_path, now[0])
+        add_readers(app_with(store), 1, tmp_path, now[0])
         with running_site(store, tmp_path, clock=lambda: now[0], report_link_days=30) as site:
             send_record(store, golden_record(), site.sender(), OutboxBackend(site.outbox), SECRET)
             made = report_link(settings_for(site.url, store.url, site.outbox), 1, now=now[0])
