@@ -70,6 +70,15 @@ def slow_client(port: int, head: bytes) -> socket.socket:
     return conn
 
 
+def trickle(conn: socket.socket) -> bool:
+    """One more byte; False when the server had closed the connection already."""
+    try:
+        conn.sendall(b"a")
+    except (ConnectionResetError, BrokenPipeError):
+        return False
+    return True
+
+
 def closed_by_server(conn: socket.socket, within: float) -> bytes | None:
     """What the server wrote before closing, or None if it kept the connection open."""
     conn.settimeout(within)
@@ -106,12 +115,14 @@ def test_a_normal_request_is_served_while_slow_clients_hold_connections(
     try:
         normal = httpx.get(url + "/", timeout=5)
         assert normal.status_code == 200 and "archive" in normal.text.lower()
-        for conn in heads + bodies:
-            conn.sendall(b"a")  # still trickling: each byte is news, none is the end
+        # still trickling: each byte is news, none is the end. On a busy machine the server
+        # may already have closed some to make room: a reset there loses what it said.
+        reset = {id(conn) for conn in heads + bodies if not trickle(conn)}
         answers = [closed_by_server(conn, within=8) for conn in heads + bodies]
         assert None not in answers, f"{answers.count(None)} slow connections still open"
-        for answer in answers[: len(heads)]:  # timed out, or closed to make room: told why
-            assert answer and answer.startswith(b"HTTP/1.1 408 "), answer
+        for conn, answer in zip(heads, answers, strict=False):  # timed out, or made room: told why
+            assert id(conn) in reset or (answer and answer.startswith(b"HTTP/1.1 408 ")), answer
+        assert len(reset) < len(heads + bodies) // 2, f"{len(reset)} closed before the deadline"
     finally:
         for conn in heads + bodies:
             conn.close()
