@@ -19,54 +19,44 @@ contribution (relative to an average paper of the training weeks) for the "why".
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
-import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from newsletter.domain.issue import ScorePart
 from newsletter.domain.papers import Paper
-from newsletter.domain.taxonomy import PaperKind
 from newsletter.errors import NewsletterError
-from newsletter.selection.score import Analysis, PaperReader
-from newsletter.selection.sections import DEFAULT_SECTIONS
-from newsletter.selection.topics import TopicModel
+from newsletter.selection.prior_text import (
+    AREA_FULL,
+    TEXT_FEATURES,
+    TOPIC_FULL,
+    WORD,
+    PriorReader,
+    Reading,
+    TextScore,
+)
+from newsletter.selection.score import Analysis
+from newsletter.selection.topics import Text
 
 FORMAT = "newsletter.prior"
 VERSION = 1  # bump when a feature's meaning changes: an older file is then refused
 PRIOR_FILE = Path(__file__).with_name("prior.json")
 
-# The topical default sections are fixed research areas here, whatever newsletter.toml says.
-AREAS = tuple(s.name for s in DEFAULT_SECTIONS if not s.catch_all)
-KINDS = tuple(k.value for k in PaperKind if k is not PaperKind.METHOD)
-# Big labs and their model families, as the text names them (affiliations are not in the
-# feeds): a weak "known lab" signal, read as words.
-LABS = frozenset((
-    "google", "deepmind", "openai", "microsoft", "apple", "nvidia", "anthropic", "alibaba",
-    "qwen", "deepseek", "mistral", "llama", "gemma", "gemini", "gpt", "chatgpt", "claude",
-    "tencent", "bytedance", "salesforce", "ibm", "amazon", "baidu", "stanford", "berkeley",
-    "tsinghua", "huggingface", "allenai",
-))  # fmt: skip
 FEATURES = (
     "upvotes",
     "upvotes today",
     "comments",
-    "LLM relevance",
-    "about LLMs",
-    *(f"kind {k}" for k in KINDS),
-    *(f"area {a}" for a in AREAS),
+    *TEXT_FEATURES[:-1],
     "authors",
-    "lab named",
+    TEXT_FEATURES[-1],
 )
 TEXTS = ("none", "title", "full")  # which words the model reads
-_WORD = re.compile(r"[a-z][a-z0-9]+")
-TOPIC_FULL = 15.0  # a topic score this strong is squarely about LLMs (as score.py has it)
-AREA_FULL = 10.0
 
 
 class PriorFileError(NewsletterError):
@@ -110,50 +100,20 @@ class PriorScore:
         return ", ".join(f"{p.name} {p.value:+.2f} ({p.detail})" for p in shown) or "average"
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """What the prior reads in a paper's text: the costly part of scoring, so a build can
-    have it done by the workers that read the text anyway (`PriorReader`)."""
+class PriorTexts:
+    """Reads papers' texts into `TextScore`s for one prior, reusing a build's analysis of
+    them: what a build's worker processes call (picklable, like the readers it holds)."""
 
-    values: Mapping[str, float]  # the features that come from the text
-    title_words: frozenset[str]
-    words: frozenset[str]  # of the title and the abstract
+    __slots__ = ("prior", "reader")
 
+    def __init__(self, prior: Prior, reader: PriorReader | None = None) -> None:
+        self.prior = prior
+        self.reader = reader if reader is not None else PriorReader()
 
-class PriorReader:
-    """Reads what the prior weighs in a paper's text, the costly part of scoring: topic,
-    kind and the default sections' phrase scores (a `PaperReader` over them), and the words.
-    Building one compiles the phrase tables (milliseconds): make one and hand it down, to
-    worker processes too."""
-
-    __slots__ = ("reader",)
-
-    def __init__(self, topics: TopicModel | None = None) -> None:
-        self.reader = PaperReader(DEFAULT_SECTIONS, topics)
-
-    def read(self, title: str, abstract: str, analysis: Analysis | None = None) -> Reading:
-        """The text features and words of one paper. A build's `analysis` of it is reused:
-        its topic and kind, and its section scores when its sections are the defaults."""
-        if analysis is None:
-            analysis = self.reader.analyse(title, abstract or None, keep_off_topic=True)
-            assert analysis is not None
-        areas = analysis.placed.scores
-        if not all(a in areas for a in AREAS):
-            areas = self.reader.classifier.classify(title, abstract or None).scores
-        title_words = words_of(title)
-        words = title_words | words_of(abstract)
-        verdict = analysis.topic
-        values = {
-            "LLM relevance": max(min(verdict.score, TOPIC_FULL), -TOPIC_FULL) / TOPIC_FULL,
-            "about LLMs": float(verdict.is_llm),
-            **{f"kind {k}": float(analysis.kind.value == k) for k in KINDS},
-            **{f"area {a}": min(max(areas[a], 0.0), AREA_FULL) / AREA_FULL for a in AREAS},
-            "lab named": float(not LABS.isdisjoint(words)),
-        }
-        return Reading(values, title_words, words)
-
-    def read_all(self, papers: Sequence[Paper]) -> list[Reading]:
-        return [self.read(p.title, p.abstract) for p in papers]
+    def __call__(self, title: Text, abstract: Text, analysis: Analysis | None = None) -> TextScore:
+        reading = self.reader.read(title, abstract, analysis)
+        words = self.prior.words_share(reading)
+        return TextScore(tuple(reading.values[name] for name in TEXT_FEATURES), words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +139,24 @@ class Prior:
             readings = PriorReader().read_all(papers)
         texts = [self.words_read(r) for r in readings]
         return self.score_read([p.arxiv_id for p in papers], features(papers, readings), texts)
+
+    def logits(self, rows: Sequence[Mapping[str, float]], words: Sequence[float]) -> list[float]:
+        """The log-odds of papers whose `features` rows and words' shares (`TextScore.words`)
+        are known: the whole week at once, without explaining any of them."""
+        weights = [
+            (n, c / sd) for n, sd, c in zip(self.features, self.scale, self.coef, strict=True)
+        ]
+        base = self.intercept - sum(
+            c * mu / sd for mu, sd, c in zip(self.mean, self.scale, self.coef, strict=True)
+        )
+        return [
+            base + sum(w * row[n] for n, w in weights) + share
+            for row, share in zip(rows, words, strict=True)
+        ]
+
+    def words_share(self, reading: Reading) -> float:
+        """The words' share of a paper's log-odds."""
+        return sum(v for _, v in self._words(self.words_read(reading)))
 
     def words_read(self, reading: Reading) -> frozenset[str]:
         """The words of a reading that this prior weighs."""
@@ -253,7 +231,7 @@ class Prior:
         _expect(isinstance(words, dict), "words must be an object")
         _expect(
             all(
-                isinstance(w, str) and _WORD.fullmatch(w) and isinstance(v, dict)
+                isinstance(w, str) and WORD.fullmatch(w) and isinstance(v, dict)
                 and set(v) == {"idf", "coef"} and _number(v["idf"]) and _number(v["coef"])
                 for w, v in words.items()
             ),
@@ -292,18 +270,33 @@ def shipped_prior() -> Prior:
     return load_prior()
 
 
+def identity(prior: Prior) -> str:
+    """A prior named by its content: the editor's correction, fitted against one prior's
+    log-odds, is retrained when another is in use."""
+    if prior is shipped_prior():
+        return _shipped_identity()
+    text = json.dumps(prior.to_json(), sort_keys=True).encode()
+    return f"{FORMAT}/{prior.version} {hashlib.sha256(text).hexdigest()[:16]}"
+
+
+@cache
+def _shipped_identity() -> str:
+    return identity(replace(shipped_prior()))  # a copy: not the cached one
+
+
 def score(papers: Sequence[Paper], prior: Prior | None = None) -> list[PriorScore]:
     """The week's papers as the prior (the shipped one by default) scores them, in order."""
     return (prior or shipped_prior()).score(papers)
 
 
 def features(
-    papers: Sequence[Paper], readings: Sequence[Reading] | None = None
+    papers: Sequence[Paper], readings: Sequence[Reading | TextScore] | None = None
 ) -> list[dict[str, float]]:
     """Each paper's feature values; upvotes and comments relative to these papers (a week's
     list) and to the paper's own day."""
     if readings is None:
         readings = PriorReader().read_all(papers)
+    texts = [r.named if isinstance(r, TextScore) else r.values for r in readings]
     votes = [math.log1p(p.upvotes or 0) for p in papers]
     talk = [math.log1p(p.comments or 0) for p in papers]
     week_votes = sum(votes) / len(votes) if votes else 0.0
@@ -312,23 +305,18 @@ def features(
     for paper, v in zip(papers, votes, strict=True):
         day_best[paper.listed_on] = max(day_best[paper.listed_on], v)
     rows = []
-    for paper, reading, v, t in zip(papers, readings, votes, talk, strict=True):
+    for paper, text, v, t in zip(papers, texts, votes, talk, strict=True):
         best = day_best[paper.listed_on]
         rows.append(
             {
                 "upvotes": v - week_votes,
                 "upvotes today": v / best if best else 0.0,
                 "comments": t - week_talk,
-                **reading.values,
+                **text,
                 "authors": math.log1p(len(paper.authors)),
             }
         )
     return rows
-
-
-def words_of(text: str) -> frozenset[str]:
-    """The distinct words of a text as the prior reads them: lowercase, starting with a letter."""
-    return frozenset(_WORD.findall(text.lower()))
 
 
 def _detail(name: str, value: float) -> str:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from newsletter.domain.papers import Paper
-from newsletter.selection.prior import FEATURES, VERSION, Prior, PriorReader, PriorScore, features
+from newsletter.selection.prior import FEATURES, VERSION, Prior, PriorScore, features
+from newsletter.selection.prior_text import WORD, PriorReader
 
 MIN_DF = 2  # a word must be in two papers of the training weeks to be learned
 WORD_SCALE = 2.0  # the words' block weighs twice a standardised feature
@@ -61,8 +62,8 @@ class Week:
             tuple(papers),
             frozenset(picks) & {p.arxiv_id for p in papers},
             tuple(tuple(row[f] for f in FEATURES) for row in rows),
-            tuple(r.title_words for r in readings),
-            tuple(r.words for r in readings),
+            tuple(_learnable(r.title_words) for r in readings),
+            tuple(_learnable(r.words) for r in readings),
         )
 
     def words(self, text: str) -> tuple[frozenset[str], ...]:
@@ -70,6 +71,12 @@ class Week:
 
     def labels(self) -> list[bool]:
         return [p.arxiv_id in self.picks for p in self.papers]
+
+
+def _learnable(words: frozenset[str]) -> frozenset[str]:
+    """The words a prior may learn (lowercase ASCII, starting with a letter): a scorer looks
+    any other word up in its vocabulary in vain, so leaving them out changes no score."""
+    return frozenset(w for w in words if WORD.fullmatch(w))
 
 
 def fit(weeks: Sequence[Week], settings: Settings, *, check: bool = False) -> Prior:

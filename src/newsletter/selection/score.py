@@ -22,12 +22,13 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from newsletter.config.editor import WeightsConfig
 from newsletter.domain.issue import Candidate, ScorePart
 from newsletter.domain.papers import Paper
 from newsletter.domain.taxonomy import PaperKind, Section
 from newsletter.selection.rules import Rules
 from newsletter.selection.sections import DEFAULT_SECTIONS, Classification, SectionClassifier
-from newsletter.selection.topics import Tokens, TopicModel, TopicVerdict
+from newsletter.selection.topics import Text, Tokens, TopicModel, TopicVerdict, tokens
 
 # Below this many papers in a batch, starting processes costs more than it saves.
 PARALLEL_FROM = 1000
@@ -92,10 +93,11 @@ class PaperReader:
         return self.classifier.sections
 
     def analyse(
-        self, title: str, abstract: str | None, *, keep_off_topic: bool = False
+        self, title: Text, abstract: Text, *, keep_off_topic: bool = False
     ) -> Analysis | None:
-        """The paper's analysis; None for an off-topic paper unless `keep_off_topic`."""
-        title_tokens, abstract_tokens = Tokens.of(title), Tokens.of(abstract)
+        """The paper's analysis (of its texts or their `Tokens`); None for an off-topic paper
+        unless `keep_off_topic`."""
+        title_tokens, abstract_tokens = tokens(title), tokens(abstract)
         verdict = self.topics.relevance(title_tokens, abstract_tokens)
         if not verdict.is_llm and not keep_off_topic:
             return None
@@ -104,14 +106,19 @@ class PaperReader:
         return Analysis(verdict, kind, why, placed)
 
 
-# Reads texts (title, abstract) into one row each of a matrix: the learned model's features.
-TextReader = Callable[[Sequence[tuple[str, str]]], Any]
+# Reads texts (title, abstract, or their Tokens) into one row each of a matrix: the learned
+# model's features.
+TextReader = Callable[[Sequence[tuple[Text, Text]]], Any]
+# Reads one text (title, abstract, or their Tokens) with its analysis into what the prior
+# weighs of it (selection/prior.py `PriorTexts`).
+TextScorer = Callable[[Text, Text, Analysis], Any]
 
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
     analyses: list[Analysis | None]
     rows: Any = None  # the reader's rows of the on-topic papers, in order
+    scores: list[Any] | None = None  # the text scorer's, of the on-topic papers, in order
 
 
 class Analyser:
@@ -121,8 +128,9 @@ class Analyser:
     to `workers` processes (default: one per core, each with a copy of the paper reader)
     as they come, and the caller can load the next batch meanwhile. Small batches are read
     in-process: starting workers would cost more than it saves. With a `reader`, the
-    workers also read each on-topic paper into the learned model's features, the other
-    costly read.
+    workers also read each on-topic paper into the learned model's features, and with a
+    `scorer` into what the prior weighs of its text, reusing its analysis: the other
+    costly reads. Workers do linear algebra on one BLAS thread (as the build does).
     """
 
     def __init__(
@@ -130,24 +138,26 @@ class Analyser:
         paper_reader: PaperReader,
         workers: int | None = None,
         reader: TextReader | None = None,
+        scorer: TextScorer | None = None,
     ) -> None:
         self.paper_reader = paper_reader
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self.reader = reader
+        self.scorer = scorer
         self._pool: ProcessPoolExecutor | None = None
         self._pending: list[tuple[Sequence[Paper], Future[Chunk] | Chunk]] = []
 
     def submit(self, papers: Sequence[Paper]) -> None:
         texts = [(p.title, p.abstract) for p in papers]
+        readers = (self.paper_reader, self.reader, self.scorer)
         if self.workers <= 1 or len(texts) < PARALLEL_FROM:
-            self._pending.append((papers, _analyse_chunk(texts, self.paper_reader, self.reader)))
+            self._pending.append((papers, _analyse_chunk(texts, *readers)))
             return
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers)
+            self._pool = ProcessPoolExecutor(self.workers, initializer=one_blas_thread)
         size = -(-len(texts) // self.workers)
         for start in range(0, len(texts), size):
-            part = texts[start : start + size]
-            future = self._pool.submit(_analyse_chunk, part, self.paper_reader, self.reader)
+            future = self._pool.submit(_analyse_chunk, texts[start : start + size], *readers)
             self._pending.append((papers[start : start + size], future))
 
     def results(self) -> list[tuple[Paper, Analysis | None]]:
@@ -167,6 +177,15 @@ class Analyser:
                 matrices.append(chunk.rows)
         return ids, matrices
 
+    def scores(self) -> dict[str, Any]:
+        """The text scorer's reading of each on-topic paper, by arXiv id."""
+        found: dict[str, Any] = {}
+        for papers, chunk in self._chunks():
+            if chunk.scores is not None:
+                on_topic = [p for p, a in zip(papers, chunk.analyses, strict=True) if a]
+                found.update(zip((p.arxiv_id for p in on_topic), chunk.scores, strict=True))
+        return found
+
     def _chunks(self) -> list[tuple[Sequence[Paper], Chunk]]:
         return [
             (papers, done.result() if isinstance(done, Future) else done)
@@ -181,12 +200,38 @@ class Analyser:
             self._pool.shutdown(cancel_futures=True)
 
 
+def one_blas_thread() -> None:
+    """Linear algebra on one thread in this process: on a busy machine, BLAS threads over
+    arrays this small mostly wait for each other (a model's fit: 4.0 s -> 1.0 s)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def _analyse_chunk(
-    texts: Sequence[tuple[str, str]], papers: PaperReader, reader: TextReader | None
+    texts: Sequence[tuple[str, str]],
+    papers: PaperReader,
+    reader: TextReader | None,
+    scorer: TextScorer | None,
 ) -> Chunk:
-    found = [papers.analyse(title, abstract) for title, abstract in texts]
-    on_topic = [text for text, analysis in zip(texts, found, strict=True) if analysis]
-    return Chunk(found, reader(on_topic) if reader is not None and on_topic else None)
+    read = [(Tokens.of(title), Tokens.of(abstract)) for title, abstract in texts]
+    found = [papers.analyse(title, abstract) for title, abstract in read]
+    on_topic = [n for n, analysis in enumerate(found) if analysis is not None]
+    rows = reader([read[n] for n in on_topic]) if reader is not None and on_topic else None
+    scores = None
+    if scorer is not None:
+        scores = [scorer(*read[n], found[n]) for n in on_topic]  # type: ignore[arg-type]
+    return Chunk([_lean(a) for a in found], rows, scores)
+
+
+def _lean(found: Analysis | None) -> Analysis | None:
+    """An analysis without what a build never reads of it (the phrases that fired for the
+    topic and each section), so that a worker hands back a third of the bytes."""
+    if found is None:
+        return None
+    topic = TopicVerdict(found.topic.is_llm, found.topic.score, ())
+    placed = Classification(found.placed.section, found.placed.scores, {}, found.placed.kind)
+    return Analysis(topic, found.kind, found.kind_why, placed)
 
 
 def _candidate(
@@ -242,6 +287,22 @@ def signal_values(
         "topic": max(min(topic, TOPIC_FULL), 0.0) / TOPIC_FULL,
         f"kind {kind}": 1.0,
     }
+
+
+def rule_score(signals: Mapping[str, float], weights: WeightsConfig) -> float:
+    """The rule score from its inputs as `signal_values` gives them: their weighted sum."""
+    return round(sum(w * signals.get(name, 0.0) for name, w in rule_weights(weights)), 4)
+
+
+def rule_weights(weights: WeightsConfig) -> tuple[tuple[str, float], ...]:
+    """Each of `signal_values`' inputs with its weight in the rule score."""
+    return (
+        ("upvotes", weights.upvotes),
+        ("comments", weights.comments),
+        ("feeds", weights.feeds),
+        ("topic", weights.topic),
+        *((f"kind {k.value}", weights.kinds.of(k)) for k in PaperKind),
+    )
 
 
 def _upvote_part(paper: Paper, day_best: Mapping[object, int], weight: float) -> ScorePart:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from newsletter.domain.taxonomy import PaperKind
@@ -37,17 +37,20 @@ _SEPARATORS = str.maketrans(
 @dataclass(frozen=True, slots=True)
 class Tokens:
     """A text as every matcher reads it: lowercased, punctuation blanked, space-padded (for
-    the adjacency test of a phrase), and the set of its words (for the cheap first test)."""
+    the adjacency test of a phrase), the set of its words (for the cheap first test), and
+    its words in order (for the learned models' word pairs: splitting is the costly part)."""
 
     padded: str
     words: frozenset[str]
+    sequence: Sequence[str] = field(default=(), compare=False)  # never changed after
 
     @classmethod
     def of(cls, text: str | None) -> Tokens:
         if not text:
             return NO_TOKENS
         flat = text.lower().translate(_SEPARATORS)
-        return cls(f" {flat} ", frozenset(flat.split()))
+        sequence = flat.split()
+        return cls(f" {flat} ", frozenset(sequence), sequence)
 
 
 NO_TOKENS = Tokens(" ", frozenset())
