@@ -1,49 +1,78 @@
-"""Balancing the issue: 4 to 8 sections, no hard cap that cuts a strong paper."""
+"""The issue's papers: the editor's word, then the ranking's best in rank order, each in its
+section; a full section passes a paper to its next-best one; balance only breaks ties."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from newsletter.config.editor import SelectionConfig
 from newsletter.domain.issue import Candidate
-from newsletter.selection.balance import choose
+from newsletter.domain.taxonomy import Section
+from newsletter.selection.balance import MOST, choose
 from tests.support.papers import candidate as make_candidate
 
-
-def candidate(n: int, section: str, score: float) -> Candidate:
-    return make_candidate(f"2411.{n:05d}", section, score)
+SECTIONS = tuple(Section(name, "") for name in ("A", "B", "C", "D", "E", "F", "G", "H", "I"))
 
 
-def test_at_least_four_sections_when_there_are_four() -> None:
-    ranked = [candidate(n, "A", 0.9 - n / 100) for n in range(10)] + [
-        candidate(20, "B", 0.5),
-        candidate(21, "C", 0.4),
-        candidate(22, "D", 0.3),
+def candidate(n: int, section: str, score: float, second: str = "B") -> Candidate:
+    """A candidate placed in `section`, `second` its next-best section."""
+    found = make_candidate(f"2411.{n:05d}", SECTIONS["ABCDEFGHI".index(section)], score)
+    return replace(found, section_scores={section: 0.6, second: 0.3, "C": 0.1})
+
+
+def ids(chosen: list[Candidate]) -> list[str]:
+    return [c.paper.arxiv_id for c in chosen]
+
+
+def test_the_issue_is_the_rankings_top_in_rank_order() -> None:
+    """No paper of the top 8 gives way to a lower-ranked one for balance."""
+    ranked = [candidate(n, "AB"[n % 2], 0.9 - n / 100) for n in range(8)] + [
+        candidate(20, "C", 0.5),
+        candidate(21, "D", 0.4),
     ]
-    chosen = choose(ranked, 8)
-    assert {c.section.name for c in chosen} == {"A", "B", "C", "D"}
+    assert ids(choose(ranked, 8, sections=SECTIONS)) == ids(ranked[:8])
 
 
-def test_no_more_than_the_most_sections() -> None:
-    ranked = [candidate(n, f"S{n}", 0.9 - n / 100) for n in range(12)]
-    assert len({c.section.name for c in choose(ranked, 12)}) == 8
+def test_a_sixth_paper_goes_to_its_next_best_section_and_stays() -> None:
+    ranked = [candidate(n, "A", 0.9 - n / 100, second="D") for n in range(MOST + 2)]
+    chosen = choose(ranked, MOST + 2, sections=SECTIONS)
+    assert ids(chosen) == ids(ranked)
+    assert [c.section.name for c in chosen] == ["A"] * MOST + ["D", "D"]
+    moved = {p.name: p.detail for p in chosen[-1].parts}
+    assert moved["section"] == f"D: A had {MOST}"
 
 
-def test_a_strong_paper_is_not_cut_by_a_cap() -> None:
-    """A fifth paper in a busy section still beats a much weaker one elsewhere."""
-    ranked = [candidate(n, "A", 0.95) for n in range(5)] + [
-        candidate(10, "B", 0.9),
-        candidate(11, "C", 0.9),
-        candidate(12, "D", 0.9),
-        candidate(13, "E", 0.05),
+def test_no_more_sections_than_the_most_a_paper_joins_its_best_open_one() -> None:
+    ranked = [candidate(n, "ABCDEFGHI"[n], 0.9 - n / 100, second="A") for n in range(9)]
+    chosen = choose(ranked, 9, balance=SelectionConfig(sections=(4, 8)), sections=SECTIONS)
+    assert ids(chosen) == ids(ranked)
+    assert len({c.section.name for c in chosen}) == 8 and chosen[-1].section.name == "A"
+
+
+def test_balance_breaks_ties_at_the_cut_only() -> None:
+    """Three papers tie for the last two places: the ones whose sections hold fewest win."""
+    ranked = [
+        candidate(1, "A", 0.9),
+        candidate(2, "A", 0.8),
+        candidate(3, "A", 0.5),
+        candidate(4, "B", 0.5),
+        candidate(5, "C", 0.5),
     ]
-    chosen = {c.paper.arxiv_id for c in choose(ranked, 9)}
-    assert all(f"2411.{n:05d}" in chosen for n in range(5)) and "2411.00013" in chosen
-    assert len(choose(ranked, 8)) == 8 and "2411.00013" not in {
-        c.paper.arxiv_id for c in choose(ranked, 8)
-    }
+    assert ids(choose(ranked, 4, sections=SECTIONS)) == ids(
+        [ranked[0], ranked[1], ranked[3], ranked[4]]
+    )
 
 
 def test_the_editors_includes_and_excludes_win() -> None:
     ranked = [candidate(n, "A", 0.9) for n in range(4)]
-    forced = candidate(99, "Z", 0.01)
+    forced = candidate(99, "E", 0.01)
     chosen = choose(ranked, 3, include=[forced], exclude=frozenset({"2411.00000"}))
-    ids = [c.paper.arxiv_id for c in chosen]
-    assert ids[0] == "2411.00099" and "2411.00000" not in ids and len(ids) == 3
+    assert ids(chosen) == ["2411.00099", "2411.00001", "2411.00002"]
+
+
+def test_an_editors_move_holds_even_in_a_full_section() -> None:
+    """The editor's word on a section stands; the ranking's papers move around it."""
+    moved = [candidate(90 + n, "A", 0.01) for n in range(MOST)]
+    ranked = [candidate(1, "A", 0.9, second="B")]
+    chosen = choose(ranked, MOST + 1, include=moved, sections=SECTIONS)
+    assert [c.section.name for c in chosen] == ["A"] * MOST + ["B"]

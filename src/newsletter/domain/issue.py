@@ -75,14 +75,15 @@ class Candidate:
 
     @property
     def why(self) -> str:
-        """The score broken down, e.g. "upvotes 0.98 (24 of the day's best 25) + kind 0.45 (…)"."""
-        terms = [
-            f"{p.name} {p.value:.2f} ({p.detail})" if p.value else f"{p.name} ({p.detail})"
-            for p in self.parts
-        ]
+        """The score broken down, e.g. "prior +2.31 (area Transformers +1.64, upvotes +0.79)
+        · editor +0.12 ('attention' +0.08) · section (Transformers: words 'attention')"."""
+        terms = []
+        for p in self.parts:
+            value = f" {p.value:+.2f}" if p.value else ""
+            terms.append(f"{p.name}{value} ({p.detail})" if p.detail else f"{p.name}{value}")
         if self.forced:
             terms.insert(0, "included by the editor")
-        return " + ".join(terms) or "no signal"
+        return " · ".join(terms) or "no signal"
 
 
 class Spot(StrEnum):

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import pickle
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -27,13 +26,18 @@ class Decision:
     source: str  # sent | approval | published
 
 
+# What a model stored by release 0.1 is: a pickle, which the store never hands out.
+PICKLE = "pickle"
+
+
 @dataclass(frozen=True, slots=True)
 class StoredModel:
+    """A model version as the store keeps it: its format and its text (JSON for every model
+    this code writes: `selection/model_file.py`), or why it was refused."""
+
     version: int
     trained_at: dt.datetime
     summary: dict[str, Any]
-    blob: bytes
-
-    def load(self) -> Any:
-        """The pickled model. Only ever our own, written by the store's `save_model`."""
-        return pickle.loads(self.blob)  # noqa: S301
+    format: str
+    body: str | None  # the model's text; None once refused
+    refused: str | None = None  # why it is never used

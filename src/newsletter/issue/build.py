@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from threadpoolctl import threadpool_limits
+
 from newsletter.config import EditorConfig
 from newsletter.domain.issue import Candidate, Issue, IssueRecord
 from newsletter.domain.papers import Paper
@@ -27,9 +29,12 @@ from newsletter.render.email import Rendered, environment, render
 from newsletter.selection.balance import choose
 from newsletter.selection.interest import SectionClicks, nudge, reader_interest
 from newsletter.selection.learned import FeatureRows
+from newsletter.selection.pick import PickScorer, shown
+from newsletter.selection.prior import Prior, PriorTexts, shipped_prior
+from newsletter.selection.prior_text import PriorReader
 from newsletter.selection.rules import Rules, section_taxonomy
 from newsletter.selection.score import Analyser, PaperReader, force, rank_analysed
-from newsletter.selection.training import apply_model, current_model
+from newsletter.selection.training import current_model
 from newsletter.selection.training_store import TrainingStore
 
 
@@ -73,30 +78,39 @@ def build_issue(
     edits: Edits = NO_EDITS,
     history: Sequence[SectionClicks] = (),
     feed_weights: dict[str, float] | None = None,
+    prior: Prior | None = None,
 ) -> Built:
     """Rank the week's papers, pick and place them with the editor's edits, render, and
     save the numbered draft. `history`: the readers' clicks per section on recent issues
-    (`engagement.interest.section_history`), which nudge the score."""
+    (`engagement.interest.section_history`), which nudge the score; `prior`: the shipped
+    one unless given."""
     sections = section_taxonomy(editor)
     edits = edits.resolved(sections)
     rules = Rules.of(editor, sections, feed_weights)
-    model = current_model(store, sections)  # first: the workers read with its vocabulary too
+    prior = prior or shipped_prior()
+    with threadpool_limits(limits=1, user_api="blas"):  # see score.one_blas_thread
+        # first: the workers read with its vocabulary too
+        model = current_model(store, sections, weights=rules.weights, prior=prior)
     reader = PaperReader(sections)
-    with Analyser(reader, reader=model.reader()) as analyser:
+    prior_texts = PriorTexts(prior, PriorReader(reader.topics))
+    with Analyser(reader, reader=model.reader(), scorer=prior_texts) as analyser:
         for day in store.papers_by_day(week.start, week.end):
             analyser.submit(day)  # read in workers while the next day loads
         analysed = analyser.results()
         read = FeatureRows(*analyser.features())
+        scores = analyser.scores()
     papers = [paper for paper, _ in analysed]
-    ranked = rank_analysed(analysed, rules)
+    ranked = rank_analysed(analysed, rules)  # on-topic papers only: all the prior scores
     forced = _forced(store, papers, rules, reader, edits.add)
     if not ranked and not forced:
         raise NoCandidatesError(
             f"no candidate papers for the week {week.start} … {week.end} "
             f"({len(papers)} papers listed, none about LLMs)"
         )
-    ranked = apply_model(ranked, model, sections, read)
-    forced = [edits.placed(c, sections) for c in apply_model(forced, model, sections)]
+    judge = PickScorer(model, prior, sections, rules.weights, prior_texts.reader)
+    with threadpool_limits(limits=1, user_api="blas"):
+        ranked = judge.score(ranked, scores, read)
+        forced = [edits.placed(c, sections) for c in judge.score(forced, week=ranked)]
     interest = reader_interest(history, sections)
     ranked = nudge(ranked, interest, rules.weights.readers)
     forced = nudge(forced, interest, rules.weights.readers)
@@ -106,7 +120,11 @@ def build_issue(
         include=forced,
         exclude=frozenset(edits.remove),
         balance=rules.selection,
+        sections=sections,
     )
+    explained = shown(ranked, picks)  # the why spelled out only where someone reads it
+    picks = judge.explain(picks)
+    ranked = [judge.explain([c])[0] if c.paper.arxiv_id in explained else c for c in ranked]
     texts = editor.texts
     issue = assemble(
         number=store.issue_number_for(week.start),

@@ -1,19 +1,26 @@
-"""The issue's papers, balanced as the editor balances them: 4 to 8 sections of 1 to 4
-papers, without a hard cap that would cut a strong paper.
+"""The issue's papers: the editor's word first, then the ranking's best, each in its section.
 
-Greedy on the pick probability: each paper already in a section makes the next one there
-count `crowding` times less, and until `sections[0]` sections are open, a paper that opens
-one counts as much more. A strong fourth or fifth paper in a busy section still beats a
-weak first one elsewhere; at `sections[1]` open sections, no new one opens.
+Assembly loses no pick the ranking made: after the editor's includes and moves (and
+without the papers they removed), the issue takes the ranking's top papers in rank order,
+each into its own section. A section holds at most `MOST` papers: one more goes to its
+next-best section, and stays in the issue. No more than `[selection] sections[1]`
+sections open: a paper whose section would be one too many goes to its best open section.
+Balance only breaks ties at the cut: of papers scoring exactly as the last one taken, the
+one whose section holds fewest (a new one while fewer than `sections[0]` are open) goes in.
+Empty sections are simply not there; `assemble` numbers the rest in the configured order.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 from newsletter.config.editor import SelectionConfig
-from newsletter.domain.issue import Candidate
+from newsletter.domain.issue import Candidate, ScorePart
+from newsletter.domain.taxonomy import Section
+
+MOST = 5  # papers a section holds; the editor's issues have 1 to 4
 
 
 def choose(
@@ -23,34 +30,72 @@ def choose(
     include: Sequence[Candidate] = (),
     exclude: frozenset[str] = frozenset(),
     balance: SelectionConfig | None = None,
+    sections: Sequence[Section] = (),
 ) -> list[Candidate]:
-    """The editor's includes, then the best by balanced probability, up to `size` papers;
-    `balance` gives the sections' range and the crowding (default: `[selection]`'s)."""
+    """The editor's includes, then the ranking's best up to `size` papers, in that order;
+    `sections` are the ones a paper may move to when its own is full (none given: it stays)."""
     rules = balance if balance is not None else SelectionConfig()
-    sections, crowding = rules.sections, rules.crowding
     chosen = [c for c in include if c.paper.arxiv_id not in exclude]
     taken = {c.paper.arxiv_id for c in chosen} | set(exclude)
-    per_section = Counter(c.section.name for c in chosen)
     pool = [c for c in ranked if c.paper.arxiv_id not in taken]
-    while len(chosen) < size and pool:
-        scored = [(_worth(c, per_section, sections, crowding), -n) for n, c in enumerate(pool)]
-        best = max(range(len(pool)), key=scored.__getitem__)
-        if scored[best][0] < 0:
-            break  # only new sections are left, and no new one may open
-        pick = pool.pop(best)
-        chosen.append(pick)
-        per_section[pick.section.name] += 1
+    count = Counter(c.section.name for c in chosen)
+    top = _at_the_cut(pool, size - len(chosen), count, rules)
+    by_name = {s.name: s for s in sections}
+    for c in top:
+        placed = _placed(c, count, by_name, rules.sections[1])
+        count[placed.section.name] += 1
+        chosen.append(placed)
     return chosen
 
 
-def _worth(
-    c: Candidate, per_section: Counter[str], sections: tuple[int, int], crowding: float
-) -> float:
-    already = per_section[c.section.name]
-    opened = sum(1 for n in per_section.values() if n)
-    if already == 0 and opened >= sections[1]:
-        return -1.0
-    worth = c.score * crowding**already
-    if already == 0 and opened < sections[0]:
-        worth /= crowding
-    return worth
+def _at_the_cut(
+    pool: Sequence[Candidate], room: int, count: Counter[str], rules: SelectionConfig
+) -> list[Candidate]:
+    """The first `room` papers of the ranking; papers tied with the last one compete for
+    its place by how full their section is."""
+    if room <= 0:
+        return []
+    top = list(pool[:room])
+    if len(pool) <= room:
+        return top
+    cut = top[-1].score
+    sure = [c for c in top if c.score != cut]
+    tied = [c for c in pool if c.score == cut]
+    held = count + Counter(c.section.name for c in sure)
+    opened = sum(1 for n in held.values() if n)
+
+    def worth(c: Candidate) -> float:
+        already = held[c.section.name]
+        opens = already == 0 and opened < rules.sections[0]
+        return rules.crowding ** (already - (1 if opens else 0))
+
+    tied.sort(key=worth, reverse=True)  # stable: equal worth keeps the ranking's order
+    chosen = {id(c) for c in [*sure, *tied[: room - len(sure)]]}
+    return [c for c in pool if id(c) in chosen]
+
+
+def _placed(
+    c: Candidate, count: Counter[str], sections: dict[str, Section], most_sections: int
+) -> Candidate:
+    """The candidate in its section, or in its next-best one with room when its own is
+    full (or would be a section too many)."""
+    own = c.section.name
+    opened = sum(1 for n in count.values() if n)
+
+    def fits(name: str) -> bool:
+        return count[name] < MOST and (count[name] > 0 or opened < most_sections)
+
+    if fits(own) or not sections:
+        return c
+    ranked = sorted(c.section_scores, key=lambda s: -c.section_scores[s])
+    better = [s for s in ranked if s in sections and s != own and fits(s)]
+    if not better:
+        return c
+    target = sections[better[0]]
+    why = f"{own} had {count[own]}" if count[own] >= MOST else f"{own} would open one too many"
+    parts = tuple(
+        replace(p, detail=f"{target.name}: {why}") if p.name == "section" else p for p in c.parts
+    )
+    if not any(p.name == "section" for p in parts):
+        parts = (*parts, ScorePart("section", 0.0, f"{target.name}: {why}"))
+    return replace(c, section=target, parts=parts)

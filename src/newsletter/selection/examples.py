@@ -11,14 +11,18 @@ import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from newsletter.config.editor import WeightsConfig
+from newsletter.domain.papers import AnnounceType, Paper, Signal
 from newsletter.domain.taxonomy import Section, section_named
-from newsletter.feeds.text import clean_text
+from newsletter.feeds.text import clean_authors, clean_text
 from newsletter.selection.learned import Example
-from newsletter.selection.score import signal_values
+from newsletter.selection.prior import Prior, shipped_prior
+from newsletter.selection.prior_text import PriorReader
+from newsletter.selection.score import rule_score, signal_values
 from newsletter.selection.topics import TopicModel
 
 TEST_WEEK = dt.date(2024, 12, 2)  # evaluated apart, never trained on
@@ -40,10 +44,15 @@ def in_test_week(day: dt.date | None) -> bool:
 
 
 def shipped_examples(
-    sections: Sequence[Section], *, skip_weeks: frozenset[dt.date] = frozenset()
+    sections: Sequence[Section],
+    *,
+    skip_weeks: frozenset[dt.date] = frozenset(),
+    weights: WeightsConfig | None = None,
+    prior: Prior | None = None,
 ) -> list[Example]:
     """The hand labels and the editor's published picks shipped in `labels/`, with their text
-    from the bundled demo feeds; `skip_weeks` leaves weeks out (leave-one-week-out)."""
+    from the bundled demo feeds; `skip_weeks` leaves weeks out (leave-one-week-out). The
+    judged ones are `ready` for the editor's correction (rule score by `weights`)."""
     papers = demo_papers()
     best = _day_best(papers.values())
     picks = {(row["week"], row["arxiv_id"]): row["section"] for row in _rows("editor_picks.jsonl")}
@@ -71,43 +80,73 @@ def shipped_examples(
                 source="shipped labels",
             )
         )
-    return without_test_week(found)
+    return ready(without_test_week(found), papers, weights or WeightsConfig(), prior)
 
 
-@dataclass(frozen=True, slots=True)
-class DemoPaper:
-    """A paper of the recorded Hugging Face lists, as first listed."""
+def ready(
+    examples: Sequence[Example],
+    papers: Mapping[str, Paper],
+    weights: WeightsConfig,
+    prior: Prior | None = None,
+) -> list[Example]:
+    """The examples, the judged ones (picked or left out) ready for the editor's correction:
+    the rule score among their signals, and the prior's log-odds (the shipped prior's by
+    default) relative to the week's other judged papers, as a build scores its candidates."""
+    prior = prior or shipped_prior()
+    by_week: dict[dt.date | None, list[int]] = defaultdict(list)
+    for n, e in enumerate(examples):
+        if e.picked is not None and e.arxiv_id in papers:
+            by_week[e.week].append(n)
+    found = list(examples)
+    reader = PriorReader()
+    for rows in by_week.values():
+        week = [papers[examples[n].arxiv_id] for n in rows]
+        for n, scored in zip(rows, prior.score(week, reader.read_all(week)), strict=True):
+            e = examples[n]
+            signals = {**e.signals, "rules": rule_score(e.signals, weights)}
+            found[n] = replace(e, signals=signals, prior=scored.logit)
+    return found
 
-    arxiv_id: str
-    title: str
-    abstract: str
-    listed_on: dt.date
-    upvotes: int | None
-    comments: int | None
 
-
-def demo_papers() -> dict[str, DemoPaper]:
+def demo_papers() -> dict[str, Paper]:
     """Every paper of the bundled Hugging Face lists by arXiv id (a paper listed twice keeps
     its first day): the text the shipped labels are learned with."""
-    found: dict[str, DemoPaper] = {}
+    found: dict[str, Paper] = {}
     for day in sorted(DEMO_LISTS.glob("*.json")):
+        listed = dt.date.fromisoformat(day.stem)
         for entry in json.loads(day.read_text(encoding="utf-8")):
             paper = entry["paper"]
-            found.setdefault(
-                paper["id"],
-                DemoPaper(
-                    paper["id"],
-                    clean_text(paper["title"]),
-                    clean_text(paper.get("summary")),
-                    dt.date.fromisoformat(day.stem),
-                    paper.get("upvotes"),
-                    entry.get("numComments"),
-                ),
+            if paper["id"] in found:
+                continue
+            signal = Signal(
+                "hf-daily",
+                listed,
+                AnnounceType.NEW,
+                paper.get("upvotes"),
+                entry.get("numComments"),
+                on_hugging_face=True,
+            )
+            found[paper["id"]] = Paper(
+                arxiv_id=paper["id"],
+                title=clean_text(paper["title"]),
+                abstract=clean_text(paper.get("summary")),
+                version=None,
+                authors=clean_authors(a.get("name", "") for a in paper.get("authors") or ()),
+                categories=(),
+                primary_category=None,
+                submitted_at=None,
+                listed_on=listed,
+                abs_url=f"https://arxiv.org/abs/{paper['id']}",
+                pdf_url=f"https://arxiv.org/pdf/{paper['id']}",
+                hf_url=f"https://huggingface.co/papers/{paper['id']}",
+                signals=(signal,),
             )
     return found
 
 
-def _signals(paper: DemoPaper, best: Mapping[dt.date, int], topics: TopicModel) -> dict[str, float]:
+def _signals(
+    paper: Paper, best: Mapping[dt.date | None, int], topics: TopicModel
+) -> dict[str, float]:
     kind, _ = topics.kind(paper.title, paper.abstract)
     return signal_values(
         upvotes=paper.upvotes,
@@ -119,8 +158,8 @@ def _signals(paper: DemoPaper, best: Mapping[dt.date, int], topics: TopicModel) 
     )
 
 
-def _day_best(papers: Iterable[DemoPaper]) -> dict[dt.date, int]:
-    best: dict[dt.date, int] = defaultdict(int)
+def _day_best(papers: Iterable[Paper]) -> dict[dt.date | None, int]:
+    best: dict[dt.date | None, int] = defaultdict(int)
     for paper in papers:
         best[paper.listed_on] = max(best[paper.listed_on], paper.upvotes or 0)
     return dict(best)

@@ -1,15 +1,20 @@
-"""The editor's judgement, learned: a section classifier and a pick model, both linear.
+"""The editor's judgement, learned: a section classifier and the editor's correction to the
+prior, both linear, both stored as plain numbers (`model_file.py`), never as code.
 
-As arxiv-sanity-lite does it: TF-IDF over title and abstract, plus, for picks, the signals
-the rule score uses (upvotes relative to the day, comments, feeds, kind, topic strength),
-into logistic regressions, so every decision names the words and signals behind it.
+As arxiv-sanity-lite does it, TF-IDF over title and abstract feeds logistic regressions, so
+every decision names the words and signals behind it:
 
-The phrase tables and the rule score are the prior. A learned model starts from them and
-leans on what it has learned as its evidence grows: the blend gives the prior the weight
-of `SECTION_PRIOR` (or `PICK_PRIOR`) examples against the number actually learned from.
-With no history the prior decides alone; with a year of the editor's issues it is a nudge.
+- the section classifier places a paper among the configured sections; the phrase tables
+  are its prior, blended in with the weight of `SECTION_PRIOR` labels against the number
+  learned from;
+- the editor's correction says how the editor's picks differ from the prior's
+  (`selection/prior.py`): its log-odds are added to the prior's, fitted with the prior as a
+  fixed offset and an L2 penalty, over words, the rule score's signals, the section and its
+  own intercept. With few decisions the penalty keeps it near zero and the prior decides;
+  as decisions accumulate they outweigh it. No mixing weight is set by hand.
 
-scikit-learn is imported here only, and only when a model is trained or used.
+Texts become TF-IDF rows (`vectors.py`); training is `learned_fit.py`. Neither needs
+scikit-learn.
 """
 
 from __future__ import annotations
@@ -20,17 +25,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsletter.domain.issue import ScorePart
-from newsletter.domain.taxonomy import PaperKind, Section
+from newsletter.domain.taxonomy import PaperKind
+from newsletter.selection.topics import Text
+from newsletter.selection.vectors import Vectoriser
 
-# How many examples the prior is worth. SECTION_PRIOR was fitted by leave-one-week-out on
-# the hand-labelled weeks 2024-11-25 and 2024-12-09 only (never the test week 2024-12-02);
-# PICK_PRIOR could not be fitted (one week of picks) and is the editor's six picks of a week.
+# How many section labels the phrase tables are worth; fitted by leave-one-week-out on the
+# hand-labelled weeks 2024-11-25 and 2024-12-09 only (never the test week 2024-12-02).
 SECTION_PRIOR = 84.0
-PICK_PRIOR = 6.0
 PRIOR_SHARPNESS = 0.2  # phrase scores → probabilities: softmax(0.2 × score)
-KINDS = tuple(k.value for k in PaperKind)  # the pick model's kind signals, in this order
-SIGNALS = ("upvotes", "comments", "feeds", "topic", *(f"kind {k}" for k in KINDS))
+KINDS = tuple(k.value for k in PaperKind)
+# The rule score's inputs, on [0, 1] (score.signal_values), and the rule score itself.
+SIGNALS = ("upvotes", "comments", "feeds", "topic", *(f"kind {k}" for k in KINDS), "rules")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +51,7 @@ class Example:
     weight: float = 1.0  # approval edits say more than a quiet acceptance
     signals: Mapping[str, float] = field(default_factory=dict)  # for pick examples
     source: str = ""
+    prior: float | None = None  # the prior's log-odds for it, in its week (pick examples)
 
     @property
     def text(self) -> str:
@@ -61,138 +67,209 @@ def document(title: str, abstract: str | None) -> str:
 class Placement:
     section: str
     probabilities: dict[str, float]
-    why: str  # the words that placed it
 
 
 @dataclass(frozen=True, slots=True)
-class PickScore:
-    probability: float
-    parts: tuple[ScorePart, ...]  # the prior's share and the learned share, each explained
+class SectionModel:
+    """A multinomial logistic regression over TF-IDF rows: one row of weights, and an
+    intercept, for each section it learned."""
+
+    classes: tuple[str, ...]
+    coef: tuple[tuple[float, ...], ...]  # one row per class, over the vocabulary
+    intercept: tuple[float, ...]
+    prior_share: float  # the phrase tables' share of the blend
 
 
-FORMAT = 2  # bump when the pickled shape changes: an older stored model is retrained
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """The editor's correction to the prior's log-odds, and how it was regularised."""
+
+    intercept: float
+    words: tuple[float, ...]  # over the vocabulary
+    signals: tuple[float, ...]  # over SIGNALS
+    sections: tuple[float, ...]  # over the model's sections: the paper's placed section
+    c: float  # inverse L2 strength
+    chosen_by: str  # "default" or how it was chosen (leave-one-week-out over N weeks)
+
+
+@dataclass(frozen=True, slots=True)
+class Corrected:
+    """The correction's log-odds for each paper (its intercept apart)."""
+
+    intercept: float
+    values: tuple[float, ...]
 
 
 class SelectionModel:
-    """Both models, trained together over one vocabulary, so a build reads each paper's
-    text once; pickled into the store with a version number."""
+    """The section classifier and the editor's correction, over one vocabulary, so a build
+    reads each paper's text once. Plain numbers: stored as JSON (`model_file.py`)."""
 
-    def __init__(self, sections: Sequence[str], counts: Mapping[str, int]) -> None:
-        self.format = FORMAT
+    def __init__(
+        self,
+        sections: Sequence[str],
+        counts: Mapping[str, int],
+        *,
+        vectoriser: Vectoriser | None = None,
+        section_model: SectionModel | None = None,
+        correction: Correction | None = None,
+        prior: str = "",
+    ) -> None:
         self.sections = tuple(sections)
         self.counts = dict(counts)  # what it learned from, by kind of example
+        self.vectoriser = vectoriser
+        self.section_model = section_model
+        self.correction = correction
+        self.prior = prior  # which prior the correction was fitted against
         self.version: int | None = None  # the store's number, once saved
-        self.vectoriser: Any = None
-        self.words: list[str] = []  # the vectoriser's vocabulary, for the whys
-        self.section_classifier: Any = None
-        self.pick_classifier: Any = None
-        self.section_prior_share = 1.0
-        self.pick_prior_share = 1.0
+        self._arrays: dict[str, Any] = {}
 
     @property
     def label(self) -> str:
         learned = ", ".join(f"{n} {kind}" for kind, n in sorted(self.counts.items()) if n)
         return f"v{self.version or 0} ({learned or 'rules only'})"
 
+    @property
+    def words(self) -> tuple[str, ...]:
+        return self.vectoriser.vocabulary if self.vectoriser is not None else ()
+
     def features(self, docs: Sequence[str]) -> Any:
         """The documents' TF-IDF rows (None when nothing was learned): the costly step."""
         if self.vectoriser is None or not docs:
             return None
-        return self.vectoriser.transform(docs).tocsr()
+        return self.vectoriser(docs)
 
     def reader(self) -> TextReader | None:
         """What reads (title, abstract) pairs into features, to hand to worker processes."""
         return None if self.vectoriser is None else TextReader(self.vectoriser)
 
-    def judge(
-        self,
-        docs: Sequence[str],
-        phrase_scores: Sequence[Mapping[str, float]],
-        signals: Sequence[Mapping[str, float]],
-        rules: Sequence[tuple[float, str]],
-        x: Any = None,
-    ) -> tuple[list[Placement], list[PickScore]]:
-        """Section and pick score of each paper, reading the texts once (not at all when
-        their rows `x` were read already)."""
-        if x is None:
-            x = self.features(docs)
-        return self._place(x, phrase_scores), self._pick(x, signals, rules)
+    # --- sections -------------------------------------------------------------------
 
     def place(
         self, docs: Sequence[str], phrase_scores: Sequence[Mapping[str, float]]
     ) -> list[Placement]:
-        """Each paper's section: the learned classifier blended with the phrase tables' scores."""
-        return self._place(self.features(docs), phrase_scores)
+        """Each paper's section: the learned classifier blended with the phrase tables."""
+        return self.placed(self.features(docs), phrase_scores)
 
-    def pick(
-        self,
-        docs: Sequence[str],
-        signals: Sequence[Mapping[str, float]],
-        rules: Sequence[tuple[float, str]],
-    ) -> list[PickScore]:
-        """How likely the editor is to pick each paper: the rule score's prior (with its why)
-        blended with the learned pick model."""
-        return self._pick(self.features(docs), signals, rules)
-
-    def _place(self, x: Any, phrase_scores: Sequence[Mapping[str, float]]) -> list[Placement]:
-        priors = [
-            _softmax([PRIOR_SHARPNESS * scores.get(s, 0.0) for s in self.sections])
-            for scores in phrase_scores
-        ]
-        if self.section_classifier is None or x is None:
-            return [self._placement(prior, "the phrase tables") for prior in priors]
+    def placed(self, x: Any, phrase_scores: Sequence[Mapping[str, float]]) -> list[Placement]:
+        """`place` for rows already read (all rows at once, on arrays)."""
         import numpy as np
 
-        classes = list(self.section_classifier.classes_)
-        columns = [classes.index(s) if s in classes else -1 for s in self.sections]
-        rows = x.shape[0]
-        learned = np.hstack([self.section_classifier.predict_proba(x), np.zeros((rows, 1))])[
-            :, columns
+        scores = np.asarray(
+            [[row.get(s, 0.0) for s in self.sections] for row in phrase_scores], dtype=float
+        ).reshape(len(phrase_scores), len(self.sections))
+        z = PRIOR_SHARPNESS * scores
+        z -= z.max(axis=1, keepdims=True, initial=0.0) if z.size else 0.0
+        found = np.exp(z)
+        found /= found.sum(axis=1, keepdims=True)
+        learned = self._section_probabilities(x)
+        if learned is not None:
+            share = self.section_model.prior_share  # type: ignore[union-attr]
+            found = share * found + (1 - share) * learned
+        rounded = np.round(found, 4)
+        best = rounded.argmax(axis=1) if rounded.size else []
+        return [
+            Placement(self.sections[b], dict(zip(self.sections, row, strict=True)))
+            for b, row in zip(best, rounded.tolist(), strict=True)
         ]
-        share = self.section_prior_share
-        blended = share * np.asarray(priors) + (1 - share) * learned
-        found = []
-        for row in range(rows):
-            best = int(blended[row].argmax())
-            words = _top_words(self.words, self.section_classifier.coef_, x, row, columns[best])
-            why = f"words {', '.join(words)}" if words else "the phrase tables"
-            found.append(self._placement(blended[row].tolist(), why))
-        return found
 
-    def _placement(self, probabilities: Sequence[float], why: str) -> Placement:
-        named = {s: round(p, 4) for s, p in zip(self.sections, probabilities, strict=True)}
-        return Placement(max(named, key=named.__getitem__), named, why)
+    def section_words(self, x: Any, row: int, section: str, n: int = 3) -> list[str]:
+        """The words of this paper that pushed it most towards `section`."""
+        model = self.section_model
+        if model is None or x is None or section not in model.classes:
+            return []
+        coef = self._array("section coef")[model.classes.index(section)]
+        cols, values = _row(x, row)
+        gains = coef[cols] * values
+        order = gains.argsort()[::-1][:n]
+        return [f"'{self.words[cols[k]]}'" for k in order if gains[k] > 0]
 
-    def _pick(
-        self, x: Any, signals: Sequence[Mapping[str, float]], rules: Sequence[tuple[float, str]]
-    ) -> list[PickScore]:
-        share = self.pick_prior_share
-        priors = [
-            ScorePart("rules", round(share * _sigmoid(6.0 * (score - 0.8)), 4), why)
-            for score, why in rules
+    def _section_probabilities(self, x: Any) -> Any:
+        import numpy as np
+
+        model = self.section_model
+        if model is None or x is None:
+            return None
+        z = np.asarray(x @ self._array("section coef").T) + self._array("section intercept")
+        z -= z.max(axis=1, keepdims=True)
+        probabilities = np.exp(z)
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        columns = [model.classes.index(s) if s in model.classes else -1 for s in self.sections]
+        padded = np.hstack([probabilities, np.zeros((probabilities.shape[0], 1))])
+        return padded[:, columns]
+
+    # --- the editor's correction ------------------------------------------------------
+
+    def corrected(
+        self, x: Any, signals: Sequence[Mapping[str, float]], sections: Sequence[str]
+    ) -> Corrected | None:
+        """The correction's log-odds for each paper (in `sections`, as placed); None when
+        there is no correction yet (no picks learned from): the prior decides alone."""
+        import numpy as np
+
+        fix = self.correction
+        if fix is None:
+            return None
+        if not sections:
+            return Corrected(fix.intercept, ())
+        found = np.asarray(signal_rows(signals)) @ self._array("signal coef")
+        where = {s: n for n, s in enumerate(self.sections)}
+        found += np.asarray([fix.sections[where[s]] if s in where else 0.0 for s in sections])
+        if x is not None:
+            found += x @ self._array("word coef")
+        return Corrected(fix.intercept, tuple(float(v) for v in found))
+
+    def correction_parts(
+        self, x: Any, row: int, signals: Mapping[str, float], section: str, n: int = 3
+    ) -> list[tuple[str, float]]:
+        """The words, signals and section that moved this paper's correction most."""
+        fix = self.correction
+        if fix is None:
+            return []
+        gains = [
+            (name, c * float(signals.get(name, 0.0)))
+            for name, c in zip(SIGNALS, fix.signals, strict=True)
         ]
-        if self.pick_classifier is None or share >= 1.0 or x is None:
-            return [PickScore(p.value, (p,)) for p in priors]
-        both = _with_signals(x, signals)
-        learned = self.pick_classifier.predict_proba(both)[:, 1]
-        coef = self.pick_classifier.coef_[0]
-        names = [*(f"'{w}'" for w in self.words), *SIGNALS]
-        found = []
-        for row, prior in enumerate(priors):
-            why = _strongest(names, coef, both, row)
-            part = ScorePart("learned", round((1 - share) * float(learned[row]), 4), why)
-            found.append(PickScore(round(prior.value + part.value, 4), (prior, part)))
-        return found
+        if section in self.sections:
+            gains.append((f"section {section}", fix.sections[self.sections.index(section)]))
+        if x is not None:
+            cols, values = _row(x, row)
+            coef = self._array("word coef")
+            gains += [
+                (f"'{self.words[c]}'", float(coef[c] * v))
+                for c, v in zip(cols, values, strict=True)
+            ]
+        gains = [(name, g) for name, g in gains if abs(g) >= 0.005]
+        return sorted(gains, key=lambda ng: (-abs(ng[1]), ng[0]))[:n]
+
+    def _array(self, name: str) -> Any:
+        """The coefficients as numpy arrays, made once."""
+        import numpy as np
+
+        if name not in self._arrays:
+            if name.startswith("section"):
+                model = self.section_model
+                assert model is not None
+                value = model.coef if name == "section coef" else model.intercept
+            else:
+                fix = self.correction
+                assert fix is not None
+                value = fix.words if name == "word coef" else fix.signals
+            self._arrays[name] = np.asarray(value, dtype=float)
+        return self._arrays[name]
 
 
 @dataclass(frozen=True, slots=True)
 class TextReader:
-    """(title, abstract) pairs → TF-IDF rows; small to pickle (the vocabulary, no classifier)."""
+    """(title, abstract) pairs → TF-IDF rows; small to hand to worker processes."""
 
-    vectoriser: Any
+    vectoriser: Vectoriser
 
-    def __call__(self, texts: Sequence[tuple[str, str]]) -> Any:
-        return self.vectoriser.transform([document(t, a) for t, a in texts]).tocsr()
+    def __post_init__(self) -> None:
+        # imported now, before a build's worker processes fork: they inherit it
+        import scipy.sparse  # noqa: F401
+
+    def __call__(self, texts: Sequence[tuple[Text, Text]]) -> Any:
+        return self.vectoriser.read(texts)
 
 
 class FeatureRows:
@@ -211,71 +288,8 @@ class FeatureRows:
         return self.matrix[[self.index[i] for i in ids]]
 
 
-def train(examples: Sequence[Example], sections: Sequence[Section]) -> SelectionModel:
-    """Both models from the examples; a section's description and key phrases are one
-    example of it each, so a section just added to newsletter.toml is learned at once."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    names = [s.name for s in sections]
-    placed = [e for e in examples if e.section in names]
-    judged = [e for e in examples if e.picked is not None]
-    counts = {
-        "section labels": len(placed),
-        "picks": sum(1 for e in judged if e.picked),
-        "left out": sum(1 for e in judged if not e.picked),
-    }
-    model = SelectionModel(names, counts)
-    corpus = [e.text for e in placed] + [_describe(s) for s in sections] + [e.text for e in judged]
-    vectoriser = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, stop_words="english")
-    try:
-        vectoriser.fit(corpus)
-    except ValueError:  # no word left after the stop words: nothing to learn from
-        return model
-    model.vectoriser, model.words = vectoriser, list(vectoriser.get_feature_names_out())
-    _train_sections(model, placed, sections)
-    _train_picks(model, judged)
-    return model
-
-
-def _train_sections(
-    model: SelectionModel, placed: Sequence[Example], sections: Sequence[Section]
-) -> None:
-    from sklearn.linear_model import LogisticRegression
-
-    docs = [e.text for e in placed] + [_describe(s) for s in sections]
-    labels = [e.section for e in placed] + [s.name for s in sections]
-    weights = [e.weight for e in placed] + [1.0] * len(sections)
-    if len(set(labels)) < 2:
-        return
-    model.section_classifier = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced")
-    model.section_classifier.fit(model.features(docs), labels, sample_weight=weights)
-    model.section_prior_share = SECTION_PRIOR / (SECTION_PRIOR + len(placed))
-
-
-def _train_picks(model: SelectionModel, judged: Sequence[Example]) -> None:
-    from sklearn.linear_model import LogisticRegression
-
-    positives = sum(1 for e in judged if e.picked)
-    if positives == 0 or positives == len(judged):
-        return  # nothing to tell picks from the rest: the prior decides
-    x = _with_signals(model.features([e.text for e in judged]), [e.signals for e in judged])
-    model.pick_classifier = LogisticRegression(C=1.0, max_iter=3000)
-    model.pick_classifier.fit(
-        x, [bool(e.picked) for e in judged], sample_weight=[e.weight for e in judged]
-    )
-    model.pick_prior_share = PICK_PRIOR / (PICK_PRIOR + sum(e.weight for e in judged if e.picked))
-
-
-def _with_signals(x: Any, signals: Sequence[Mapping[str, float]]) -> Any:
-    from scipy.sparse import csr_matrix, hstack
-
-    rows = [[float(s.get(name, 0.0)) for name in SIGNALS] for s in signals]
-    return hstack([x, csr_matrix(rows)]).tocsr()
-
-
-def _describe(section: Section) -> str:
-    phrases = " ".join(k.split("^")[0] for k in section.keywords)
-    return f"{section.name}. {section.description} {phrases}"
+def signal_rows(signals: Sequence[Mapping[str, float]]) -> list[list[float]]:
+    return [[float(s.get(name, 0.0)) for name in SIGNALS] for s in signals]
 
 
 def _row(x: Any, row: int) -> tuple[Any, Any]:
@@ -284,32 +298,5 @@ def _row(x: Any, row: int) -> tuple[Any, Any]:
     return x.indices[start:end], x.data[start:end]
 
 
-def _top_words(
-    words: Sequence[str], coef: Any, x: Any, row: int, section: int, n: int = 3
-) -> list[str]:
-    """The words of this paper that pushed it most towards the section (class `section`)."""
-    if section < 0:
-        return []
-    cols, values = _row(x, row)
-    gains = (coef[section] if len(coef) > 1 else coef[0])[cols] * values
-    order = gains.argsort()[::-1][:n]
-    return [f"'{words[cols[k]]}'" for k in order if gains[k] > 0]
-
-
-def _strongest(names: Sequence[str], coef: Any, x: Any, row: int, n: int = 3) -> str:
-    """The strongest words and signals for (and against) this paper, as the model weighs them."""
-    cols, values = _row(x, row)
-    gains = coef[cols] * values
-    order = abs(gains).argsort()[::-1][:n]
-    return ", ".join(f"{names[cols[k]]} {gains[k]:+.2f}" for k in order) or "no feature"
-
-
-def _softmax(values: Sequence[float]) -> list[float]:
-    top = max(values, default=0.0)
-    exps = [math.exp(v - top) for v in values]
-    total = sum(exps) or 1.0
-    return [e / total for e in exps]
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))

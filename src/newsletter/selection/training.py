@@ -1,9 +1,12 @@
 """The model a build uses, and training it: the editor's decisions in the store (plus the
 shipped labels) become examples, a trained model becomes the store's next version.
 
-A build uses the newest stored model if it knows the configured sections; otherwise (no
-model yet, or newsletter.toml's sections changed) it trains one first, so the starting
-model comes from the shipped labels and a new section is learned the week it is added.
+A build uses the newest stored model if it knows the configured sections and was fitted
+against the prior in use; otherwise (no model yet, newsletter.toml's sections changed, a new
+prior shipped) it trains one first, so the starting model comes from the shipped labels and a
+new section is learned the week it is added. A stored model is JSON (`model_file.py`); one
+that is not (release 0.1's pickles, anything tampered with) is refused with its reason
+recorded in the store, never executed, and a new one is trained from the stored decisions.
 """
 
 from __future__ import annotations
@@ -11,26 +14,27 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from newsletter.domain.issue import Candidate, ScorePart
+from newsletter.config.editor import WeightsConfig
 from newsletter.domain.learning import Action, Decision, StoredModel
 from newsletter.domain.papers import Paper
 from newsletter.domain.taxonomy import Section, section_named
 from newsletter.domain.week import Week
 from newsletter.errors import ConfigError
-from newsletter.selection.examples import in_test_week, shipped_examples, without_test_week
-from newsletter.selection.learned import (
-    FORMAT,
-    Example,
-    FeatureRows,
-    SelectionModel,
-    document,
-    train,
+from newsletter.selection import model_file
+from newsletter.selection.examples import (
+    in_test_week,
+    ready,
+    shipped_examples,
+    without_test_week,
 )
+from newsletter.selection.learned import Example, SelectionModel
+from newsletter.selection.learned_fit import train
+from newsletter.selection.prior import Prior, identity, shipped_prior
 from newsletter.selection.published import PublishedPick, read_published, title_key
 from newsletter.selection.rules import Rules
-from newsletter.selection.score import rank, ranking_key, signal_values
+from newsletter.selection.score import rank, signal_values
 from newsletter.selection.sections import SectionClassifier
 from newsletter.selection.topics import TopicModel
 from newsletter.selection.training_store import TrainingStore
@@ -43,36 +47,60 @@ MEANING: dict[Action, tuple[bool | None, float]] = {
     Action.REMOVED: (False, 3.0),
     Action.MOVED: (None, 3.0),
 }
+MODEL_FORMAT = f"{model_file.FORMAT}/{model_file.VERSION}"
 
 
-def current_model(store: TrainingStore, sections: Sequence[Section]) -> SelectionModel:
-    """The newest stored model, or a new one trained now if none knows these sections."""
+def current_model(
+    store: TrainingStore,
+    sections: Sequence[Section],
+    *,
+    weights: WeightsConfig | None = None,
+    prior: Prior | None = None,
+) -> SelectionModel:
+    """The newest stored model, or a new one trained now if none knows these sections and
+    this prior (a stored model that cannot be read is refused, with its reason, first)."""
+    prior = prior or shipped_prior()
     stored = store.latest_model()
     if stored is not None:
-        model = _loaded(stored)
-        if model is not None and model.sections == tuple(s.name for s in sections):
+        model = _loaded(store, stored)
+        if (
+            model is not None
+            and model.sections == tuple(s.name for s in sections)
+            and model.prior == identity(prior)
+        ):
             model.version = stored.version
             return model
-    return train_and_save(store, sections)
+    return train_and_save(store, sections, weights=weights, prior=prior)
 
 
-def _loaded(stored: StoredModel) -> SelectionModel | None:
-    """The stored model, or None if it is of an older shape (or library) than this code's:
-    it is then retrained rather than trusted."""
+def _loaded(store: TrainingStore, stored: StoredModel) -> SelectionModel | None:
+    """The stored model, read as JSON; None, and the model refused in the store, if it is
+    anything else."""
     try:
-        model = stored.load()
-    except Exception:  # noqa: BLE001 - any unpickling failure means "train a new one"
+        if stored.format != MODEL_FORMAT or stored.body is None:
+            raise model_file.ModelFileError(
+                f"not a model: format {stored.format[:40]!r}, this code reads {MODEL_FORMAT!r}"
+            )
+        return model_file.loads(stored.body)
+    except model_file.ModelFileError as exc:
+        store.refuse_model(stored.version, f"refused when read: {exc}")
         return None
-    if not isinstance(model, SelectionModel) or getattr(model, "format", None) != FORMAT:
-        return None
-    return model
 
 
-def train_and_save(store: TrainingStore, sections: Sequence[Section]) -> SelectionModel:
-    """Train on everything known and store the model as the next version."""
-    model = train(examples(store, sections), sections)
+def train_and_save(
+    store: TrainingStore,
+    sections: Sequence[Section],
+    *,
+    weights: WeightsConfig | None = None,
+    prior: Prior | None = None,
+) -> SelectionModel:
+    """Train on everything known and store the model as the next version. `weights`: the
+    rule score's, one of the signals the editor's correction weighs (default: the defaults)."""
+    prior = prior or shipped_prior()
+    found = examples(store, sections, weights=weights, prior=prior)
+    model = train(found, sections, prior=identity(prior))
     model.version = store.save_model(
-        model, {"sections": list(model.sections), "counts": model.counts}
+        model_file.dumps(model), dict(model_file.summary(model)), format=MODEL_FORMAT
     )
     return model
 
@@ -82,12 +110,15 @@ def examples(
     sections: Sequence[Section],
     *,
     skip_weeks: frozenset[dt.date] = frozenset(),
+    weights: WeightsConfig | None = None,
+    prior: Prior | None = None,
 ) -> list[Example]:
-    """The shipped labels, the editor's decisions, and the configured example papers."""
-    found = shipped_examples(sections, skip_weeks=skip_weeks)
-    found += decision_examples(
-        store, [d for d in store.decisions() if d.week_start not in skip_weeks], sections
-    )
+    """The shipped labels, the editor's decisions, and the configured example papers; the
+    judged ones ready for the editor's correction."""
+    weights = weights or WeightsConfig()
+    found = shipped_examples(sections, skip_weeks=skip_weeks, weights=weights, prior=prior)
+    decided = [d for d in store.decisions() if d.week_start not in skip_weeks]
+    found += decision_examples(store, decided, sections, weights=weights, prior=prior)
     found += section_examples(store, sections)
     return without_test_week(found)
 
@@ -127,12 +158,18 @@ def evaluate(
 
 
 def decision_examples(
-    store: TrainingStore, decisions: Sequence[Decision], sections: Sequence[Section]
+    store: TrainingStore,
+    decisions: Sequence[Decision],
+    sections: Sequence[Section],
+    *,
+    weights: WeightsConfig | None = None,
+    prior: Prior | None = None,
 ) -> list[Example]:
     by_week: dict[dt.date, list[Decision]] = defaultdict(list)
     for d in decisions:
         by_week[d.week_start].append(d)
     found: list[Example] = []
+    papers: dict[str, Paper] = {}
     topics = TopicModel()
     for week_start, week_decisions in sorted(by_week.items()):
         week = Week.containing(week_start)
@@ -142,6 +179,7 @@ def decision_examples(
             paper = pool.get(d.arxiv_id) or store.get_paper(d.arxiv_id)
             if paper is None or in_test_week(paper.listed_on):
                 continue
+            papers[paper.arxiv_id] = paper
             picked, weight = MEANING[d.action]
             found.append(
                 Example(
@@ -156,7 +194,7 @@ def decision_examples(
                     source=d.source,
                 )
             )
-    return found
+    return ready(found, papers, weights or WeightsConfig(), prior)
 
 
 def section_examples(store: TrainingStore, sections: Sequence[Section]) -> list[Example]:
@@ -177,38 +215,6 @@ def section_examples(store: TrainingStore, sections: Sequence[Section]) -> list[
                         source="newsletter.toml",
                     )
                 )
-    return found
-
-
-def apply_model(
-    candidates: Sequence[Candidate],
-    model: SelectionModel,
-    sections: Sequence[Section],
-    read: FeatureRows | None = None,
-) -> list[Candidate]:
-    """The candidates as the model sees them: its pick probability as the score, its section
-    (one of `sections`, the model's own), and a why that names the rules' share, the learned
-    share's strongest words and signals, and the words that placed the paper. Best first."""
-    by_name = {s.name: s for s in sections}
-    docs = [document(c.paper.title, c.paper.abstract) for c in candidates]
-    placements, scores = model.judge(
-        docs,
-        [c.section_scores for c in candidates],
-        [c.signals for c in candidates],
-        [(c.score, c.why) for c in candidates],
-        read.rows([c.paper.arxiv_id for c in candidates]) if read is not None else None,
-    )
-    found = [
-        replace(
-            c,
-            score=s.probability,
-            parts=(*s.parts, ScorePart("section", 0.0, f"{p.section}: {p.why}")),
-            section=by_name[p.section],
-            section_scores=p.probabilities,
-        )
-        for c, p, s in zip(candidates, placements, scores, strict=True)
-    ]
-    found.sort(key=ranking_key)
     return found
 
 

@@ -4,11 +4,10 @@ versioned models. The values themselves are in domain/learning.py."""
 from __future__ import annotations
 
 import datetime as dt
-import pickle
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, delete, insert, select, update
 
 from newsletter.domain.learning import Action, Decision, StoredModel
 from newsletter.store.schema import editor_decisions, models
@@ -59,30 +58,53 @@ class LearningQueries:
             Decision(r.week_start, r.arxiv_id, Action(r.action), r.section, r.source) for r in rows
         ]
 
-    def save_model(self, model: Any, summary: dict[str, Any]) -> int:
-        """Store a trained model as the next version; its number."""
-        blob = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+    def save_model(self, body: str, summary: dict[str, Any], *, format: str) -> int:
+        """Store a trained model (its JSON `body`) as the next version; its number."""
         with self.engine.begin() as conn:
             done = conn.execute(
-                insert(models).values(trained_at=self.clock(), summary=summary, blob=blob)
+                insert(models).values(
+                    trained_at=self.clock(), summary=summary, format=format, body=body
+                )
             )
         key = done.inserted_primary_key
         assert key is not None
         return int(key[0])
 
     def latest_model(self) -> StoredModel | None:
+        """The newest model not refused."""
         with self.engine.connect() as conn:
-            top = conn.execute(select(func.max(models.c.version))).scalar_one_or_none()
-            if top is None:
-                return None
-            row = conn.execute(select(models).where(models.c.version == top)).one()
-        return StoredModel(row.version, row.trained_at, dict(row.summary), bytes(row.blob))
+            row = conn.execute(
+                select(models)
+                .where(models.c.refused.is_(None))
+                .order_by(models.c.version.desc())
+                .limit(1)
+            ).one_or_none()
+        if row is None:
+            return None
+        return StoredModel(
+            row.version, row.trained_at, dict(row.summary), row.format, row.body, row.refused
+        )
 
-    def model_versions(self) -> list[tuple[int, dt.datetime, dict[str, Any]]]:
+    def refuse_model(self, version: int, reason: str) -> None:
+        """Never use this model again: its text goes, the row stays with the reason."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(models).where(models.c.version == version).values(body=None, refused=reason)
+            )
+
+    def model_versions(self) -> list[StoredModel]:
+        """Every version, oldest first, without their text."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(models.c.version, models.c.trained_at, models.c.summary).order_by(
-                    models.c.version
-                )
+                select(
+                    models.c.version,
+                    models.c.trained_at,
+                    models.c.summary,
+                    models.c.format,
+                    models.c.refused,
+                ).order_by(models.c.version)
             ).all()
-        return [(r.version, r.trained_at, dict(r.summary)) for r in rows]
+        return [
+            StoredModel(r.version, r.trained_at, dict(r.summary), r.format, None, r.refused)
+            for r in rows
+        ]

@@ -15,7 +15,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     MetaData,
     String,
     Table,
@@ -220,14 +219,18 @@ editor_decisions = Table(
     Column("decided_at", UTCDateTime(), nullable=False),
 )
 
-# The learned models, versioned: each training run adds one (the highest number is in use).
+# The learned models, versioned: each training run adds one (the highest number not refused
+# is in use). A model is stored as JSON of its numbers, never as code (migration 0007 took
+# out the pickles of release 0.1, keeping their rows with the reason).
 models = Table(
     "models",
     metadata,
     Column("version", Integer, primary_key=True, autoincrement=True),
     Column("trained_at", UTCDateTime(), nullable=False),
     Column("summary", JSON, nullable=False),  # what it learned from, and its evaluation
-    Column("blob", LargeBinary, nullable=False),  # the pickled SelectionModel
+    Column("format", String(40), nullable=False),  # "newsletter.selection/3"; "pickle" (0.1)
+    Column("body", Text),  # the model as JSON; NULL once refused
+    Column("refused", Text),  # why it is never used, when it is not
 )
 
 # Every provider event, once (migration 0006): SendGrid retries a post for 24 hours and the
