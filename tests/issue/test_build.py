@@ -30,6 +30,7 @@ from newsletter.issue.build import (
 )
 from newsletter.issue.edits import Edits
 from newsletter.render.placeholders import UNSUBSCRIBE_PLACEHOLDER, VIEW_PLACEHOLDER
+from newsletter.selection.rules import section_taxonomy
 from newsletter.store import Store
 from tests.support.deliveries import issue_record
 from tests.support.paths import GOLDEN
@@ -288,8 +289,6 @@ def test_issue_json_has_the_published_shape(store: Store, editor: EditorConfig) 
 
 
 def editor_sections() -> tuple:  # type: ignore[type-arg]
-    from newsletter.selection.rules import section_taxonomy
-
     return section_taxonomy(EditorConfig())
 
 
@@ -406,3 +405,46 @@ def sent_with_clicks(store: Store, monday: dt.date, clicks: dict[str, int], firs
             for i in range(clicks[section.name])
         ]
     store.add_events(events)
+
+
+VLM = {
+    "name": "Vision Language Models",
+    "description": "Models that see and read: vision-language models, visual question "
+    "answering, image understanding with LLMs.",
+}  # a section of the editor's 2025 issues (editor_sections_by_week.jsonl) the defaults lack
+
+
+def test_a_section_added_with_a_name_and_description_fills_from_its_first_build(
+    store: Store, editor: EditorConfig
+) -> None:
+    """No keywords, no examples, no labels: its name and description place papers in it the
+    first week; an editor's move into it is learned, and the next build places that paper
+    there without the move."""
+    from newsletter.domain.learning import Action, Decision
+    from newsletter.selection.sections import DEFAULT_SECTIONS
+    from newsletter.selection.training import train_and_save
+
+    tables = [
+        {"name": s.name, "description": s.description, "keywords": list(s.keywords),
+         "kinds": list(s.kinds), "aliases": list(s.aliases), "catch_all": s.catch_all}
+        for s in DEFAULT_SECTIONS
+    ]  # fmt: skip
+    editor = editor.model_copy(update={"sections": [*tables[:-1], VLM, tables[-1]]})
+    week = Week.containing(dt.date(2024, 12, 9))
+    first = build_issue(store, editor, week, templates=TEMPLATES_DIR).issue
+    placed = [c for c in first.candidates if c.section.name == VLM["name"]]
+    assert placed, "no paper placed in the new section"
+    assert all(re.search(r"vision|visual|vlm", c.paper.title, re.I) for c in placed)
+    moved = next(
+        c
+        for c in first.candidates
+        if "multimodal" in c.paper.title.lower() and c.section.name != VLM["name"]
+    )
+    store.record_decisions(
+        [Decision(week.start, moved.paper.arxiv_id, Action.MOVED, VLM["name"], "approval")]
+    )
+    train_and_save(store, section_taxonomy(editor))
+    again = build_issue(store, editor, week, templates=TEMPLATES_DIR).issue
+    after = next(c for c in again.candidates if c.paper.arxiv_id == moved.paper.arxiv_id)
+    assert after.section.name == VLM["name"]
+    assert after.section_scores[VLM["name"]] > moved.section_scores[VLM["name"]]

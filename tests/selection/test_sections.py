@@ -243,6 +243,33 @@ def test_config_keywords_are_normalised_and_weights_kept() -> None:
     assert placed.section == section and placed.scores["Speech"] == 3.0
 
 
+def test_a_section_named_and_described_only_places_papers_by_their_words() -> None:
+    """A section added with a name and a one-line description (as the editor's taxonomy
+    moves): key phrases from both, none from the field's everyday words."""
+    vlm, other = sections_from_config(
+        [
+            {
+                "name": "Vision Language Models",
+                "description": "Models that see and read: vision-language models, visual "
+                "question answering, image understanding with LLMs.",
+            },
+            {"name": "Post Training & RL"},
+        ]
+    )
+    assert vlm.keywords == (
+        "vision language models",
+        "vlm",
+        "vision language",
+        "vision^0.5",
+        "visual question answering",
+        "image understanding",
+    )
+    assert other.keywords == ("post training", "rl", "post^0.5", "training^0.5")
+    sections = (*DEFAULT_SECTIONS[:-1], vlm, DEFAULT_SECTIONS[-1])
+    assert classify("VLMs that read charts", None, sections).section == vlm
+    assert classify("A vision-language-action model", None, sections).section == vlm
+
+
 def test_config_weights_change_the_outcome() -> None:
     """A heavier keyword wins a paper that mentions both sections once."""
     sections = sections_from_config(
@@ -273,6 +300,7 @@ def test_config_weights_change_the_outcome() -> None:
         ([{"name": "A", "keywords": ["--"]}], "has no letters or digits"),
         ([{"name": "A", "keywords": ["LLM", "llms"]}], "listed twice"),
         ([{"name": "A"}], "no keywords, kinds or examples"),
+        ([{"name": "LLM Papers", "description": "New research."}], "give no words to place"),
         ([{"name": "A", "kinds": ["essay"]}], "unknown kind 'essay'"),
         ([{"name": "A", "keywords": ["x"], "catch_all": "yes"}], "'catch_all' must be true"),
         ([{"name": "A", "keywords": ["x"], "description": 3}], "'description' must be a string"),

@@ -17,6 +17,7 @@ from typing import Any
 
 from newsletter.domain.taxonomy import PaperKind, Section
 from newsletter.errors import ConfigError
+from newsletter.selection.section_words import derived_keywords
 from newsletter.selection.topics import (
     KIND_ENTRIES,
     PhraseScorer,
@@ -268,7 +269,9 @@ def sections_from_config(raw: list[dict[str, Any]]) -> tuple[Section, ...]:
     for section in sections:
         if not (section.keywords or section.kinds or section.catch_all or section.examples):
             raise ConfigError(
-                f"sections: {section.name!r} has no keywords, kinds or examples to learn from"
+                f"sections: {section.name!r} has no keywords, kinds or examples to learn from, "
+                "and its name and description give no words to place papers by",
+                hint="add a description with a few key phrases, or keywords",
             )
     return sections
 
@@ -290,10 +293,13 @@ def _section_from_table(position: int, table: Any) -> Section:
     catch_all = table.get("catch_all", False)
     if not isinstance(catch_all, bool):
         raise ConfigError(f"{where}: 'catch_all' must be true or false")
+    keywords = _keywords(where, table.get("keywords", []))
+    if not keywords and not catch_all:  # a section named and described only
+        keywords = derived_keywords(name, description)
     return Section(
         name=name.strip(),
         description=description.strip(),
-        keywords=_keywords(where, table.get("keywords", [])),
+        keywords=keywords,
         catch_all=catch_all,
         kinds=_kinds(where, table.get("kinds", [])),
         aliases=_strings(where, "aliases", table.get("aliases", [])),
