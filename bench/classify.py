@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsletter.selection.score import PaperReader
+from newsletter.selection.reading import PaperReader
 from newsletter.selection.sections import DEFAULT_SECTIONS, SectionClassifier
 from newsletter.selection.topics import TopicModel
 

@@ -13,13 +13,15 @@ from newsletter.config.editor import WeightsConfig
 from newsletter.domain.issue import Candidate
 from newsletter.domain.learning import Action, Decision
 from newsletter.domain.papers import AnnounceType, Listing, Paper, Signal
+from newsletter.selection import reading
 from newsletter.selection.examples import TEST_WEEK, shipped_examples
 from newsletter.selection.learned import Example, FeatureRows, document
 from newsletter.selection.learned_fit import DEFAULT_C, train
 from newsletter.selection.pick import PickScorer
 from newsletter.selection.prior import shipped_prior
+from newsletter.selection.reading import Analyser, PaperReader
 from newsletter.selection.rules import Rules
-from newsletter.selection.score import Analyser, PaperReader, rank
+from newsletter.selection.score import rank
 from newsletter.selection.sections import DEFAULT_SECTIONS, SectionClassifier
 from newsletter.selection.training import current_model, examples, train_and_save
 from newsletter.selection.vectors import Vectoriser
@@ -237,13 +239,18 @@ def test_scoring_reads_each_text_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert scored[0].section.name == "LLM Reasoning" and scored[0].parts[1].name == "editor"
 
 
-def test_rows_read_ahead_by_the_analyser_are_the_rows_the_model_reads() -> None:
-    """The build reads features while it analyses (in worker processes for big weeks): the
+def test_rows_read_ahead_by_the_analyser_are_the_rows_the_model_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The build reads features while it analyses, in worker processes for big weeks: the
     same rows as reading them at the end, found by arXiv id, for on-topic papers only."""
     model = train(shipped_examples(DEFAULT_SECTIONS), DEFAULT_SECTIONS)
     texts = [REASONING, ("Protein folding in yeast", "We study yeast proteins."), REASONING]
     papers = [replace(paper(n, t, a), arxiv_id=f"2411.0000{n}") for n, (t, a) in enumerate(texts)]
-    with Analyser(PaperReader(DEFAULT_SECTIONS), workers=1, reader=model.reader()) as analyser:
+    monkeypatch.setattr(reading, "PARALLEL_FROM", 2)
+    reader = model.reader()
+    assert reader is not None
+    with Analyser(PaperReader(DEFAULT_SECTIONS), 2, reader) as analyser:
         analyser.submit(papers)
         read = FeatureRows(*analyser.features())
     assert sorted(read.index) == ["2411.00000", "2411.00002"]  # the yeast paper is off topic

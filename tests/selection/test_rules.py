@@ -9,9 +9,10 @@ import pytest
 from newsletter.config import EditorConfig
 from newsletter.config.editor import KindWeights
 from newsletter.domain.taxonomy import PaperKind
-from newsletter.selection import score
+from newsletter.selection import reading
+from newsletter.selection.reading import Analyser, PaperReader
 from newsletter.selection.rules import Rules
-from newsletter.selection.score import Analyser, PaperReader, rank
+from newsletter.selection.score import rank
 from newsletter.selection.sections import DEFAULT_SECTIONS
 from tests.support.papers import paper
 
@@ -45,14 +46,24 @@ def test_the_rules_are_the_editors_settings_as_configured() -> None:
 def test_the_paper_reader_goes_to_worker_processes_and_answers_the_same(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Big batches are read in worker processes, each with a copy of the one reader."""
+    """Big batches are read in worker processes, each with a copy of the one reader; they
+    hand back what a build reads (not the phrases that fired)."""
     reader = PaperReader(DEFAULT_SECTIONS)
     papers = [SURVEY] * 4
-    monkeypatch.setattr(score, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(reading, "PARALLEL_FROM", 2)
     with Analyser(reader, workers=2) as pooled:
         pooled.submit(papers)
         found = pooled.results()
-    assert found == [(p, reader.analyse(p.title, p.abstract)) for p in papers]
+    for p, analysis in found:
+        full = reader.analyse(p.title, p.abstract)
+        assert analysis is not None and full is not None
+        assert (analysis.topic.is_llm, analysis.topic.score, analysis.kind) == (
+            full.topic.is_llm,
+            full.topic.score,
+            full.kind,
+        )
+        assert analysis.placed.section == full.placed.section
+        assert analysis.placed.scores == full.placed.scores
     assert pickle.loads(pickle.dumps(reader)).analyse(SURVEY.title, None) == reader.analyse(
         SURVEY.title, None
     )

@@ -32,8 +32,9 @@ from newsletter.selection.learned import FeatureRows
 from newsletter.selection.pick import PickScorer, shown
 from newsletter.selection.prior import Prior, PriorTexts, shipped_prior
 from newsletter.selection.prior_text import PriorReader
+from newsletter.selection.reading import Analyser, PaperReader
 from newsletter.selection.rules import Rules, section_taxonomy
-from newsletter.selection.score import Analyser, PaperReader, force, rank_analysed
+from newsletter.selection.score import force, rank_analysed
 from newsletter.selection.training import current_model
 from newsletter.selection.training_store import TrainingStore
 
@@ -88,8 +89,8 @@ def build_issue(
     edits = edits.resolved(sections)
     rules = Rules.of(editor, sections, feed_weights)
     prior = prior or shipped_prior()
-    with threadpool_limits(limits=1, user_api="blas"):  # see score.one_blas_thread
-        # first: the workers read with its vocabulary too
+    with threadpool_limits(limits=1, user_api="blas"):  # see reading.one_blas_thread
+        # first: the workers read with its words too
         model = current_model(store, sections, weights=rules.weights, prior=prior)
     reader = PaperReader(sections)
     prior_texts = PriorTexts(prior, PriorReader(reader.topics))

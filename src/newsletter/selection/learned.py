@@ -264,10 +264,6 @@ class TextReader:
 
     vectoriser: Vectoriser
 
-    def __post_init__(self) -> None:
-        # imported now, before a build's worker processes fork: they inherit it
-        import scipy.sparse  # noqa: F401
-
     def __call__(self, texts: Sequence[tuple[Text, Text]]) -> Any:
         return self.vectoriser.read(texts)
 

@@ -41,7 +41,7 @@ from newsletter.selection.prior_text import (
     Reading,
     TextScore,
 )
-from newsletter.selection.score import Analysis
+from newsletter.selection.reading import Analysis
 from newsletter.selection.topics import Text
 
 FORMAT = "newsletter.prior"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from newsletter.domain.papers import Paper
 from newsletter.domain.taxonomy import PaperKind
-from newsletter.selection.score import Analysis, PaperReader
+from newsletter.selection.reading import Analysis, PaperReader
 from newsletter.selection.sections import DEFAULT_SECTIONS
 from newsletter.selection.topics import Text, TopicModel, tokens
 

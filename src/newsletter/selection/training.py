@@ -59,18 +59,26 @@ def current_model(
 ) -> SelectionModel:
     """The newest stored model, or a new one trained now if none knows these sections and
     this prior (a stored model that cannot be read is refused, with its reason, first)."""
-    prior = prior or shipped_prior()
+    found = stored_model(store, sections, prior=prior)
+    return found or train_and_save(store, sections, weights=weights, prior=prior)
+
+
+def stored_model(
+    store: TrainingStore, sections: Sequence[Section], *, prior: Prior | None = None
+) -> SelectionModel | None:
+    """The newest stored model if it knows these sections and this prior; else None."""
     stored = store.latest_model()
-    if stored is not None:
-        model = _loaded(store, stored)
-        if (
-            model is not None
-            and model.sections == tuple(s.name for s in sections)
-            and model.prior == identity(prior)
-        ):
-            model.version = stored.version
-            return model
-    return train_and_save(store, sections, weights=weights, prior=prior)
+    if stored is None:
+        return None
+    model = _loaded(store, stored)
+    if (
+        model is None
+        or model.sections != tuple(s.name for s in sections)
+        or model.prior != identity(prior or shipped_prior())
+    ):
+        return None
+    model.version = stored.version
+    return model
 
 
 def _loaded(store: TrainingStore, stored: StoredModel) -> SelectionModel | None:
