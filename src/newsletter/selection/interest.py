@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from newsletter.domain.issue import Candidate, ScorePart
 from newsletter.domain.taxonomy import Section, section_named
@@ -95,7 +95,7 @@ def nudge(
         value = round(weight * term, 4)
         moved = moved or value != 0
         part = ScorePart("readers", value, detail)
-        found.append(replace(c, score=round(c.score + value, 4), parts=(*c.parts, part)))
+        found.append(c.rescored(round(c.score + value, 4), (*c.parts, part)))
     if moved:  # else the order given stands
         found.sort(key=ranking_key)
     return found

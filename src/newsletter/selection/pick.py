@@ -21,7 +21,7 @@ from newsletter.config.editor import WeightsConfig
 from newsletter.domain.issue import Candidate, ScorePart
 from newsletter.domain.taxonomy import Section
 from newsletter.selection.learned import FeatureRows, SelectionModel, document, sigmoid
-from newsletter.selection.prior import Prior, PriorTexts, features
+from newsletter.selection.prior import FEATURES, Prior, PriorTexts, feature_matrix
 from newsletter.selection.prior_text import PriorReader, TextScore
 from newsletter.selection.score import ranking_key, rule_weights
 
@@ -33,7 +33,7 @@ SHOWN = 3  # contributions named per part
 class _Batch:
     """What scoring found about a batch of candidates, kept to explain them later."""
 
-    rows: Sequence[Mapping[str, float]]  # the prior's features
+    rows: Any  # the prior's features, a row a candidate (FEATURES order)
     x: Any  # the TF-IDF rows
     signals: Sequence[Mapping[str, float]]
     sections: Sequence[str]  # where each was placed
@@ -48,7 +48,7 @@ class _Seen:
 
     @property
     def row(self) -> Mapping[str, float]:
-        return self.batch.rows[self.index]
+        return dict(zip(FEATURES, self.batch.rows[self.index].tolist(), strict=True))
 
     @property
     def x(self) -> Any:
@@ -102,8 +102,8 @@ class PickScorer:
             found.get(c.paper.arxiv_id) or self.texts(c.paper.title, c.paper.abstract)
             for c in every
         ]
-        rows = features([c.paper for c in every], scores)[: len(candidates)]
-        logits = self.prior.logits(rows, [s.words for s in scores[: len(candidates)]])
+        rows = feature_matrix([c.paper for c in every], scores)[: len(candidates)]
+        logits = self.prior.logits(rows, [s.words for s in scores[: len(candidates)]]).tolist()
         x = read.rows(ids) if read is not None else None
         if x is None:
             x = self.model.features([document(c.paper.title, c.paper.abstract) for c in candidates])
@@ -124,16 +124,12 @@ class PickScorer:
                 parts.append(ScorePart("editor", round(fix.values[n], 4), ""))
                 total += fix.intercept + fix.values[n]
             parts.append(ScorePart("section", 0.0, p.section))
-            scored.append(  # not dataclasses.replace: 5 times slower, for thousands
-                Candidate(
-                    c.paper,
+            scored.append(
+                c.rescored(
                     round(sigmoid(total), 4),
                     tuple(parts),
                     self.sections[p.section],
                     p.probabilities,
-                    c.kind,
-                    c.forced,
-                    c.signals,
                 )
             )
         scored.sort(key=ranking_key)

@@ -140,19 +140,14 @@ class Prior:
         texts = [self.words_read(r) for r in readings]
         return self.score_read([p.arxiv_id for p in papers], features(papers, readings), texts)
 
-    def logits(self, rows: Sequence[Mapping[str, float]], words: Sequence[float]) -> list[float]:
-        """The log-odds of papers whose `features` rows and words' shares (`TextScore.words`)
-        are known: the whole week at once, without explaining any of them."""
-        weights = [
-            (n, c / sd) for n, sd, c in zip(self.features, self.scale, self.coef, strict=True)
-        ]
-        base = self.intercept - sum(
-            c * mu / sd for mu, sd, c in zip(self.mean, self.scale, self.coef, strict=True)
-        )
-        return [
-            base + sum(w * row[n] for n, w in weights) + share
-            for row, share in zip(rows, words, strict=True)
-        ]
+    def logits(self, matrix: Any, words: Sequence[float]) -> Any:
+        """The log-odds of papers whose `feature_matrix` and words' shares (`TextScore.words`)
+        are known: the whole week at once, on arrays, without explaining any of them."""
+        import numpy as np
+
+        coef = np.asarray(self.coef) / np.asarray(self.scale)
+        base = self.intercept - float(np.asarray(self.mean) @ coef)
+        return base + np.asarray(matrix) @ coef + np.asarray(words, dtype=float)
 
     def words_share(self, reading: Reading) -> float:
         """The words' share of a paper's log-odds."""
@@ -317,6 +312,31 @@ def features(
             }
         )
     return rows
+
+
+def feature_matrix(papers: Sequence[Paper], texts: Sequence[TextScore]) -> Any:
+    """`features` as an array, a row a paper and a column a feature (FEATURES order): what a
+    build computes for thousands of candidates."""
+    import numpy as np
+
+    votes = np.log1p(np.asarray([p.upvotes or 0 for p in papers], dtype=float))
+    talk = np.log1p(np.asarray([p.comments or 0 for p in papers], dtype=float))
+    best: dict[object, float] = defaultdict(float)
+    for paper, v in zip(papers, votes.tolist(), strict=True):
+        best[paper.listed_on] = max(best[paper.listed_on], v)
+    day_best = np.asarray([best[p.listed_on] for p in papers], dtype=float)
+    today = np.divide(votes, day_best, out=np.zeros_like(votes), where=day_best > 0)
+    text = np.asarray([t.values for t in texts], dtype=float).reshape(len(papers), -1)
+    authors = np.log1p(np.asarray([len(p.authors) for p in papers], dtype=float))
+    columns = [
+        votes - (votes.mean() if len(votes) else 0.0),
+        today,
+        talk - (talk.mean() if len(talk) else 0.0),
+        *text[:, :-1].T,
+        authors,
+        text[:, -1],
+    ]
+    return np.column_stack(columns) if len(papers) else np.zeros((0, len(FEATURES)))
 
 
 def _detail(name: str, value: float) -> str:

@@ -5,6 +5,7 @@ prior's readings of the same text on the side.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -111,7 +112,7 @@ class Analyser:
         if self._pool is None:
             import scipy.sparse  # noqa: F401  (imported before the fork: workers inherit it)
 
-            self._pool = ProcessPoolExecutor(self.workers, initializer=one_blas_thread)
+            self._pool = ProcessPoolExecutor(self.workers, initializer=_worker_start)
         size = -(-len(texts) // self.workers)
         for start in range(0, len(texts), size):
             future = self._pool.submit(_analyse_chunk, texts[start : start + size], *readers)
@@ -163,6 +164,14 @@ def one_blas_thread() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")
+
+
+def _worker_start() -> None:
+    """A worker process: one BLAS thread, and no cyclic garbage collection, which would
+    walk its growing heap again and again (what it makes holds no cycles; the pool ends with
+    the build)."""
+    one_blas_thread()
+    gc.disable()
 
 
 def _analyse_chunk(

@@ -29,8 +29,8 @@ from newsletter.selection.examples import (
     shipped_examples,
     without_test_week,
 )
-from newsletter.selection.learned import Example, SelectionModel
-from newsletter.selection.learned_fit import train
+from newsletter.selection.learned import Example, SelectionModel, TextReader
+from newsletter.selection.learned_fit import train, vocabulary
 from newsletter.selection.prior import Prior, identity, shipped_prior
 from newsletter.selection.published import PublishedPick, read_published, title_key
 from newsletter.selection.rules import Rules
@@ -38,6 +38,7 @@ from newsletter.selection.score import rank, signal_values
 from newsletter.selection.sections import SectionClassifier
 from newsletter.selection.topics import TopicModel
 from newsletter.selection.training_store import TrainingStore
+from newsletter.selection.vectors import Vectoriser
 
 # What each decision says, and how loudly: an edit at approval is the editor correcting us.
 MEANING: dict[Action, tuple[bool | None, float]] = {
@@ -104,13 +105,44 @@ def train_and_save(
 ) -> SelectionModel:
     """Train on everything known and store the model as the next version. `weights`: the
     rule score's, one of the signals the editor's correction weighs (default: the defaults)."""
-    prior = prior or shipped_prior()
-    found = examples(store, sections, weights=weights, prior=prior)
-    model = train(found, sections, prior=identity(prior))
-    model.version = store.save_model(
-        model_file.dumps(model), dict(model_file.summary(model)), format=MODEL_FORMAT
-    )
-    return model
+    return Training.start(store, sections, weights=weights, prior=prior).finish()
+
+
+@dataclass
+class Training:
+    """A model being trained: its words first (quick, so that a build's workers read texts
+    with them while the models are fitted), then its weights, stored as the next version."""
+
+    store: TrainingStore
+    sections: Sequence[Section]
+    examples: list[Example]
+    prior: Prior
+    vectoriser: Vectoriser
+
+    @classmethod
+    def start(
+        cls,
+        store: TrainingStore,
+        sections: Sequence[Section],
+        *,
+        weights: WeightsConfig | None = None,
+        prior: Prior | None = None,
+    ) -> Training:
+        prior = prior or shipped_prior()
+        found = examples(store, sections, weights=weights, prior=prior)
+        return cls(store, sections, found, prior, vocabulary(found, sections))
+
+    def reader(self) -> TextReader | None:
+        return TextReader(self.vectoriser) if self.vectoriser.vocabulary else None
+
+    def finish(self) -> SelectionModel:
+        model = train(
+            self.examples, self.sections, prior=identity(self.prior), vectoriser=self.vectoriser
+        )
+        model.version = self.store.save_model(
+            model_file.dumps(model), dict(model_file.summary(model)), format=MODEL_FORMAT
+        )
+        return model
 
 
 def examples(
