@@ -4,12 +4,14 @@
 
 Fills a fresh SQLite store with papers made from the real late-2024 listings (real titles;
 abstracts of seven real sentences drawn at random, so no two texts repeat) all listed in the week of 2024-11-25, then times
-`build_issue` (load, rank, classify, pick, summarise, render, inline, save). Target: < 3 s.
+`build_issue` (load, read, rank with the prior and the editor's model, pick, summarise,
+render, inline, save). Target: < 3 s.
 
 The store starts without a learned model, so the build trains one first (as the first build
 of a new store does); `--warm` stores one before timing, as every build after a send finds.
-`--parts` then times each step on its own, in one process (best of three), to show where
-the time goes: the store, training or loading the model, reading the texts, the prior.
+Either way the prior and the editor's model score every on-topic candidate. `--parts` then
+times each step on its own, in one process (best of three), to show where the time goes:
+the store, training or loading the model, reading the texts, the prior, the whys.
 """
 
 from __future__ import annotations
@@ -28,11 +30,17 @@ from typing import TypeVar
 from newsletter.config import TEMPLATES_DIR, EditorConfig
 from newsletter.domain.papers import Listing
 from newsletter.domain.week import Week
-from newsletter.issue.build import build_issue
+from newsletter.issue.build import build_issue, no_gc_pauses
+from newsletter.selection.balance import choose
 from newsletter.selection.learned import FeatureRows
+from newsletter.selection.pick import PickScorer, shown
+from newsletter.selection.prior import PriorTexts, shipped_prior
+from newsletter.selection.prior_text import PriorReader
+from newsletter.selection.reading import PaperReader, one_blas_thread
 from newsletter.selection.rules import Rules, section_taxonomy
-from newsletter.selection.score import PaperReader, rank_analysed
-from newsletter.selection.training import apply_model, current_model, train_and_save
+from newsletter.selection.score import rank_analysed
+from newsletter.selection.topics import Tokens
+from newsletter.selection.training import current_model, train_and_save
 from newsletter.store import Store
 
 T = TypeVar("T")
@@ -117,17 +125,20 @@ def main() -> None:
 
 
 def parts(n: int, week: Week) -> None:
-    """Each step of a build on its own, in this process, best of three."""
-    from threadpoolctl import threadpool_limits
-
-    from newsletter.selection import prior
-
+    """Each step of a build on its own, in this process (one BLAS thread and no cyclic
+    garbage collection, as a build), best of three."""
+    one_blas_thread()
     editor = EditorConfig()
     sections = section_taxonomy(editor)
     rules = Rules.of(editor, sections)
     reader = PaperReader(sections)
-    prior_reader = prior.PriorReader(reader.topics)
-    with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/bench.db") as store:
+    prior = shipped_prior()
+    texts = PriorTexts(prior, PriorReader(reader.topics))
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Store(f"sqlite:///{tmp}/bench.db") as store,
+        no_gc_pauses(),
+    ):
         store.migrate()
         store.merge(listings(n, week))
         print(f"\nwhere the time goes ({n:,} papers; one process, best of 3):")
@@ -137,36 +148,44 @@ def parts(n: int, week: Week) -> None:
         )
         papers = [p for day in days for p in day]
         _best("model: train and store (no model yet)", lambda: train_and_save(store, sections))
-        with threadpool_limits(limits=1, user_api="blas"):
-            _best("  the same, BLAS on one thread", lambda: train_and_save(store, sections))
-        model = _best("model: load the stored one", lambda: current_model(store, sections))
+        model = _best("model: load the stored one (JSON)", lambda: current_model(store, sections))
+        read = _best(
+            "read texts: words (Tokens)",
+            lambda: [(p, Tokens.of(p.title), Tokens.of(p.abstract)) for p in papers],
+        )
         found = _best(
             "read texts: topic, kind, section",
-            lambda: [(p, reader.analyse(p.title, p.abstract)) for p in papers],
+            lambda: [(p, t, a, reader.analyse(t, a)) for p, t, a in read],
         )
-        on_topic = [p for p, a in found if a]
+        on_topic = [(p, t, a, an) for p, t, a, an in found if an]
         rows_reader = model.reader()
         assert rows_reader is not None
         rows = _best(
             f"model: TF-IDF rows of the {len(on_topic):,} on topic",
-            lambda: rows_reader([(p.title, p.abstract) for p in on_topic]),
+            lambda: rows_reader([(t, a) for _, t, a, _ in on_topic]),
         )
-        ranked = _best("rank_analysed (rule score)", lambda: rank_analysed(found, rules))
-        read = FeatureRows([p.arxiv_id for p in on_topic], [rows])
-        _best("apply_model (rows read ahead)", lambda: apply_model(ranked, model, sections, read))
-        _best(
-            "prior: read the on-topic texts anew",
-            lambda: prior_reader.read_all(on_topic),
+        scores = _best(
+            "prior: their texts, reusing the analysis",
+            lambda: {p.arxiv_id: texts(t, a, an) for p, t, a, an in on_topic},
         )
-        readings = _best(
-            "  reusing the build's analysis of them",
-            lambda: [prior_reader.read(p.title, p.abstract, a) for p, a in found if a],
+        ranked = _best(
+            "rank_analysed (rule score)",
+            lambda: rank_analysed([(p, an) for p, _, _, an in found], rules),
         )
+        rows_read = FeatureRows([p.arxiv_id for p, *_ in on_topic], [rows])
+        judge = PickScorer(model, prior, sections, rules.weights, texts.reader)
         scored = _best(
-            "prior: score them (read ahead)",
-            lambda: prior.shipped_prior().score(on_topic, readings),
+            "score: prior + editor, placed (read ahead)",
+            lambda: judge.score(ranked, scores, rows_read),
         )
-        _best("prior: the why of every candidate", lambda: [s.why for s in scored])
+        picks = _best(
+            "choose the issue",
+            lambda: choose(scored, 12, balance=rules.selection, sections=sections),
+        )
+        _best(
+            f"the why of the {len(shown(scored, picks))} shown",
+            lambda: judge.explain([c for c in scored if c.paper.arxiv_id in shown(scored, picks)]),
+        )
 
 
 def _best(label: str, step: Callable[[], T]) -> T:

@@ -9,7 +9,9 @@ other labelled weeks only, then judged on it, against two baselines:
 - upvotes: the week's papers by Hugging Face upvotes (no topic filter, no sections);
 - phrase tables: the rule score, the phrase classifier, at most 3 papers a section (the
   selection before learned models);
-- learned: the section and pick models (their prior is the two above), balanced sections.
+- learned: the learned section classifier (the phrase tables its prior) and the pick
+  score a build uses, the prior learned from a public curator plus the editor's correction
+  (selection/pick.py), assembled as a build assembles (selection/balance.py).
 
 Per week: sections correct (of the hand-labelled LLM papers), the editor's picks held in an
 issue of 12 and in the top 20 (only the week of 2024-11-25 has the editor's picks). The week
@@ -39,11 +41,15 @@ from newsletter.feeds.fetch import Fetcher
 from newsletter.feeds.ingest import ingest
 from newsletter.selection.balance import choose
 from newsletter.selection.examples import TEST_WEEK, shipped_examples
-from newsletter.selection.learned import SelectionModel, train
+from newsletter.selection.learned import SelectionModel, document
+from newsletter.selection.learned_fit import train
+from newsletter.selection.pick import PickScorer
+from newsletter.selection.prior import identity, shipped_prior
+from newsletter.selection.reading import one_blas_thread
 from newsletter.selection.rules import Rules, section_taxonomy
 from newsletter.selection.score import force, rank
 from newsletter.selection.sections import SectionClassifier
-from newsletter.selection.training import apply_model, examples
+from newsletter.selection.training import examples
 from newsletter.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +73,7 @@ def main() -> None:
         sys.argv = sys.argv[:1]
         editorial_weeks.main()
         return
+    one_blas_thread()
     editor = load_editor_config(DEMO_DIR / "newsletter.toml")
     sections = section_taxonomy(editor)
     with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/bench.db") as store:
@@ -78,11 +85,26 @@ def main() -> None:
             f"{'week':<22}{'system':<15}{'sections correct':>18}{'picks in 12':>13}{'picks in top 20':>17}"
         )
         for week in WEEKS:
-            model = train(shipped_examples(sections, skip_weeks=frozenset({week})), sections)
+            model = trained(sections, skip=frozenset({week}))
             table(store, editor, sections, week, model, f"{week} (left out)")
-        model = train(shipped_examples(sections), sections)  # both other weeks; never the test week
+        model = trained(sections)  # both other weeks; never the test week
         table(store, editor, sections, TEST_WEEK, model, f"{TEST_WEEK} TEST")
         simulate(store, editor, sections, WEEKS[0])
+
+
+def trained(sections: Sequence[Section], skip: frozenset[dt.date] = frozenset()) -> SelectionModel:
+    """The models from the shipped labels (without the weeks in `skip`)."""
+    return train(
+        shipped_examples(sections, skip_weeks=skip), sections, prior=identity(shipped_prior())
+    )
+
+
+def scored(
+    ranked: Sequence[Candidate], model: SelectionModel, sections: Sequence[Section]
+) -> list[Candidate]:
+    """The candidates as a build scores them: the prior plus the editor's correction."""
+    judge = PickScorer(model, shipped_prior(), sections, Rules().weights)
+    return judge.score(ranked)
 
 
 def table(
@@ -96,7 +118,7 @@ def table(
     papers = store.papers_listed_between(week, week + dt.timedelta(days=6))
     rules = Rules.of(editor, sections)
     ranked = rank(papers, rules)
-    learned = apply_model(ranked, model, sections)
+    learned = scored(ranked, model, sections)
     gold = {
         r["arxiv_id"]: section_named(r["section"], sections)
         for r in labels()
@@ -109,9 +131,17 @@ def table(
     phrase_sections = {
         i: classifier.classify(texts[i].title, texts[i].abstract).section.name for i in gold
     }
+    held = [_candidate(texts[i], ranked) for i in gold]
     placed = {
-        c.paper.arxiv_id: c.section.name
-        for c in apply_model([_candidate(texts[i], ranked) for i in gold], model, sections)
+        c.paper.arxiv_id: p.section
+        for c, p in zip(
+            held,
+            model.place(
+                [document(c.paper.title, c.paper.abstract) for c in held],
+                [c.section_scores for c in held],
+            ),
+            strict=True,
+        )
     }
     rows = [
         ("upvotes", None, by_votes[:SIZE], by_votes[:20]),
@@ -124,7 +154,7 @@ def table(
         (
             "learned",
             placed,
-            [c.paper.arxiv_id for c in choose(learned, SIZE)],
+            [c.paper.arxiv_id for c in choose(learned, SIZE, sections=sections)],
             [c.paper.arxiv_id for c in learned[:20]],
         ),
     ]
@@ -162,8 +192,8 @@ def simulate(store: Store, editor, sections: Sequence[Section], week: dt.date) -
     """Train without `week`, build it, apply the editor's real issue as approval edits, retrain."""
     papers = store.papers_listed_between(week, week + dt.timedelta(days=6))
     ranked = rank(papers, Rules.of(editor, sections))
-    before_model = train(shipped_examples(sections, skip_weeks=frozenset({week})), sections)
-    before = choose(apply_model(ranked, before_model, sections), SIZE)
+    before_model = trained(sections, skip=frozenset({week}))
+    before = choose(scored(ranked, before_model, sections), SIZE, sections=sections)
     picks = {p["arxiv_id"]: section_named(p["section"], sections) for p in editor_picks()}
     built = {c.paper.arxiv_id: c.section.name for c in before}
     edits = [Decision(week, i, Action.REMOVED, None, "approval") for i in built if i not in picks]
@@ -187,8 +217,8 @@ def simulate(store: Store, editor, sections: Sequence[Section], week: dt.date) -
         for e in examples(store, sections)
         if not (e.source == "shipped labels" and e.week == week)
     ]
-    after_model = train(others, sections)
-    after = choose(apply_model(ranked, after_model, sections), SIZE)
+    after_model = train(others, sections, prior=identity(shipped_prior()))
+    after = choose(scored(ranked, after_model, sections), SIZE, sections=sections)
     print(
         f"\nsimulating the editor on {week}: {len(edits)} decisions recorded "
         f"({Counter(d.action.value for d in edits)})"
@@ -200,11 +230,9 @@ def simulate(store: Store, editor, sections: Sequence[Section], week: dt.date) -
             f"  {name:<7} editor's picks in the issue of {SIZE}: {len(held)}/{len(picks)}, "
             f"in the editor's section: {placed}/{len(held)}; sections: {len({c.section.name for c in issue})}"
         )
-    rank_of = {
-        c.paper.arxiv_id: n for n, c in enumerate(apply_model(ranked, after_model, sections), 1)
-    }
+    rank_of = {c.paper.arxiv_id: n for n, c in enumerate(scored(ranked, after_model, sections), 1)}
     rank_before = {
-        c.paper.arxiv_id: n for n, c in enumerate(apply_model(ranked, before_model, sections), 1)
+        c.paper.arxiv_id: n for n, c in enumerate(scored(ranked, before_model, sections), 1)
     }
     for arxiv_id, section in picks.items():
         print(
