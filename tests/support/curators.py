@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsletter.domain.papers import AnnounceType, Paper, Signal
-from newsletter.feeds.text import clean_authors, clean_text
+from newsletter.domain.papers import Paper
+from newsletter.selection.examples import listed_paper
 from tests.support.paths import ROOT
 
 DATA = ROOT / "bench" / "curators"
@@ -51,30 +51,15 @@ def curator_weeks(folder: Path = DATA) -> list[CuratorWeek]:
 
 
 def _paper(row: dict[str, object], day: dt.date) -> Paper:
-    arxiv_id = str(row["id"])
-    signal = Signal(
-        feed="hf-daily",
-        listed_on=day,
-        announce_type=AnnounceType.NEW,
-        upvotes=_int(row["upvotes"]),
-        comments=_int(row["comments"]),
-        on_hugging_face=True,
-    )
     authors = row["authors"] if isinstance(row["authors"], list) else []
-    return Paper(
-        arxiv_id=arxiv_id,
-        title=clean_text(str(row["title"])),
-        abstract=clean_text(str(row["summary"] or "")),
-        version=None,
-        authors=clean_authors(str(a) for a in authors),
-        categories=(),
-        primary_category=None,
-        submitted_at=None,
-        listed_on=day,
-        abs_url=f"https://arxiv.org/abs/{arxiv_id}",
-        pdf_url=f"https://arxiv.org/pdf/{arxiv_id}",
-        hf_url=f"https://huggingface.co/papers/{arxiv_id}",
-        signals=(signal,),
+    return listed_paper(
+        str(row["id"]),
+        str(row["title"]),
+        str(row["summary"] or ""),
+        (str(a) for a in authors),
+        day,
+        _int(row["upvotes"]),
+        _int(row["comments"]),
     )
 
 

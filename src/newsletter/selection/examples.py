@@ -116,32 +116,46 @@ def demo_papers() -> dict[str, Paper]:
         listed = dt.date.fromisoformat(day.stem)
         for entry in json.loads(day.read_text(encoding="utf-8")):
             paper = entry["paper"]
-            if paper["id"] in found:
-                continue
-            signal = Signal(
-                "hf-daily",
-                listed,
-                AnnounceType.NEW,
-                paper.get("upvotes"),
-                entry.get("numComments"),
-                on_hugging_face=True,
-            )
-            found[paper["id"]] = Paper(
-                arxiv_id=paper["id"],
-                title=clean_text(paper["title"]),
-                abstract=clean_text(paper.get("summary")),
-                version=None,
-                authors=clean_authors(a.get("name", "") for a in paper.get("authors") or ()),
-                categories=(),
-                primary_category=None,
-                submitted_at=None,
-                listed_on=listed,
-                abs_url=f"https://arxiv.org/abs/{paper['id']}",
-                pdf_url=f"https://arxiv.org/pdf/{paper['id']}",
-                hf_url=f"https://huggingface.co/papers/{paper['id']}",
-                signals=(signal,),
-            )
+            if paper["id"] not in found:
+                found[paper["id"]] = listed_paper(
+                    paper["id"],
+                    paper["title"],
+                    paper.get("summary"),
+                    [a.get("name", "") for a in paper.get("authors") or ()],
+                    listed,
+                    paper.get("upvotes"),
+                    entry.get("numComments"),
+                )
     return found
+
+
+def listed_paper(
+    arxiv_id: str,
+    title: str,
+    summary: str | None,
+    authors: Iterable[str],
+    day: dt.date,
+    upvotes: int | None,
+    comments: int | None,
+) -> Paper:
+    """A paper as a Hugging Face Daily Papers list shows it on `day`, its text cleaned as
+    ingest cleans it: for the shipped labels and the benches' curator weeks."""
+    signal = Signal("hf-daily", day, AnnounceType.NEW, upvotes, comments, on_hugging_face=True)
+    return Paper(
+        arxiv_id=arxiv_id,
+        title=clean_text(title),
+        abstract=clean_text(summary),
+        version=None,
+        authors=clean_authors(authors),
+        categories=(),
+        primary_category=None,
+        submitted_at=None,
+        listed_on=day,
+        abs_url=f"https://arxiv.org/abs/{arxiv_id}",
+        pdf_url=f"https://arxiv.org/pdf/{arxiv_id}",
+        hf_url=f"https://huggingface.co/papers/{arxiv_id}",
+        signals=(signal,),
+    )
 
 
 def _signals(
