@@ -17,7 +17,7 @@ from newsletter.services.learn import Learned
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of lines.")
 @click.pass_obj
 def train(obj: Context, as_json: bool) -> None:
-    """Train the section and pick models on everything known, and store them as a new version.
+    """Train the section classifier and the editor's correction on everything known; store them.
 
     Learns from the editor's decisions in the store (sent issues, approval edits, issues
     imported with `newsletter learn`) and the labels shipped with the package, never from

@@ -26,10 +26,6 @@ class Decision:
     source: str  # sent | approval | published
 
 
-# What a model stored by release 0.1 is: a pickle, which the store never hands out.
-PICKLE = "pickle"
-
-
 @dataclass(frozen=True, slots=True)
 class StoredModel:
     """A model version as the store keeps it: its format and its text (JSON for every model

@@ -1,5 +1,6 @@
-"""Learning the editor's judgement: training the section and pick models, learning from
-issues published before, from the editor's approval edits and from every sent issue; and
+"""Learning the editor's judgement: training the section classifier and the editor's
+correction to the prior (with the rule score weighed by `[selection.weights]`, as a build
+weighs it), learning from issues published before, from the editor's approval edits and from every sent issue; and
 classifying papers with the configured sections.
 
 The test week (2024-12-02) is never trained on, whatever the source (selection/examples.py).
@@ -65,10 +66,11 @@ class Taught:
 def train(app: App) -> Trained:
     """Train on everything known and store the models as a new version; with, week by week,
     how many section labels a model trained without that week gets right."""
-    sections = section_taxonomy(app.editor())
+    editor = app.editor()
+    sections = section_taxonomy(editor)
     with app.store() as store:
         scores = evaluate(examples(store, sections), sections)
-        model = train_and_save(store, sections)
+        model = train_and_save(store, sections, weights=editor.selection.weights)
     return Trained(model.version, model.label, dict(model.counts), scores)
 
 
@@ -104,7 +106,7 @@ def learn_from_files(
             done.append((path, found))
             if on_file:
                 on_file(path, found)
-        model = train_and_save(store, sections)
+        model = train_and_save(store, sections, weights=editor.selection.weights)
     return Taught(done, model.label)
 
 
@@ -140,7 +142,8 @@ def record_edits(app: App, week_start: dt.date, before: Edits, after: Edits) -> 
 def learn_from_issue(app: App, number: int) -> str:
     """After a send: the issue's picks (after any edits) and the candidates left out become
     examples, and the models retrain; the new model's label."""
-    sections = section_taxonomy(app.editor())
+    editor = app.editor()
+    sections = section_taxonomy(editor)
     with app.store() as store:
         record = find_issue(store, number=number).record
         picked = {p.arxiv_id for _, p in record.picks}
@@ -154,7 +157,7 @@ def learn_from_issue(app: App, number: int) -> str:
             if c.arxiv_id not in picked
         ]
         store.record_decisions(decisions, replace_source=True)  # a week sent again counts once
-        return train_and_save(store, sections).label
+        return train_and_save(store, sections, weights=editor.selection.weights).label
 
 
 @dataclass(frozen=True, slots=True)
