@@ -117,3 +117,15 @@ class IssueError(NewsletterError):
     def __init__(self, message: str, *, issue: int | None, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.issue = issue
+
+
+class SubjectTestError(NewsletterError):
+    """A subject test cannot take this step now: its sample is still going out, its wait is
+    not over, or the issue went out without one. The same answer until that changes."""
+
+    hint = "see `newsletter send --help` and the README's Subject-line tests"
+    retryable = False
+
+    def __init__(self, message: str, *, issue: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.issue = issue

@@ -10,11 +10,24 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
+
+import pytest
 
 from tests.support.deliveries import add_emails, add_issue, add_people
 from tests.support.sendgrid_server import API_KEY, Fault, SendGridServer
+from tests.support.smtp_server import SMTPServer
 from tests.support.stores import migrated
+from tests.support.subject_test import (
+    B_SUBJECT,
+    READERS,
+    play_signed,
+    prepare,
+    sendgrid_subjects,
+    smtp_subjects,
+)
 
 SUBSCRIBERS = 6000
 BATCH = 10  # small batches: hundreds of requests, so kills land in every phase of one
@@ -74,8 +87,9 @@ def test_every_active_subscriber_gets_the_issue_exactly_once_despite_kills(tmp_p
         assert store.get_issue(1).status == "sent"  # type: ignore[union-attr]
 
 
-def _command() -> list[str]:
-    return [sys.executable, "-m", "newsletter.cli", "send", "--issue", "1", "--backend", "sendgrid"]
+def _command(backend: str = "sendgrid", *flags: str) -> list[str]:
+    send = [sys.executable, "-m", "newsletter.cli", "send", "--issue", "1"]
+    return [*send, "--backend", backend, *flags]
 
 
 def _env(database_url: str, sendgrid_url: str) -> dict[str, str]:
@@ -93,8 +107,10 @@ def _env(database_url: str, sendgrid_url: str) -> dict[str, str]:
     }
 
 
-def _run_to_end(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(_command(), env=env, capture_output=True, text=True, timeout=120)
+def _run_to_end(env: dict[str, str], *command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        list(command) or _command(), env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def _diff(delivered: Counter[str], emails: list[str]) -> str:
@@ -102,3 +118,70 @@ def _diff(delivered: Counter[str], emails: list[str]) -> str:
     twice = [e for e, n in delivered.items() if n > 1]
     extra = [e for e in delivered if e not in set(emails)]
     return f"missing {len(missing)} {missing[:3]}, twice {len(twice)} {twice[:3]}, unexpected {extra[:3]}"
+
+
+@pytest.mark.parametrize("backend", ["sendgrid", "smtp"])
+def test_a_subject_test_reaches_everyone_once_despite_a_kill_in_each_phase(
+    backend: str, tmp_path: Path
+) -> None:
+    """A subject test's sample (200 of 1,000, two subjects) killed mid-send and resumed, its
+    signed events making B win, then the rest killed mid-send and resumed: nobody in the
+    sample gets the issue again, nobody is missed. SendGrid: everyone exactly once. SMTP:
+    only messages on the wire at a kill (one per connection) may go twice, and a second copy
+    is the same message (its Message-ID, its subject)."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    with migrated(url) as store:
+        record, config = prepare(store, tmp_path)
+    with ExitStack() as stack:
+        if backend == "sendgrid":
+            server = stack.enter_context(SendGridServer(validate="full", latency=0.05))
+            env = {**_env(url, server.url), "NEWSLETTER_CONFIG": str(config)}
+            progress: Callable[[], int] = lambda: server.recipient_count  # noqa: E731
+        else:
+            smtp = stack.enter_context(SMTPServer())
+            env = {**_env(url, ""), "NEWSLETTER_CONFIG": str(config)}
+            env["SMTP_URL"] = f"smtp://{smtp.host}:{smtp.port}?tls=none"
+            progress = lambda: len(smtp.messages)  # noqa: E731
+        sample_at = _kill_once(_command(backend, "--test-subjects"), env, progress, after=60)
+        assert _run_to_end(env, *_command(backend, "--test-subjects")).returncode == 0
+        with migrated(url) as store:
+            sample = store.sent_with_variants(1)
+            play_signed(store, tmp_path, record, sample)
+        rest_at = _kill_once(_command(backend, "--now"), env, progress, after=sample_at + 300)
+        finished = _run_to_end(env, *_command(backend, "--now"))
+        assert finished.returncode == 0, finished.stderr
+        assert "the rest got «" + B_SUBJECT + "»" in finished.stdout, finished.stdout
+        received = sendgrid_subjects(server) if backend == "sendgrid" else smtp_subjects(smtp)
+    assert sample_at < 200 and sample_at + 300 <= rest_at < READERS  # each kill was mid-phase
+    variant = {email: v for _, email, v in sample}
+    assert len(variant) == 200 and set(received) == {
+        f"reader{n}@example.org" for n in range(READERS)
+    }
+    twice = 0
+    for address, copies in received.items():
+        expected = {None: B_SUBJECT, 1: B_SUBJECT}.get(variant.get(address), record.title)
+        if backend == "sendgrid":
+            assert copies == [expected], address
+        else:
+            assert {subject for subject, _ in copies} == {expected}, address
+            assert len({message_id for _, message_id in copies}) == 1, address
+            twice += len(copies) - 1
+    assert twice <= 2 * CONCURRENCY  # at most the messages on the wire at the two kills
+    with migrated(url) as store:
+        assert store.delivery_counts(1) == {"sent": READERS}
+        test = store.subject_test(1)
+        assert test is not None and test.decision is not None and test.winner == B_SUBJECT
+
+
+def _kill_once(
+    command: list[str], env: dict[str, str], progress: Callable[[], int], after: int
+) -> int:
+    """Start the send, SIGKILL it once `progress()` passes `after`; what it had reached."""
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while progress() < after and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "the send ended before it could be killed"
+    return progress()

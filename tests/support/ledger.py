@@ -52,6 +52,7 @@ class Row:
     batch_id: str | None = None
     provider_id: str | None = None
     error: str | None = None
+    variant: int | None = None  # a subject test's sample: the subject it gets
 
 
 @dataclass(slots=True)
@@ -90,6 +91,13 @@ class MemoryLedger:
             self.people[n + 1] = (f"reader{n}@example.org", f"Reader {n}", status)
             ids.append(n + 1)
         return ids
+
+    def add_sample(self, issue_number: int, variants: dict[int, int]) -> None:
+        """A subject test's sample queued with its variants, as the store's start does."""
+        with self._lock:
+            for subscriber_id, variant in variants.items():
+                self.rows[issue_number, subscriber_id] = Row(QUEUED, variant=variant)
+            self._move_issue(issue_number, IssueStatus.SENDING)
 
     def add_email(self, email: str, status: Status = Status.ACTIVE) -> int:
         self.people[len(self.people) + 1] = (email, None, status)
@@ -132,7 +140,9 @@ class MemoryLedger:
                 for (number, sid), row in self.rows.items()
                 if number == issue_number and row.status is QUEUED and sid > after
             )[:size]
-            gone, bad, taken = sort_claimed((sid, *self.people[sid]) for sid in queued)
+            gone, bad, taken = sort_claimed(
+                (sid, *self.people[sid], self.rows[issue_number, sid].variant) for sid in queued
+            )
             for sid in gone:
                 self.rows[issue_number, sid].status = DeliveryStatus.SKIPPED
             for sid in bad:
@@ -168,7 +178,10 @@ class MemoryLedger:
                     b.issue_number,
                     b.backend,
                     b.status,
-                    tuple(self._recipient(sid) for sid in self._in_flight(batch_id)),
+                    tuple(
+                        self._recipient(sid, self.rows[b.issue_number, sid].variant)
+                        for sid in self._in_flight(batch_id)
+                    ),
                 )
                 for batch_id, b in self.batches.items()
                 if b.status is BatchStatus.PENDING and issue_number in (None, b.issue_number)
@@ -207,9 +220,9 @@ class MemoryLedger:
             if row.batch_id == batch_id and row.status is IN_FLIGHT
         )
 
-    def _recipient(self, subscriber_id: int) -> Recipient:
+    def _recipient(self, subscriber_id: int, variant: int | None = None) -> Recipient:
         email, name, _ = self.people[subscriber_id]
-        return Recipient(subscriber_id, email, name)
+        return Recipient(subscriber_id, email, name, variant)
 
     def _move_issue(self, number: int, target: IssueStatus) -> None:
         if number in self.issues and self.issues[number] in IssueStatus.moving_to(target):

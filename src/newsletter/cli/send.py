@@ -8,8 +8,10 @@ import click
 
 from newsletter.app import BACKENDS
 from newsletter.cli.base import Context, out, progress
+from newsletter.domain.subject_test import label
 from newsletter.domain.week import Week
 from newsletter.services import send as sending
+from newsletter.services import subject_test as subject_tests
 from newsletter.services.send import DryRun, SendReport
 
 
@@ -42,6 +44,17 @@ from newsletter.services.send import DryRun, SendReport
     metavar="N",
     help="Send to at most N subscribers in this run.",
 )
+@click.option(
+    "--test-subjects",
+    is_flag=True,
+    help="Send only the sample of newsletter.toml's [subject_test], each reader one of its subjects; a later send gives the rest the winner.",
+)
+@click.option(
+    "--now",
+    "skip_wait",
+    is_flag=True,
+    help="After a subject test's sample: choose the winner and send the rest before wait_hours are over.",
+)
 @click.pass_obj
 def send(
     obj: Context,
@@ -51,11 +64,15 @@ def send(
     test_to: tuple[str, ...],
     dry_run: bool,
     limit: int | None,
+    test_subjects: bool,
+    skip_wait: bool,
 ) -> None:
     """Send an issue to every active subscriber not yet sent to.
 
     Name the issue with one of --week or --issue. Sending again for the same issue reaches only those not yet sent to; an interrupted
     send is settled and resumed. --test-to sends the editor's proof and records nothing.
+    --test-subjects sends a subject test's sample; once its wait_hours are over, a send
+    without it gives everyone else the winning subject.
 
     Example: newsletter send --week 2024-11-25 --backend sendgrid --test-to editor@example.org
     """
@@ -69,10 +86,52 @@ def send(
         out.print(f"proof of issue {issue.number} sent to {', '.join(test_to)} via {name}")
     elif dry_run:
         show_dry_run(sending.dry_run(obj.app, issue.number, name))
+    elif test_subjects and not sample_phase(obj, issue.number, name, limit):
+        return
     else:
         with progress("sending", issue.audience) as bar:
-            report = sending.send(obj.app, issue.number, name, limit=limit, on_progress=bar.advance)
+            report = sending.send(
+                obj.app,
+                issue.number,
+                name,
+                limit=limit,
+                on_progress=bar.advance,
+                skip_wait=skip_wait,
+            )
         out.print(summary(report))
+        decided = subject_tests.state(obj.app, issue.number).test
+        if decided is not None and decided.decision is not None:
+            who = "the rest" if decided.sample_size else "everyone"
+            line = f"subject test: {decided.decision.summary}; {who} got «{decided.winner}»"
+            out.print(line, markup=False)
+
+
+def sample_phase(obj: Context, number: int, backend: str, limit: int | None) -> bool:
+    """The sample's send and what comes next; True when the whole issue is to go now (too
+    few readers for a test: everyone gets the first subject)."""
+    with progress("sending the sample", None) as bar:
+        sample = subject_tests.send_sample(
+            obj.app, number, backend, limit=limit, on_progress=bar.advance
+        )
+    test = sample.test
+    if sample.report is not None:
+        out.print(summary(sample.report))
+    if test.decision is not None:  # too few readers (or decided before): the ordinary send
+        return sample.report is None
+    listed = "; ".join(f"{label(k)} «{s}»" for k, s in enumerate(test.subjects))
+    out.print(
+        f"subject test of issue {number}: a sample of {test.sample_size} in "
+        f"{len(test.subjects)} subjects ({listed})",
+        markup=False,
+    )
+    if sample.left or test.ready_at is None:
+        out.print(f"  {sample.left} of the sample still queued: run --test-subjects again")
+    else:
+        out.print(
+            f"  the rest gets the winner on {test.metric.value}: newsletter send --issue "
+            f"{number} from {test.ready_at:%Y-%m-%d %H:%M} UTC"
+        )
+    return False
 
 
 def show_dry_run(run: DryRun) -> None:

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from newsletter.config.settings import first_error
+from newsletter.config.subject_test import SubjectTestConfig
 from newsletter.domain.issue import Promo, PromoPosition, Spot
 from newsletter.domain.papers import FeedSpec, SourceKind
 from newsletter.domain.taxonomy import PaperKind
@@ -246,6 +247,7 @@ class EditorConfig(BaseModel):
     overrides_dir: str = "overrides"
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
+    subject_test: SubjectTestConfig | None = None  # off unless the editor writes one
 
     @field_validator("promos")
     @classmethod

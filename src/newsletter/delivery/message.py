@@ -85,6 +85,8 @@ class Envelope:
     html: str
     text: str
     sender: Sender
+    # A subject test's subject lines: a recipient with a variant gets theirs, others `subject`.
+    variants: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # A template may write the documented %%name%% in its HTML too: the HTML part always
@@ -104,6 +106,11 @@ class Envelope:
             text.replace(VIEW_PLACEHOLDER, view),
             sender,
         )
+
+    def subject_for(self, recipient: Recipient) -> str:
+        if recipient.variant is None or not self.variants:
+            return self.subject
+        return self.variants[recipient.variant]
 
     @property
     def category(self) -> str:
@@ -173,7 +180,7 @@ def mime(envelope: Envelope, who: Personal, *, now: dt.datetime | None = None) -
     msg["From"] = formataddr((s.from_name, s.from_email))
     # An Address, not a string: the policy quotes or encodes the name as one display name.
     msg["To"] = Address(header_name(who.name), addr_spec=who.recipient.email)
-    msg["Subject"] = envelope.subject
+    msg["Subject"] = envelope.subject_for(who.recipient)
     msg["Date"] = format_datetime(now or dt.datetime.now(dt.UTC))
     msg["Message-ID"] = who.message_id
     for key, value in who.headers().items():

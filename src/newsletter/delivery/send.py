@@ -63,18 +63,22 @@ def send_issue(
     limit: int | None = None,
     on_progress: Progress | None = None,
     clock: Callable[[], float] = time.monotonic,
+    queued_only: bool = False,
 ) -> SendReport:
     """Send the issue to every active subscriber not yet sent to, at most `limit` this run.
 
     Up to `backend.concurrency` batches are on the wire at once; each is recorded pending
     before its request and settled after its answer, so a crash anywhere leaves at most
     that many batches to settle, and the next run settles them before sending anything.
+    `queued_only` sends only the deliveries already queued (a subject test's sample): it
+    queues nobody new and leaves the issue sending.
     """
     start = clock()
     number = envelope.issue_number
     report = SendReport(number, backend.name, concurrency=backend.concurrency)
     recover(store, backend, number, report)
-    store.enqueue(number)
+    if not queued_only:
+        store.enqueue(number)
     claims = ClaimWalker(store, number, backend, limit, report)
     failures = 0  # answers in a row that sent nobody: every slot failing means a provider down
     answers: list[Settlement] = []  # recorded with the next claim: one commit per batch
@@ -111,7 +115,8 @@ def send_issue(
         finally:
             answers += [_account(b, o, report) for b, o in flights.drain()]
             store.settle(answers)
-    store.finish_issue(number)
+    if not queued_only:
+        store.finish_issue(number)
     report.left = store.delivery_counts(number).get(DeliveryStatus.QUEUED, 0)
     report.seconds = clock() - start
     return report

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ class Reader:
     subscriber_id: int
     email: str
     unsubscribe_url: str
+    variant: int | None = None  # the subject a subject test's sample gave them
 
 
 @dataclass(slots=True)
@@ -73,8 +74,16 @@ class _Link:
 
 
 class _Generator:
-    def __init__(self, record: IssueRecord, base_url: str, start: dt.datetime, seed: int) -> None:
+    def __init__(
+        self,
+        record: IssueRecord,
+        base_url: str,
+        start: dt.datetime,
+        seed: int,
+        appeal: Mapping[int, float] | None = None,
+    ) -> None:
         self.record, self.start, self.rng = record, start, random.Random(seed)
+        self.appeal = appeal or {}  # a subject test's variant → how much more it is opened
         self.base = int(start.timestamp())
         self.events: list[dict[str, Any]] = []
         self.expected = Expected()
@@ -141,7 +150,8 @@ class _Generator:
         else:
             machine = False
         first_open = None
-        if rng.random() < 0.42:
+        lift = 1.0 if reader.variant is None else self.appeal.get(reader.variant, 1.0)
+        if rng.random() < 0.42 * lift:
             first_open = delivered + self.reading_delay()
             for n in range(rng.choice((1, 1, 2, 3))):
                 self.event(
@@ -227,10 +237,12 @@ def synthetic_stream(
     start: dt.datetime,
     seed: int = 14,
     batch: int = 500,
+    appeal: Mapping[int, float] | None = None,
 ) -> EventStream:
     """The events of `record` sent to `readers` at `start` (keep it days in the past: the
-    webhook takes no event from the future), in posts of about `batch` events."""
-    gen = _Generator(record, base_url.rstrip("/"), start, seed)
+    webhook takes no event from the future), in posts of about `batch` events. `appeal`:
+    how much more (or less) a subject test's variant is opened, by variant."""
+    gen = _Generator(record, base_url.rstrip("/"), start, seed, appeal)
     for n, reader in enumerate(readers):
         gen.reader(reader, first=n == 0)
     expected = gen.finish()

@@ -39,6 +39,7 @@ class Recipient(NamedTuple):
     subscriber_id: int
     email: str
     name: str | None
+    variant: int | None = None  # the subject a subject test's sample gave them (None: not in one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +62,9 @@ class Claimed(NamedTuple):
 
 UNDELIVERABLE = "address has characters other than ASCII before the @: no backend can send to it"
 
-# A queued delivery as a claim reads it: (subscriber id, address, name, subscriber status).
-ClaimRow = tuple[int, str, str | None, str]
+# A queued delivery as a claim reads it: (subscriber id, address, name, subscriber status,
+# subject-test variant).
+ClaimRow = tuple[int, str, str | None, str, int | None]
 
 
 def sort_claimed(rows: Iterable[ClaimRow]) -> tuple[list[int], list[int], list[Recipient]]:
@@ -75,11 +77,11 @@ def sort_claimed(rows: Iterable[ClaimRow]) -> tuple[list[int], list[int], list[R
     gone: list[int] = []
     bad: list[int] = []
     taken: list[Recipient] = []
-    for subscriber_id, email, name, status in rows:
+    for subscriber_id, email, name, status, variant in rows:
         if status != Status.ACTIVE:
             gone.append(subscriber_id)
         elif email.isascii():
-            taken.append(Recipient(subscriber_id, email, name))
+            taken.append(Recipient(subscriber_id, email, name, variant))
         else:
             bad.append(subscriber_id)
     return gone, bad, taken

@@ -13,6 +13,7 @@ from newsletter.delivery.send import SendReport, proof, send_issue
 from newsletter.domain.subscriber import normalise_email
 from newsletter.domain.week import Week
 from newsletter.issue.lookup import find_issue
+from newsletter.services import subject_test
 
 __all__ = [
     "DryRun",
@@ -89,12 +90,18 @@ def send(
     *,
     limit: int | None = None,
     on_progress: Callable[[int], None] | None = None,
+    skip_wait: bool = False,
 ) -> SendReport:
     """Send issue `number` to every active subscriber it has not reached, at most `limit` in
-    this run: an interrupted send is settled first, and nobody gets it twice."""
+    this run: an interrupted send is settled first, and nobody gets it twice. An issue with
+    a subject test sends its rest with the winner, once the test's wait is over (or at once
+    with `skip_wait`): see services/subject_test.py."""
     with app.store() as store:
         stored = find_issue(store, number=number)
+        test = subject_test.for_rest(store, number, skip_wait=skip_wait)
         with app.sending(stored, backend) as (envelope, opened, token):
+            if test is not None:
+                envelope = subject_test.with_subjects(envelope, test)
             return send_issue(store, envelope, opened, token, limit=limit, on_progress=on_progress)
 
 

@@ -98,7 +98,11 @@ class DeliveryQueries:
             _settle_in(conn, settle, now)
             rows = conn.execute(
                 select(
-                    subscribers.c.id, subscribers.c.email, subscribers.c.name, subscribers.c.status
+                    subscribers.c.id,
+                    subscribers.c.email,
+                    subscribers.c.name,
+                    subscribers.c.status,
+                    deliveries.c.variant,
                 )
                 .join(deliveries, deliveries.c.subscriber_id == subscribers.c.id)
                 .where(
@@ -236,12 +240,17 @@ class DeliveryQueries:
             found = []
             for b in conn.execute(query.order_by(send_batches.c.created_at)).all():
                 rows = conn.execute(
-                    select(subscribers.c.id, subscribers.c.email, subscribers.c.name)
+                    select(
+                        subscribers.c.id,
+                        subscribers.c.email,
+                        subscribers.c.name,
+                        deliveries.c.variant,
+                    )
                     .join(deliveries, deliveries.c.subscriber_id == subscribers.c.id)
                     .where(deliveries.c.batch_id == b.batch_id, deliveries.c.status == IN_FLIGHT)
                     .order_by(subscribers.c.id)
                 ).all()
-                recipients = tuple(Recipient(r.id, r.email, r.name) for r in rows)
+                recipients = tuple(Recipient(r.id, r.email, r.name, r.variant) for r in rows)
                 found.append(
                     Batch(
                         b.batch_id,

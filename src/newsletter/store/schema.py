@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -280,4 +281,27 @@ list_changes = Table(
     Column("via", String(20), nullable=False),
     Column("issue_number", Integer),
     Column("at", UTCDateTime(), nullable=False, index=True),
+)
+
+# Subject-line tests (migration 0007): the variant of the issue's subjects each delivery of a
+# test's sample got (NULL: not in a sample, so it got the title or the winner), and the test.
+deliveries.append_column(Column("variant", Integer))
+
+subject_tests = Table(
+    "subject_tests",
+    metadata,
+    Column(
+        "issue_number", Integer, ForeignKey("issues.number", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("subjects", JSON, nullable=False),  # as rendered for readers, in the editor's order
+    Column("metric", String(10), nullable=False),  # opens | clicks
+    Column("share", Float, nullable=False),
+    Column("wait_hours", Float, nullable=False),
+    Column("min_per_variant", Integer, nullable=False),
+    Column("sample_size", Integer, nullable=False),  # 0: too few readers, no test was run
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("sample_sent_at", UTCDateTime()),  # the sample all settled: the wait starts
+    Column("decided_at", UTCDateTime()),
+    Column("decision", JSON),  # domain/subject_test.Decision: winner, rule, numbers
+    Column("told_at", UTCDateTime()),  # the editors were mailed the result
 )

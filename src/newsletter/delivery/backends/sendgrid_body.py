@@ -61,7 +61,7 @@ def body_json(
     """
     args = f'"mail":{_s(envelope.mail_kind)}' if proof else None
     issue = _s(str(envelope.issue_number))
-    parts = ",".join([_personalization(issue, who, args) for who in people])
+    parts = ",".join([_personalization(issue, who, args, envelope) for who in people])
     tail = ""
     if batch_id:
         tail += f',"batch_id":{_s(batch_id)}'
@@ -93,14 +93,19 @@ def _envelope_json(envelope: Envelope, tracking: Tracking, proof: bool = False) 
     return json.dumps(shared, ensure_ascii=False, separators=(",", ":"))[1:-1]
 
 
-def _personalization(issue: str, who: Personal, args: str | None = None) -> str:
+def _personalization(
+    issue: str, who: Personal, args: str | None = None, envelope: Envelope | None = None
+) -> str:
     r, name = who.recipient, header_name(who.name)
     args = args or f'"issue":{issue},"subscriber":"{r.subscriber_id}"'
     email = _s(r.email)
     to = f'{{"email":{email},"name":{_s(name)}}}' if name else f'{{"email":{email}}}'
     substitutions = ",".join([f"{_s(k)}:{_s(v)}" for k, v in who.substitutions().items()])
+    # a subject test's reader: their variant's subject overrides the body's
+    own = envelope.subject_for(r) if envelope and r.variant is not None else None
+    subject = f'"subject":{_s(own)},' if own else ""
     return (
-        f'{{"to":[{to}],"substitutions":{{{substitutions}}},'
+        f'{{"to":[{to}],{subject}"substitutions":{{{substitutions}}},'
         f'"headers":{{"List-Unsubscribe":{_s(who.list_unsubscribe)}}},'
         f'"custom_args":{{{args}}}}}'
     )
