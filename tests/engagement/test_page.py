@@ -19,11 +19,19 @@ from plotly.offline import get_plotlyjs
 from newsletter.domain.week import Week
 from newsletter.engagement.page import report_html
 from newsletter.engagement.report import HOURS, IssueEngagement, PaperClicks, Report
+from newsletter.engagement.subject_test import SubjectTestReport, VariantReport
 from newsletter.subscribers.growth import GrowthWeek
 from tests.support.browser import Browser
 from tests.support.paths import SHOTS
 
-CHARTS = ("chart-papers", "chart-sections", "chart-promos", "chart-hours", "chart-growth")
+CHARTS = (
+    "chart-subjects",
+    "chart-papers",
+    "chart-sections",
+    "chart-promos",
+    "chart-hours",
+    "chart-growth",
+)
 HOSTILE = "</script><script>window.pwned=1</script> & <b> is not markup"
 SENT = dt.datetime(2024, 12, 2, 7, 0, tzinfo=dt.UTC)
 PAPERS = {  # section → (title, arxiv id, clicks)
@@ -107,8 +115,31 @@ def _report() -> Report:
         clicks_by_promo={"ebook": 143, "mentoring": 61},
         opens_by_hour=_curve(1_963, peak=2.0, spread=2.5),
         clicks_by_hour=_curve(1_108, peak=2.5, spread=2.0),
+        subject_test=_subject_test(),
     )
     return Report(engagement, _growth(), dt.datetime(2024, 12, 5, 7, 0, tzinfo=dt.UTC))
+
+
+def _subject_test(sent: int = 400) -> SubjectTestReport:
+    """A test of a plain subject against a hostile one, which won."""
+    half = sent // 2
+    return SubjectTestReport(
+        metric="clicks",
+        sample=sent,
+        variants=(
+            VariantReport(
+                "Important LLM Papers for the Week", half, 84 * half // 200, 31 * half // 200
+            ),
+            VariantReport(HOSTILE, half, 97 * half // 200, 52 * half // 200),
+        ),
+        winner=HOSTILE,
+        significant=True,
+        rule="best click rate",
+        summary="B won on clicks: B 26.0% (52 of 200) vs A 15.5% (31 of 200); "
+        "two-proportion z-test p = 0.012, significant at 0.05",
+        method="two-proportion z-test",
+        p_value=0.012,
+    )
 
 
 def _empty() -> Report:
@@ -122,6 +153,7 @@ def _empty() -> Report:
         opens_by_hour=(0,) * HOURS,
         clicks_by_hour=(0,) * HOURS,
         folded=True,
+        subject_test=_subject_test(sent=0),
     )
     return Report(quiet, [], None)
 
@@ -173,6 +205,8 @@ def test_the_summary_gives_every_number() -> None:
                   "one-click 11, page 4, webhook 2", "655", "57", "19"):  # fmt: skip
         assert shown in page
     assert "folded into totals" not in page
+    assert "Decision (best click rate): B won on clicks: B 26.0% (52 of 200)" in page
+    assert "The rest of the list (4,181) got B." in page and "B (winner)" in page
 
 
 def test_no_clicks_and_no_weeks_say_so_instead_of_drawing() -> None:
@@ -181,6 +215,7 @@ def test_no_clicks_and_no_weeks_say_so_instead_of_drawing() -> None:
     assert page.count("No clicks yet.") == 2  # papers and sections
     assert "No promos in this issue." in page
     assert "No opens or clicks yet." in page and "No weeks to show yet." in page
+    assert "No sample was sent." in page
     assert "Plotly.newPlot(" not in page
     assert "Raw events folded into totals" in page
     assert "Tree search at test time" in page  # the papers' table is still there

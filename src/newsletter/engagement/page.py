@@ -25,7 +25,10 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from newsletter.config import TEMPLATES_DIR
+from newsletter.domain.subject_test import label
 from newsletter.engagement.report import HOURS, IssueEngagement, PaperClicks, Report
+from newsletter.engagement.subject_test import SubjectTestReport
+from newsletter.engagement.tables import decision_line
 from newsletter.subscribers.growth import GrowthWeek
 
 TEMPLATE = "report/report.html.j2"
@@ -61,6 +64,7 @@ class Chart:
     div: Markup | None  # None: nothing to draw, and the page says `empty` instead
     empty: str
     table: Table
+    note: str = ""  # a line under the title (a subject test's decision)
 
 
 def report_html(report: Report, *, templates: Path = TEMPLATES_DIR) -> str:
@@ -71,6 +75,8 @@ def report_html(report: Report, *, templates: Path = TEMPLATES_DIR) -> str:
         _counts_chart("promo", e.clicks_by_promo),
     ]
     rows = [[_papers_chart(e)], pair, [_hours_chart(e)], [_growth_chart(report.growth)]]
+    if e.subject_test:
+        rows.insert(0, [_subjects_chart(e.subject_test, e.sent)])
     # Autoescaping as the email's (render/email.py), without its placeholder guard: this
     # page is never delivered, and the guard would break up "%%" inside plotly.js.
     env = jinja2.Environment(
@@ -139,6 +145,58 @@ def _papers_chart(e: IssueEngagement) -> Chart:
         legend=LEGEND,
     )
     return Chart("chart-papers", "Clicks per paper", _div(fig, "chart-papers"), "", table)
+
+
+def _subjects_chart(test: SubjectTestReport, sent: int) -> Chart:
+    """Each subject's open and click rates in the sample; the decision above them."""
+    names = [
+        label(k) + (" (winner)" if v.subject == test.winner else "")
+        for k, v in enumerate(test.variants)
+    ]
+    rows = [
+        (
+            name,
+            v.subject,
+            f"{v.sent:,}",
+            f"{v.unique_opens:,}",
+            f"{v.unique_clicks:,}",
+            f"{v.rate(test.metric):.1%}",
+        )
+        for name, v in zip(names, test.variants, strict=True)
+    ]
+    head = ("", "Subject", "Sent", "Unique opens", "Unique clicks", f"{test.metric[:-1]} rate")
+    table = Table(head, rows, numbers_from=2)
+    title, note = f"Subject-line test, on {test.metric}", decision_line(test)
+    rest = sent - sum(v.sent for v in test.variants)
+    if test.winner_label and rest > 0:
+        note += f" The rest of the list ({rest:,}) got {test.winner_label}."
+    if not any(v.sent for v in test.variants):
+        return Chart("chart-subjects", title, None, "No sample was sent.", table, note)
+    fig = go.Figure()
+    for what, color in (("opens", OPENS), ("clicks", CLICKS)):
+        rates = [v.rate(what) for v in test.variants]
+        fig.add_bar(
+            **BARS,
+            y=names,
+            x=rates,
+            text=[f"{r:.1%}" for r in rates],
+            name=f"unique {what} per message",
+            marker_color=color,
+            hovertext=[_plot_text(v.subject) for v in test.variants],
+            hoverinfo="text+x",
+        )
+    fig.update_layout(
+        barmode="group",
+        height=120 + 60 * len(test.variants),
+        yaxis={"autorange": "reversed"},
+        xaxis={
+            "title": "of the messages sent to the subject's sample",
+            "tickformat": ".0%",
+            "rangemode": "tozero",
+        },
+        legend=LEGEND,
+    )
+    return Chart("chart-subjects", title, _div(fig, "chart-subjects"), "", table, note)
 
 
 def _counts_chart(what: str, counts: dict[str, int]) -> Chart:

@@ -18,6 +18,11 @@ from typing import Any, Protocol
 
 from newsletter.domain.delivery import DeliveryStatus
 from newsletter.domain.events import EventKind, ListChange
+from newsletter.engagement.subject_test import (
+    SubjectTestReport,
+    SubjectTestStore,
+    subject_test_report,
+)
 from newsletter.issue.lookup import IssueLookup, find_issue
 from newsletter.store import StoredIssue
 from newsletter.store.events import EventCounts
@@ -26,7 +31,7 @@ from newsletter.subscribers.growth import GrowthWeek, growth, last_weeks, week_s
 HOURS = 72
 
 
-class EngagementStore(Protocol):
+class EngagementStore(SubjectTestStore, Protocol):
     """What one issue's numbers are read from: its folded totals, or its events and deliveries."""
 
     def issue_totals(self, issue_number: int) -> dict[str, Any] | None: ...
@@ -83,6 +88,7 @@ class IssueEngagement:
     opens_by_hour: tuple[int, ...]  # each reader's first open, by hours after sending
     clicks_by_hour: tuple[int, ...]
     folded: bool = False  # read from the totals kept when its raw events were dropped
+    subject_test: SubjectTestReport | None = None  # its subject-line test, if it had one
 
     @property
     def unsubscribed(self) -> int:
@@ -104,6 +110,7 @@ class IssueEngagement:
         found = dataclasses.asdict(self)
         found["week_start"] = self.week_start.isoformat()
         found["sent_at"] = self.sent_at.isoformat() if self.sent_at else None
+        found["subject_test"] = self.subject_test.to_json() if self.subject_test else None
         return found
 
     @classmethod
@@ -118,6 +125,7 @@ class IssueEngagement:
                 "opens_by_hour": tuple(data["opens_by_hour"]),
                 "clicks_by_hour": tuple(data["clicks_by_hour"]),
                 "folded": True,
+                "subject_test": _subject_test(data.get("subject_test")),
             }
         )
 
@@ -154,7 +162,12 @@ def issue_engagement(store: EngagementStore, issue: StoredIssue) -> IssueEngagem
         clicks_by_promo={name: counts.by_promo.get(name, 0) for name in issue.record.promos},
         opens_by_hour=by_hour(counts.first_opens, start),
         clicks_by_hour=by_hour(counts.first_clicks, start),
+        subject_test=subject_test_report(store, issue.number),
     )
+
+
+def _subject_test(data: dict[str, Any] | None) -> SubjectTestReport | None:
+    return SubjectTestReport.from_json(data) if data else None
 
 
 def by_hour(times: Sequence[dt.datetime], start: dt.datetime | None) -> tuple[int, ...]:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from newsletter.domain.subject_test import label
 from newsletter.engagement.report import HOURS, IssueEngagement, Report
+from newsletter.engagement.subject_test import SubjectTestReport
 
 BLOCK = 6  # hours per row of the over-time table
 
@@ -62,6 +64,23 @@ def over_time(e: IssueEngagement) -> list[dict[str, Any]]:
     ]
 
 
+def subjects(test: SubjectTestReport) -> list[dict[str, Any]]:
+    """A subject test's sample, subject by subject; the winner marked."""
+    return [
+        {
+            "subject": f"{label(k)}: {v.subject}",
+            "sent": v.sent,
+            "unique opens": v.unique_opens,
+            "unique clicks": v.unique_clicks,
+            f"{test.metric[:-1]} rate": _percent(
+                v.unique_opens if test.metric == "opens" else v.unique_clicks, v.sent
+            ),
+            "winner": "yes" if v.subject == test.winner else "",
+        }
+        for k, v in enumerate(test.variants)
+    ]
+
+
 def growth(report: Report) -> list[dict[str, Any]]:
     return [
         {
@@ -80,8 +99,10 @@ def growth(report: Report) -> list[dict[str, Any]]:
 def tables(report: Report) -> dict[str, list[dict[str, Any]]]:
     """Every table of the report, by a short key (Prefect artifact keys are made of these)."""
     e = report.engagement
+    tested = {"subjects": subjects(e.subject_test)} if e.subject_test else {}
     return {
         "summary": summary(e),
+        **tested,
         "papers": papers(e),
         "sections": counted(e.clicks_by_section, "section", e),
         "promos": counted(e.clicks_by_promo, "promo", e),
@@ -92,6 +113,7 @@ def tables(report: Report) -> dict[str, list[dict[str, Any]]]:
 
 TITLES = {
     "summary": "Audience and engagement",
+    "subjects": "Subject-line test (the sample)",
     "papers": "Clicks per paper",
     "sections": "Clicks per section",
     "promos": "Clicks per promo",
@@ -108,7 +130,16 @@ def report_text(report: Report) -> str:
     parts = [f"Issue {e.issue}: {e.title}{sent}{folded}"]
     for key, rows in tables(report).items():
         parts.append(f"\n{TITLES[key]}\n{aligned(rows) if rows else '  (none)'}")
+        if key == "subjects" and e.subject_test:
+            parts.append(f"  {decision_line(e.subject_test)}")
     return "\n".join(parts)
+
+
+def decision_line(test: SubjectTestReport) -> str:
+    """What decided the test (or where it stands), in one line."""
+    if test.rule is None:
+        return f"Not decided yet: {test.summary}."
+    return f"Decision ({test.rule}): {test.summary}."
 
 
 def report_markdown(report: Report, link: str | None = None) -> str:
@@ -120,6 +151,8 @@ def report_markdown(report: Report, link: str | None = None) -> str:
     body = [
         f"\n**{TITLES[key]}**\n\n{markdown_table(rows)}" for key, rows in tables(report).items()
     ]
+    if e.subject_test:
+        body.insert(2, f"\n{_md(decision_line(e.subject_test))}\n")
     return head + "".join(body)
 
 
