@@ -13,6 +13,7 @@ from newsletter.engagement import tables
 from newsletter.services.build import Draft
 from newsletter.services.report import ReportPage
 from newsletter.services.send import SendReport
+from newsletter.services.subject_test import State as SubjectTestState
 
 
 def draft(d: Draft) -> None:
@@ -44,6 +45,23 @@ def report(r: SendReport, previous: str | None = None) -> None:
         text,
         key=f"issue-{r.issue_number}-send-report",
         description=f"Issue {r.issue_number}: sent {r.sent}, failed {r.failed}",
+    )
+
+
+def subject_test(state: SubjectTestState) -> None:
+    """The subject test's sample, subject by subject, and its decision or when it comes."""
+    test = state.report
+    if state.test is None or test is None:
+        return
+    number = state.test.issue_number
+    text = (
+        f"### Subject-line test, issue {number} (on {test.metric})\n\n"
+        f"{tables.markdown_table(tables.subjects(test))}\n{tables.decision_line(test)}\n"
+    )
+    create_markdown_artifact(
+        text,
+        key=f"issue-{number}-subject-test",
+        description=f"Issue {number}: {test.winner_label or 'no'} winner; {test.sample} in the sample",
     )
 
 

@@ -15,7 +15,7 @@ from newsletter.issue.edits import Edits
 from newsletter.services.build import Draft, check_candidates, week_of
 from newsletter.services.send import proof_recipients
 
-from . import publish
+from . import publish, subject_test
 from .approval import ask
 from .notify import tell_editors
 from .settings import editor_config, today
@@ -86,8 +86,12 @@ def weekly_issue(
                     message=f"issue {draft.number} declined by the editor: nothing was sent"
                 )
             draft = answer
+    waiting = subject_test.before_send(draft, config, backend)
+    if waiting is not None:  # the sample is out; the rest is a run of its own, scheduled
+        return waiting
     report = send_issue(draft.number, backend)
     publish.report(report, previous_report(draft.number))
+    subject_test.after_send(draft.number, backend)
     model = learn_from_issue(draft.number)  # the issue as sent, and the edits, teach the next
     return Completed(
         message=f"issue {report.issue_number}: sent {report.sent}, failed {report.failed}, "

@@ -31,7 +31,7 @@ os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="newsletter-prefect-")
 atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], ignore_errors=True)
 
 from tests.support.paths import ROOT  # noqa: E402  (after the Prefect settings above)
-from tests.support.workspace import Workspace, make_workspace  # noqa: E402
+from tests.support.workspace import Workspace, make_workspace, settings_file  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +63,7 @@ class Served:
     space: Workspace
     process: subprocess.Popen[bytes]
     log: Path
+    config: Path  # the newsletter.toml its runs read (a copy of the weekly tests' own)
 
     def run(self, deployment: str, **parameters: Any) -> UUID:
         """What the dashboard's Run button does: a flow run of the deployment, to be picked up."""
@@ -97,9 +98,10 @@ class Served:
 def served(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     space = make_workspace(tmp_path_factory.mktemp("served"))
     log = space.root / "serve.log"
+    config = settings_file(space.root)
     env = {
         **os.environ,
-        **space.env(),
+        **space.env(config),
         "PREFECT_API_URL": prefect_api,
         "PREFECT_RUNNER_POLL_FREQUENCY": "1",
     }
@@ -112,7 +114,7 @@ def served(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    serving = Served(space, process, log)
+    serving = Served(space, process, log, config)
     try:
         _wait_for_deployments(
             serving,

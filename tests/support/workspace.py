@@ -45,6 +45,15 @@ class Workspace:
         return self.outbox / "proofs" / "issue-0" / f"{editor}.eml"
 
 
+def settings_file(folder: Path, extra: str = "") -> Path:
+    """The weekly tests' newsletter.toml copied into `folder` (its feed paths made absolute),
+    with `extra` appended: a file a test may change while a served process reads it."""
+    text = CONFIG.read_text().replace('url = "../../', f'url = "{CONFIG.parents[2]}/')
+    path = folder / "newsletter.toml"
+    path.write_text(text + "\n" + extra)
+    return path
+
+
 def make_workspace(root: Path) -> Workspace:
     space = Workspace(root)
     with migrated(space.database_url) as store:
