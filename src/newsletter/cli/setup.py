@@ -11,6 +11,7 @@ from newsletter.cli.papers import ingested, print_picks, show_feed
 from newsletter.cli.send import summary
 from newsletter.config.starter import init_folder
 from newsletter.demo import DEMO_DATABASE, run_demo
+from newsletter.engagement.tables import decision_line
 
 
 @click.command()
@@ -86,6 +87,8 @@ def demo(obj: Context, database_url: str, events: int) -> None:
             f"({e.open_rate:.1%}), {e.unique_clicks} clicked ({e.click_rate:.1%}); "
             f"report: {run.report_page.resolve()}"
         )
+        if e.subject_test is not None:
+            out.print(f"subject-line test: {decision_line(e.subject_test)}", markup=False)
 
 
 @click.group()

@@ -2,8 +2,9 @@
 
 The recorded Hugging Face lists of 2024-11-20 … 2024-12-12 and one arXiv RSS document
 (`feeds/`, rebuilt from the shared data by make_demo.py) go into a demo store of their own;
-the issue of the week of 2024-11-25 is built and sent through the outbox to a few readers,
-each step through the services, as the CLI and the flows run them. Tests and benchmarks use
+the issue of the week of 2024-11-25 is built and sent through the outbox to a few readers
+(through its subject-line test: subject_test.py), each step through the services, as the
+CLI and the flows run them. Tests and benchmarks use
 these constants too.
 """
 
@@ -18,9 +19,10 @@ from pathlib import Path
 from newsletter.app import App, open_store
 from newsletter.config import Settings
 from newsletter.demo.engagement import add_readers, play_events, sent_at
+from newsletter.demo.subject_test import send_tested
 from newsletter.domain.papers import FeedReport
 from newsletter.domain.week import Week
-from newsletter.services import build, ingest, send, subscribe
+from newsletter.services import build, ingest, subscribe
 from newsletter.services.build import Built
 from newsletter.services.ingest import Ingested
 from newsletter.services.report import Report
@@ -78,8 +80,8 @@ def run_demo(
         if events:
             add_readers(app, events, out, sent_at(now))
         number = built.issue.number
-        sent = send.send(app, number, "outbox")
-        report, page = play_events(app, built, now, out) if events else (None, None)
+        sent, played = send_tested(app, built, now, events > 0)
+        report, page = play_events(app, built, now, out, played) if events else (None, None)
     box = demo.outbox / f"issue-{number}"
     return DemoRun(fed, built, sent, box, report, page)
 

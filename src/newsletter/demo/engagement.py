@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from newsletter.app import App
 from newsletter.demo.events import EventStream, Reader, synthetic_stream
 from newsletter.domain.issue import IssueRecord
 from newsletter.private_files import write_private
 from newsletter.services import report as reporting
-from newsletter.services import send, subscribe
+from newsletter.services import subject_test, subscribe
 from newsletter.services.build import Built
 from newsletter.services.report import Report
 
@@ -42,14 +43,34 @@ def sent_at(now: dt.datetime) -> dt.datetime:
     return (now - dt.timedelta(days=SENT_DAYS_AGO)).replace(microsecond=0)
 
 
-def play_events(app: App, built: Built, now: dt.datetime, out: Path) -> tuple[Report, Path]:
-    """Play the stream for everyone the issue was sent to; the report and its page."""
-    sender, token = app.sender("outbox")
-    number, base = built.issue.number, sender.base_url
-    readers = [Reader(i, e, f"{base}/u/{token(i)}") for i, e in send.sent_to(app, number)]
-    play(app, built.rendered.record, readers, base, sent_at(now), now)
+def play_events(
+    app: App, built: Built, now: dt.datetime, out: Path, played: frozenset[int] = frozenset()
+) -> tuple[Report, Path]:
+    """Play the stream for everyone the issue was sent to (but those `played` already: a
+    subject test's sample); the report and its page."""
+    number = built.issue.number
+    readers = [r for r in readers_of(app, number) if r.subscriber_id not in played]
+    seed = {"seed": 15} if played else {}  # a stream of its own: other event ids
+    play(
+        app,
+        built.rendered.record,
+        readers,
+        app.sender("outbox")[0].base_url,
+        sent_at(now),
+        now,
+        **seed,
+    )
     report = reporting.report(app, number, now=now)
     return report, reporting.write_page(app, report, out / f"report-issue-{number}.html")
+
+
+def readers_of(app: App, number: int) -> list[Reader]:
+    """Everyone issue `number` was sent to, with their unsubscribe links and test variants."""
+    sender, token = app.sender("outbox")
+    base = sender.base_url
+    return [
+        Reader(i, e, f"{base}/u/{token(i)}", v) for i, e, v in subject_test.readers(app, number)
+    ]
 
 
 def play(
@@ -59,9 +80,11 @@ def play(
     base_url: str,
     start: dt.datetime,
     now: dt.datetime,
+    **options: Any,
 ) -> EventStream:
-    """The stream applied as the webhook would apply it, the page unsubscribes as made there."""
-    stream = synthetic_stream(record, readers, base_url=base_url, start=start)
+    """The stream applied as the webhook would apply it, the page unsubscribes as made there;
+    `options` go to synthetic_stream (seed, appeal)."""
+    stream = synthetic_stream(record, readers, base_url=base_url, start=start, **options)
     for post in stream.posts:
         reporting.record_events(app, post, now, base_url=base_url)
     for reader, via, at in stream.web_unsubscribes:
