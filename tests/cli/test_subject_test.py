@@ -10,9 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from newsletter.cli import cli
 from newsletter.errors import ConfigError, SubjectTestError
 from tests.cli.test_send import prepare, run
 
@@ -90,18 +88,7 @@ def test_a_test_needs_its_section_and_an_issue_not_sent_yet(tmp_path: Path) -> N
     prepare(tmp_path)
     (tmp_path / "none.toml").write_text("", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"newsletter.toml has no \[subject_test\]"):
-        CliRunner().invoke(
-            cli,
-            ["send", "--issue", "1", "--test-subjects"],
-            env={
-                "NEWSLETTER_DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}",
-                "NEWSLETTER_OUTBOX": str(tmp_path / "box"),
-                "NEWSLETTER_CONFIG": str(tmp_path / "none.toml"),
-                "SENDGRID_API_KEY": "",
-                "SMTP_URL": "",
-            },
-            catch_exceptions=False,
-        )
+        run(tmp_path, "send", "--issue", "1", "--test-subjects")
     assert run(tmp_path, "send", "--issue", "1", "--limit", "1")[0] == 0
     path = tmp_path / "newsletter.toml"
     path.write_text(TEST, encoding="utf-8")

@@ -21,10 +21,8 @@ def golden_record(**update: Any) -> IssueRecord:
     return record.model_copy(update=update) if update else record
 
 
-def send_record(
-    store: Store, record: IssueRecord, sender: Sender, backend: Backend, secret: str
-) -> SendReport:
-    """Save the record as its week's draft and send it to every active subscriber."""
+def save_record(store: Store, record: IssueRecord) -> None:
+    """The record as its week's draft."""
     store.save_draft(
         number=record.number,
         week_start=record.week_start,
@@ -34,5 +32,12 @@ def send_record(
         text=TEXT,
         markdown="#",
     )
+
+
+def send_record(
+    store: Store, record: IssueRecord, sender: Sender, backend: Backend, secret: str
+) -> SendReport:
+    """Save the record as its week's draft and send it to every active subscriber."""
+    save_record(store, record)
     envelope = Envelope.for_issue(record.number, record.title, HTML, TEXT, sender)
     return send_issue(store, envelope, backend, lambda i: make_token(i, secret))

@@ -16,8 +16,8 @@ from newsletter.demo.events import Reader, synthetic_stream
 from newsletter.domain.issue import IssueRecord
 from newsletter.store import Store
 from newsletter.tokens import make_token
-from tests.support.deliveries import HTML, TEXT, add_emails, add_people
-from tests.support.engagement import golden_record
+from tests.support.deliveries import add_emails, add_people
+from tests.support.engagement import golden_record, save_record
 from tests.support.sendgrid_schema import MailValidator
 from tests.support.sendgrid_server import SendGridServer
 from tests.support.signer import Signer
@@ -42,15 +42,7 @@ def prepare(store: Store, folder: Path) -> tuple[IssueRecord, Path]:
     """The demo week's issue as a draft, 1,000 active readers and one who left, and a
     newsletter.toml with the test; (the issue's record, the newsletter.toml)."""
     record = golden_record()
-    store.save_draft(
-        number=record.number,
-        week_start=record.week_start,
-        title=record.title,
-        record=record,
-        html=HTML,
-        text=TEXT,
-        markdown="#",
-    )
+    save_record(store, record)
     add_people(store, READERS)
     add_emails(store, ["gone@example.org"], "unsubscribed")
     config = folder / "newsletter.toml"

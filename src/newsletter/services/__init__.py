@@ -12,6 +12,7 @@ own `retryable`.
     build.py      the week's issue built and saved as a draft; the draft as the dashboard shows it
     approve.py    the editor's answer: edits on top of the run's, the issue rebuilt, the edits kept
     send.py       the send, the proof and the dry run of an issue
+    subject_test.py  a subject-line test: the sample, the wait, the winner, the editors' mail
     notify.py     notices to the editors (a failed run, an issue left unapproved)
     report.py     the webhook's events in; the report, its page, folding old events
     learn.py      training, learning from published issues, from edits and from sends; classify
