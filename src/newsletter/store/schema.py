@@ -283,7 +283,7 @@ list_changes = Table(
     Column("at", UTCDateTime(), nullable=False, index=True),
 )
 
-# Subject-line tests (migration 0007): the variant of the subjects each delivery of a
+# Subject-line tests (migration 0008): the variant of the subjects each delivery of a
 # test's sample got (NULL: not in a sample, so it got the title or the winner), and the test.
 deliveries.append_column(Column("variant", Integer))
 
