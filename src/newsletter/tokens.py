@@ -1,4 +1,4 @@
-"""Signed link tokens: unsubscribe, confirm and report links that cannot be forged or
+"""Signed link tokens: unsubscribe, confirm, report and vote links that cannot be forged or
 repurposed. Delivery signs the links each reader gets; the web app signs confirmation mail
 and checks every token it is shown; both come here.
 
@@ -7,6 +7,13 @@ A token is `<payload>.<mac>`, both urlsafe base64 without padding. The payload i
 issued (for links that expire). The MAC is HMAC-SHA256 with the secret over the purpose and
 the payload, so a token made for one purpose is worthless for another. Unsubscribe links
 carry no time: they must keep working in old emails.
+
+Vote links (`VoteSigner`, `read_vote`) are signed for one reader, one issue and one paper,
+and a send signs one per reader for every paper: `<payload>.<n>.<tag>`, where the payload
+is the reader and the issue, n the paper's place in the issue, and the tag the n-th 18-byte
+block of SHAKE-256 over HMAC-SHA256(secret, "vote:" + payload). One HMAC per reader and
+issue, however many papers; each block signs one paper (a tag for paper 2 is worthless for
+paper 3, another reader or another issue).
 """
 
 from __future__ import annotations
@@ -18,10 +25,20 @@ import hashlib
 import hmac
 import re
 from enum import StrEnum
+from typing import NamedTuple
 
 from newsletter.errors import ConfigError, TokenError
 
-__all__ = ["Purpose", "TokenSigner", "make_token", "read_token", "read_token_issued"]
+__all__ = [
+    "Purpose",
+    "TokenSigner",
+    "VoteRef",
+    "VoteSigner",
+    "make_token",
+    "read_token",
+    "read_token_issued",
+    "read_vote",
+]
 
 
 class Purpose(StrEnum):
@@ -30,6 +47,7 @@ class Purpose(StrEnum):
     UNSUBSCRIBE = "unsubscribe"  # every issue's links; never expires
     CONFIRM = "confirm"  # the double opt-in mail; expires
     REPORT = "report"  # an issue's engagement report page (the payload is the issue number)
+    VOTE = "vote"  # "useful" / "not for me" under a paper: one reader, one issue, one paper
 
 
 # A strict shape check first: urlsafe_b64decode silently skips characters outside the
@@ -155,3 +173,66 @@ def _unb64(text: str) -> bytes:
     if _b64(data) != text:  # unused low bits set: a second spelling of the same bytes
         raise TokenError("not a valid token")
     return data
+
+
+# -- vote links ------------------------------------------------------------------------
+
+TAG_BYTES = 18  # 144 bits a paper: 24 base64 characters, no padding
+MAX_PAPERS = 999  # a paper's place in an issue has at most three digits
+_VOTE = re.compile(r"([A-Za-z0-9_-]{1,30})\.([1-9][0-9]{0,2})\.([A-Za-z0-9_-]{24})")
+_VOTE_PAYLOAD = re.compile(r"(0|[1-9][0-9]{0,9})\.([1-9][0-9]{0,9})")
+
+
+class VoteRef(NamedTuple):
+    """What a genuine vote token names: a reader, an issue, and the paper's place in it (from 1)."""
+
+    subscriber_id: int
+    issue_number: int
+    position: int
+
+
+class VoteSigner:
+    """Vote tokens of one secret: `tags(reader, issue, papers)` signs a reader's links for the
+    issue's first `papers` papers at once (one HMAC, one SHAKE-256 call)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, secret: str) -> None:
+        self.key = TokenSigner(secret, Purpose.VOTE)  # checks the secret; keeps key and prefix
+
+    def tags(
+        self, subscriber_id: int, issue_number: int, papers: int
+    ) -> tuple[str, tuple[str, ...]]:
+        """The reader's part of their tokens (`<payload>`), and the tag of each of the first
+        `papers` papers: token n is `f"{head}.{n}.{tags[n - 1]}"`. Delivery substitutes these
+        pieces, which the rendered issue puts together."""
+        if subscriber_id < 0 or issue_number < 1 or not 0 <= papers <= MAX_PAPERS:
+            raise ValueError(f"no vote links for {subscriber_id}, {issue_number}, {papers}")
+        payload = f"{subscriber_id}.{issue_number}".encode()
+        stream = _b64(_stream(self.key.mac(payload), papers))  # 18 bytes are 24 characters
+        return _b64(payload), tuple([stream[n : n + 24] for n in range(0, 24 * papers, 24)])
+
+    def tokens(self, subscriber_id: int, issue_number: int, papers: int) -> tuple[str, ...]:
+        """The reader's whole vote tokens for the issue's first `papers` papers."""
+        head, tags = self.tags(subscriber_id, issue_number, papers)
+        return tuple(f"{head}.{n}.{tag}" for n, tag in enumerate(tags, 1))
+
+
+def read_vote(token: str, secret: str) -> VoteRef:
+    """The reader, issue and paper a vote token was signed for; TokenError if it is not one."""
+    match = _VOTE.fullmatch(token.strip())
+    if match is None:
+        raise TokenError("not a valid vote token")
+    payload_bytes, position = _unb64(match.group(1)), int(match.group(2))
+    payload = _VOTE_PAYLOAD.fullmatch(payload_bytes.decode("ascii", "replace"))
+    if payload is None:
+        raise TokenError("not a valid vote token")
+    block = _stream(TokenSigner(secret, Purpose.VOTE).mac(payload_bytes), position)[-TAG_BYTES:]
+    if not hmac.compare_digest(block, _unb64(match.group(3))):
+        raise TokenError("token signature does not match (altered, or made for something else)")
+    return VoteRef(int(payload.group(1)), int(payload.group(2)), position)
+
+
+def _stream(key: bytes, papers: int) -> bytes:
+    """The tags of the first `papers` papers, end to end: SHAKE-256 of the reader's key."""
+    return hashlib.shake_256(key).digest(TAG_BYTES * papers)

@@ -32,6 +32,7 @@ class LinkKind(StrEnum):
     PROMO = "promo"
     VIEW = "view"
     UNSUBSCRIBE = "unsubscribe"
+    VOTE = "vote"  # a paper's "useful" / "not for me": the vote is counted on its page, not here
     OTHER = "other"
 
 

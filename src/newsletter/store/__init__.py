@@ -4,9 +4,9 @@ SQLite is the embedded default; PostgreSQL works by URL. Papers are keyed by the
 id without version; what each feed said about a paper is kept as a signal. One module per
 table group: papers, issues, deliveries, subscribers, events (provider events, folded
 totals, the list's joins and leaves), archive, learning (decisions and models),
-subject_tests (subject-line tests). The rules its queries apply (merging a paper, an issue's
-status moves, joins and leaves, who a claim skips) are domain/'s. Consumers take it through
-the narrow protocols they declare.
+subject_tests (subject-line tests), readers (votes on papers, the welcome mail's ledger). The
+rules its queries apply (merging a paper, an issue's status moves, joins and leaves, who a claim
+skips) are domain/'s. Consumers take it through the narrow protocols they declare.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from newsletter.store.events import EventCounts, EventQueries
 from newsletter.store.issues import IssueQueries, StoredIssue
 from newsletter.store.learning import LearningQueries
 from newsletter.store.papers import Clock, FeedState, MergeCounts, PaperQueries
+from newsletter.store.readers import ReaderQueries
 from newsletter.store.subject_tests import SubjectTestQueries
 from newsletter.store.subscribers import SubscriberQueries
 
@@ -47,6 +48,7 @@ class Store(
     ArchiveQueries,
     LearningQueries,
     SubjectTestQueries,
+    ReaderQueries,
 ):
     """One database, by SQLAlchemy URL. Opening it changes nothing: `migrate()` is the
     explicit step that creates or upgrades the schema (`newsletter db upgrade`, or the

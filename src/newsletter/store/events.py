@@ -369,6 +369,8 @@ def _clicks(conn: Connection, of_issue: Any, counts: EventCounts) -> None:
         if target == LinkKind.UNSUBSCRIBE:
             unsubscribes.add(subscriber)
             continue
+        if target == LinkKind.VOTE:  # the votes themselves are counted from their page's posts
+            continue
         at = _aware(at)
         first[subscriber] = min(first.get(subscriber, at), at)
         if target == LinkKind.PAPER and key:

@@ -305,3 +305,40 @@ subject_tests = Table(
     Column("decision", JSON),  # domain/subject_test.Decision: winner, rule, numbers
     Column("told_at", UTCDateTime()),  # the editors were mailed the result
 )
+
+# Readers' votes on papers (migration 0009): one per reader per paper of an issue, the latest
+# kept. No foreign key on the subscriber: an erased reader's votes stay under the id negated,
+# as their events do, so the past's counts hold. `audience`: the issue was delivered to them
+# (a vote from a welcome mail's copy is kept apart from the issue's counts).
+votes = Table(
+    "votes",
+    metadata,
+    Column(
+        "issue_number", Integer, ForeignKey("issues.number", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("subscriber_id", Integer, primary_key=True),
+    Column("arxiv_id", String(40), primary_key=True),
+    Column("choice", String(10), nullable=False),  # up | down
+    Column("audience", Boolean, nullable=False),
+    Column("voted_at", UTCDateTime(), nullable=False),
+)
+
+# The welcome mail's ledger (migration 0009): one row per subscriber, recorded `pending` before
+# the mail is handed to the backend and settled after (sent, failed, unknown).
+welcomes = Table(
+    "welcomes",
+    metadata,
+    Column(
+        "subscriber_id",
+        Integer,
+        ForeignKey("subscribers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("issue_number", Integer),  # the issue it carried
+    Column("status", String(20), nullable=False),
+    Column("backend", String(20), nullable=False),
+    Column("provider_id", Text),
+    Column("error", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)

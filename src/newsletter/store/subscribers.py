@@ -25,7 +25,14 @@ from newsletter.domain.subscriber import (
 )
 from newsletter.errors import SubscriberError
 from newsletter.store.events import record_list_change, record_list_changes
-from newsletter.store.schema import deliveries, email_events, list_changes, subscribers
+from newsletter.store.schema import (
+    deliveries,
+    email_events,
+    list_changes,
+    subscribers,
+    votes,
+    welcomes,
+)
 
 __all__ = ["SubscriberQueries"]
 
@@ -94,8 +101,9 @@ class SubscriberQueries:
     def delete_subscriber(self, subscriber_id: int, *, via: Via = Via.CLI) -> int | None:
         """Erase a subscriber and their deliveries; how many deliveries went, None if no such id.
 
-        Their events and list history stay under the id negated: it names no row any more
-        (ids are positive), yet the past's unique counts hold."""
+        Their events, votes and list history stay under the id negated: it names no row any
+        more (ids are positive), yet the past's unique counts hold. Their welcome mail's row
+        goes with their deliveries."""
         with self.engine.begin() as conn:
             status = conn.execute(
                 select(subscribers.c.status).where(subscribers.c.id == subscriber_id)
@@ -103,7 +111,7 @@ class SubscriberQueries:
             left = erasure(subscriber_id, Status(status), via, self.clock()) if status else None
             if left:
                 record_list_change(conn, left)
-            for table in (list_changes, email_events):
+            for table in (list_changes, email_events, votes):
                 conn.execute(
                     update(table)
                     .where(table.c.subscriber_id == subscriber_id)
@@ -114,6 +122,7 @@ class SubscriberQueries:
             erased = conn.execute(
                 delete(deliveries).where(deliveries.c.subscriber_id == subscriber_id)
             )
+            conn.execute(delete(welcomes).where(welcomes.c.subscriber_id == subscriber_id))
             gone = conn.execute(delete(subscribers).where(subscribers.c.id == subscriber_id))
         return int(erased.rowcount) if gone.rowcount else None
 
