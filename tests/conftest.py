@@ -8,7 +8,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.support.httpserver import FeedServer
-from tests.support.stores import any_store, any_store_url  # noqa: F401  (fixtures for every test module)
+from tests.support.stores import (  # noqa: F401  (fixtures for every test module)
+    any_store,
+    any_store_url,
+    demo_db,
+)
 
 if TYPE_CHECKING:  # imported in the fixtures: jsonschema, aiosmtpd load only when used
     from tests.support.browser import Browser

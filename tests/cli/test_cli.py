@@ -96,8 +96,8 @@ def test_the_demo_runs_the_whole_main_job_offline_and_again(tmp_path: Path) -> N
 
 
 def test_the_demo_with_events_reports_how_the_issue_did_offline(tmp_path: Path) -> None:
-    """`newsletter demo --events 300`: synthetic readers, their events, the report page; then
-    `newsletter report` reads the same numbers from the demo store."""
+    """`newsletter demo --events 300`: synthetic readers, their events and votes, the report
+    page; then `newsletter report` reads the same numbers from the demo store."""
     run = _newsletter(tmp_path, "demo", "--events", "300")
     assert run.returncode == 0, run.stderr
     assert "sent 303, failed 0" in run.stdout and "synthetic events: " in run.stdout
@@ -116,6 +116,9 @@ def test_the_demo_with_events_reports_how_the_issue_did_offline(tmp_path: Path) 
     assert found["audience"] == 303 and found["unique_opens"] > 0 and found["unique_clicks"] > 0
     assert set(found["clicks_by_promo"]) == {"ebook", "mentoring"}
     assert sum(w["confirmed"] for w in found["list_growth"]) == 300 + 4  # and the demo readers
+    votes = found["votes_by_paper"].values()
+    assert sum(v["up"] for v in votes) > 0 and sum(v["down"] for v in votes) > 0
+    assert "Clicks and votes per paper" in page.read_text(encoding="utf-8")
 
 
 def test_ingest_twice_changes_nothing(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -10,11 +11,14 @@ import pytest
 
 from newsletter.delivery.backends import Resend
 from newsletter.delivery.backends.sendgrid import SendGridBackend
+from newsletter.delivery.message import Envelope
 from newsletter.delivery.send import proof, send_issue
 from newsletter.errors import SendError, UnsettledError
 from newsletter.store import Store
+from newsletter.tokens import VoteRef, read_vote
 from tests.support.clock import FakeClock
-from tests.support.deliveries import add_emails, add_issue, add_people, token
+from tests.support.deliveries import SECRET, SENDER, add_emails, add_issue, add_people, token
+from tests.support.paths import GOLDEN
 from tests.support.sendgrid_server import API_KEY, SendGridServer
 
 
@@ -188,3 +192,31 @@ def test_a_proof_goes_only_to_the_editor_and_records_nothing(
         for a in server.accepted
     )
     assert any_store.delivery_counts(1) == {}
+
+
+def test_each_reader_gets_their_own_vote_links_for_every_paper(
+    any_store: Store, server: SendGridServer
+) -> None:
+    """The demo issue (twelve papers): each personalization carries the reader's part of their
+    vote tokens and twelve tags, making tokens signed for its reader, this issue and each paper;
+    the site is filled once in the shared content; the body passes the schema and SendGrid's
+    10,000-byte substitutions limit."""
+    html = (GOLDEN / "issue.html").read_text(encoding="utf-8")
+    text = (GOLDEN / "issue.txt").read_text(encoding="utf-8")
+    add_issue(any_store)
+    add_people(any_store, 3)
+    envelope = Envelope.for_issue(1, "Issue", html, text, SENDER)
+    assert envelope.papers == 12
+    report = send_issue(any_store, envelope, backend(server)[0], token)
+    assert report.sent == 3
+    (body,) = [a.body for a in server.accepted]
+    content = "".join(part["value"] for part in body["content"])
+    assert "%%site_url%%" not in content
+    assert "https://news.example/v/%%voter%%.12.%%vote_12%%/down" in content
+    for person in body["personalizations"]:
+        reader, subs = int(person["custom_args"]["subscriber"]), person["substitutions"]
+        tokens = [f"{subs['%%voter%%']}.{n}.{subs[f'%%vote_{n}%%']}" for n in range(1, 13)]
+        assert [read_vote(t, SECRET) for t in tokens] == [
+            VoteRef(reader, 1, n) for n in range(1, 13)
+        ]
+        assert len(json.dumps(subs)) < 1_000

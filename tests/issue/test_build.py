@@ -12,15 +12,13 @@ from pathlib import Path
 import pytest
 
 from newsletter.config import TEMPLATES_DIR, EditorConfig, load_editor_config
-from newsletter.demo import DEMO_DIR, DEMO_RANGE
+from newsletter.demo import DEMO_DIR
 from newsletter.domain.events import EmailEvent, EventKind, LinkKind, Target
 from newsletter.domain.issue import IssuePaper, IssueSection
 from newsletter.domain.papers import Listing
 from newsletter.domain.week import Week
 from newsletter.engagement.interest import section_history
 from newsletter.errors import ConfigError, StoreError
-from newsletter.feeds.fetch import Fetcher
-from newsletter.feeds.ingest import ingest
 from newsletter.issue.build import (
     Built,
     NoCandidatesError,
@@ -34,26 +32,15 @@ from newsletter.selection.rules import section_taxonomy
 from newsletter.store import Store
 from tests.support.deliveries import issue_record
 from tests.support.paths import GOLDEN
-from tests.support.stores import migrated
+from tests.support.stores import demo_copy, migrated
 
 WEEK = Week.containing(dt.date(2024, 11, 25))
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled demo feeds, ingested once through the real pipeline."""
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    with migrated(f"sqlite:///{path}") as store:
-        specs = load_editor_config(DEMO_DIR / "newsletter.toml").feed_specs()
-        ingest(specs, store, since=DEMO_RANGE[0], until=DEMO_RANGE[1], fetcher=Fetcher())
-    return path
-
-
 @pytest.fixture
 def store(demo_db: Path, tmp_path: Path) -> Iterator[Store]:
-    copy = tmp_path / "store.db"
-    copy.write_bytes(demo_db.read_bytes())
-    with migrated(f"sqlite:///{copy}") as s:
+    """A copy of the demo store (the bundled feeds, ingested once per session)."""
+    with migrated(demo_copy(demo_db, tmp_path)) as s:
         yield s
 
 

@@ -6,7 +6,10 @@ the recipients: (lower-cased address, effective custom_args) for each to/cc/bcc 
 the effective custom_args are the top-level ones overridden by the personalization's.
 
 Sizes: `custom_args` is measured as its compact UTF-8 JSON (the effective object of each
-personalization, and the top-level one); it must be under `max_custom_args_bytes`.
+personalization, and the top-level one); it must be under `max_custom_args_bytes`. A
+personalization's `substitutions` (keys and values, measured the same way) may not exceed
+`max_substitutions_bytes` ("The total collective size of your substitutions may not exceed
+10,000 bytes per personalization object").
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class Limits:
     max_personalizations: int = 1000
     max_recipients: int = 1000  # to + cc + bcc over the whole request
     max_custom_args_bytes: int = 10_000  # exclusive
+    max_substitutions_bytes: int = 10_000  # inclusive: "may not exceed"
     max_categories: int = 10
     max_body_bytes: int = 30_000_000  # exclusive; answered with 413
     max_schedule_ahead: float = 72 * 3600.0  # send_at at most this far ahead
@@ -163,6 +167,10 @@ class _Pass:
             return
         addresses = self.addresses(item, index)
         args = self.custom_args(item, index)
+        substitutions = self.as_dict(item.get("substitutions"), index, "substitutions")
+        limit = self.limits.max_substitutions_bytes
+        if substitutions and _too_big(substitutions, limit + 1):
+            self.error(f"substitutions may not exceed {limit} bytes", index, "substitutions")
         self.send_at(item.get("send_at"), index)
         self.scan.all_subjects = self.scan.all_subjects and bool(item.get("subject"))
         self.scan.recipients += [(address, args) for address in addresses]

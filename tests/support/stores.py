@@ -69,6 +69,31 @@ def any_store(any_store_url: str) -> Iterator[Store]:
         yield store
 
 
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite store with the bundled demo feeds ingested through the real pipeline, once
+    per session: copy it (`demo_copy`) before writing to it."""
+    from newsletter.config import load_editor_config
+    from newsletter.demo import DEMO_DIR, DEMO_RANGE
+    from newsletter.feeds.fetch import Fetcher
+    from newsletter.feeds.ingest import ingest
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    with migrated(f"sqlite:///{path}") as store:
+        specs = load_editor_config(DEMO_DIR / "newsletter.toml").feed_specs()
+        ingest(specs, store, since=DEMO_RANGE[0], until=DEMO_RANGE[1], fetcher=Fetcher())
+    return path
+
+
+def demo_copy(demo_db: Path, folder: Path) -> str:
+    """A copy of the demo store in `folder`, migrated; its URL."""
+    copy = folder / "store.db"
+    copy.write_bytes(demo_db.read_bytes())
+    url = f"sqlite:///{copy}"
+    migrated(url).close()
+    return url
+
+
 # The newest schema revision: the number of the last migration file.
 HEAD = max(
     p.name.split("_")[0]

@@ -75,6 +75,11 @@ TOO_MUCH: list[tuple[str, Callable[[], Body], str]] = [
         "custom_args",
     ),
     (
+        "substitutions of 10,001 bytes",
+        lambda: one_with(substitutions=args_of(10_001)),
+        "personalizations.0.substitutions",
+    ),
+    (
         "11 categories",
         lambda: mail("a@example.com", categories=[f"c{i}" for i in range(11)]),
         "categories",
@@ -103,6 +108,7 @@ WITHIN: list[tuple[str, Callable[[], Body]]] = [
     ("1000 personalizations", lambda: many(1000)),
     ("1000 recipients", lambda: crowded(500, 500)),
     ("custom_args of 9,999 bytes", lambda: one_with(custom_args=args_of(9_999))),
+    ("substitutions of 10,000 bytes", lambda: one_with(substitutions=args_of(10_000))),
     ("10 categories", lambda: mail("a@example.com", categories=[f"c{i}" for i in range(10)])),
     ("send_at exactly 72 h ahead", lambda: mail("a@example.com", send_at=int(T0) + 72 * 3600)),
     ("send_at 5 minutes ago", lambda: mail("a@example.com", send_at=int(T0) - 300)),

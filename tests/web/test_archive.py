@@ -35,7 +35,8 @@ def test_the_archive_lists_sent_issues_newest_first(site: Site) -> None:
 
 
 def test_an_issue_page_is_the_email_without_personal_links(site: Site) -> None:
-    """The page shows the stored HTML; view link is the page itself, unsubscribe a neutral link, no name."""
+    """The page shows the stored HTML; view link is the page itself, unsubscribe a neutral link,
+    no name, and no vote links (a reader's own): their lines are gone."""
     html = (
         (GOLDEN / "issue.html")
         .read_text(encoding="utf-8")
@@ -49,6 +50,8 @@ def test_an_issue_page_is_the_email_without_personal_links(site: Site) -> None:
         f'href="{site.url}/issues/1"' in page.text and f'href="{site.url}/subscribe"' in page.text
     )
     assert "/u/" not in page.text
+    assert "/v/" not in page.text and "Not for me" not in page.text
+    assert page.text.count('class="links"') == 12  # every paper's own links stay
     csp = page.headers["Content-Security-Policy"]
     assert (
         "script-src" not in csp

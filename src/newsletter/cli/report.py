@@ -41,8 +41,9 @@ def report(
     obj: Context, number: int | None, weeks: int, as_json: bool, html_path: Path | None
 ) -> None:
     """How an issue did: audience, deliveries, bounces, complaints, unsubscribes (by way),
-    unique opens and clicks with their rates, clicks per paper, section and promo, the
-    first 72 hours, and the list's growth over the last weeks.
+    unique opens and clicks with their rates, clicks per paper, section and promo, readers'
+    votes ("useful", "not for me") per paper and section, the first 72 hours, and the
+    list's growth over the last weeks.
 
     Counts are unique subscribers, rates are of delivered messages; opens made only by
     Apple Mail Privacy Protection are counted apart. Needs SendGrid's Event Webhook

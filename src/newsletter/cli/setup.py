@@ -60,9 +60,9 @@ def demo(obj: Context, database_url: str, events: int) -> None:
     Starts a fresh demo store, ingests the recorded Hugging Face lists of 2024-11-20 …
     2024-12-12 and an arXiv RSS document, builds the issue of the week of 2024-11-25 into
     out/demo/, and sends it through the outbox to a few demo subscribers. With --events,
-    synthetic readers get it too, and their synthetic opens, clicks, bounces and
-    unsubscribes make the engagement report (`newsletter report` reads the demo store with
-    NEWSLETTER_DATABASE_URL=sqlite:///data/demo.db).
+    synthetic readers get it too, and their synthetic opens, clicks, bounces,
+    unsubscribes and votes on papers make the engagement report (`newsletter report`
+    reads the demo store with NEWSLETTER_DATABASE_URL=sqlite:///data/demo.db).
 
     Example: newsletter demo --events 1000
     """
@@ -84,7 +84,8 @@ def demo(obj: Context, database_url: str, events: int) -> None:
         e = run.report.engagement
         out.print(
             f"synthetic events: {e.delivered} delivered, {e.unique_opens} opened "
-            f"({e.open_rate:.1%}), {e.unique_clicks} clicked ({e.click_rate:.1%}); "
+            f"({e.open_rate:.1%}), {e.unique_clicks} clicked ({e.click_rate:.1%}), "
+            f"{e.votes.up} useful and {e.votes.down} not-for-me votes; "
             f"report: {run.report_page.resolve()}"
         )
         if e.subject_test is not None:

@@ -1,5 +1,6 @@
 """The demo's engagement: synthetic readers get the issue, a synthetic SendGrid event stream
-goes through the same service the webhook calls, and the report page is written."""
+goes through the same service the webhook calls, some of them vote on papers as the vote
+page's button does, and the report page is written."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from newsletter.app import App
 from newsletter.demo.events import EventStream, Reader, synthetic_stream
+from newsletter.demo.votes import cast_votes
 from newsletter.domain.issue import IssueRecord
 from newsletter.private_files import write_private
 from newsletter.services import report as reporting
@@ -60,6 +62,7 @@ def play_events(
         now,
         **seed,
     )
+    cast_votes(app, built.rendered.record, [r.subscriber_id for r in readers])
     report = reporting.report(app, number, now=now)
     return report, reporting.write_page(app, report, out / f"report-issue-{number}.html")
 

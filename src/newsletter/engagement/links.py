@@ -1,10 +1,10 @@
 """What a clicked link was on: a paper (and its section), a promo (by its name in
-newsletter.toml), the view in browser, the unsubscribe link, or something else.
+newsletter.toml), the view in browser, the unsubscribe link, a vote link, or something else.
 
 SendGrid's click tracking rewrites every link, but its click event carries the link as it
 was written (`url`), so a link is recognised by what it is: the issue's own links first
 (each paper's arXiv, PDF and Hugging Face links; each promo's links), then the site's
-/issues/N and /u/… pages, then any arXiv or Hugging Face link to a paper of the issue.
+/issues/N, /u/… and /v/… pages, then any arXiv or Hugging Face link to a paper of the issue.
 Tracking parameters (utm_*) and fragments do not change what a link is.
 """
 
@@ -69,15 +69,17 @@ class LinkMap:
         path = key[len(site) :]
         if path.startswith("/u/"):
             return Target(LinkKind.UNSUBSCRIBE)
+        if path.startswith("/v/"):
+            return Target(LinkKind.VOTE)
         if path.startswith("/issues/"):
             return Target(LinkKind.VIEW)
         return None
 
 
 def stored_url(url: str, target: Target) -> str | None:
-    """The link as kept with the event: an unsubscribe link's token is a key to someone's
-    subscription, so only its page is kept."""
-    if target.kind is LinkKind.UNSUBSCRIBE:
+    """The link as kept with the event: an unsubscribe or vote link's token is a key to
+    someone's subscription or vote, so it is not kept."""
+    if target.kind in (LinkKind.UNSUBSCRIBE, LinkKind.VOTE):
         return None
     return url[:URL_LIMIT]
 

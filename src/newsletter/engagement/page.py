@@ -45,6 +45,7 @@ LEGEND = {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}  # above t
 BARS = {"orientation": "h", "textposition": "outside", "cliponaxis": False}  # counts at the end
 # the list size's own round ticks, not ones synced to the bars' grid
 SIZE_AXIS = {"title": "list size", "showgrid": False, "tickmode": "auto", "tickformat": ","}
+PAPERS = "Clicks and votes per paper"
 LABEL_CHARS = 60  # a paper's label on the chart; the table and the hover show it whole
 ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?")
 
@@ -71,7 +72,7 @@ def report_html(report: Report, *, templates: Path = TEMPLATES_DIR) -> str:
     """The whole page: one file, nothing loaded from the network."""
     e = report.engagement
     pair = [
-        _counts_chart("section", e.clicks_by_section),
+        _counts_chart("section", e.clicks_by_section, e.votes_by_section),
         _counts_chart("promo", e.clicks_by_promo),
     ]
     rows = [[_papers_chart(e)], pair, [_hours_chart(e)], [_growth_chart(report.growth)]]
@@ -113,15 +114,20 @@ def summary(e: IssueEngagement) -> list[tuple[str, str, str]]:
         ("Unique clicks", f"{e.unique_clicks:,}", f"click rate {e.click_rate:.1%}"),
         ("View in browser", f"{e.view_clicks:,}", "readers who clicked it"),
         ("Unsubscribe link", f"{e.unsubscribe_clicks:,}", "readers who clicked it"),
+        ("Votes", f"{e.votes.total:,}", f"{e.votes.up:,} useful, {e.votes.down:,} not for me"),
     ]
 
 
 def _papers_chart(e: IssueEngagement) -> Chart:
-    """One bar per paper, most clicked on top, coloured by section."""
-    rows = [(p.number, _paper_link(p), p.section, f"{p.clicks:,}") for p in e.papers]
-    table = Table(("#", "Paper", "Section", "Clicks"), rows, numbers_from=3)
+    """One bar per paper, most clicked on top, coloured by section; its votes beside it."""
+    rows = [
+        (p.number, _paper_link(p), p.section, f"{p.clicks:,}", f"{p.up:,}", f"{p.down:,}")
+        for p in e.papers
+    ]
+    head = ("#", "Paper", "Section", "Clicks", "Useful", "Not for me")
+    table = Table(head, rows, numbers_from=3)
     if not any(p.clicks for p in e.papers):
-        return Chart("chart-papers", "Clicks per paper", None, "No clicks yet.", table)
+        return Chart("chart-papers", PAPERS, None, "No clicks yet.", table)
     fig = go.Figure()
     sections = dict.fromkeys([*e.clicks_by_section, *(p.section for p in e.papers)])
     for n, section in enumerate(sections):
@@ -130,7 +136,7 @@ def _papers_chart(e: IssueEngagement) -> Chart:
                 **BARS,
                 y=[_label(p) for p in mine],
                 x=[p.clicks for p in mine],
-                text=[f"{p.clicks:,}" for p in mine],
+                text=[f"{p.clicks:,}{_votes(p.up, p.down)}" for p in mine],
                 name=_plot_text(section),
                 marker_color=COLORS[n % len(COLORS)],
                 hovertext=[_plot_text(f"{p.number} {p.title}") for p in mine],
@@ -144,7 +150,7 @@ def _papers_chart(e: IssueEngagement) -> Chart:
         xaxis={"title": "readers who clicked", "rangemode": "tozero"},
         legend=LEGEND,
     )
-    return Chart("chart-papers", "Clicks per paper", _div(fig, "chart-papers"), "", table)
+    return Chart("chart-papers", PAPERS, _div(fig, "chart-papers"), "", table)
 
 
 def _subjects_chart(test: SubjectTestReport, sent: int) -> Chart:
@@ -199,11 +205,26 @@ def _subjects_chart(test: SubjectTestReport, sent: int) -> Chart:
     return Chart("chart-subjects", title, _div(fig, "chart-subjects"), "", table, note)
 
 
-def _counts_chart(what: str, counts: dict[str, int]) -> Chart:
-    """Clicks per section or per promo, in the issue's order; half the page's width."""
-    chart_id, title = f"chart-{what}s", f"Clicks per {what}"
-    rows = [(name, f"{n:,}") for name, n in counts.items()]
-    table = Table((what.capitalize(), "Clicks"), rows, numbers_from=1)
+def _counts_chart(
+    what: str, counts: dict[str, int], votes: dict[str, dict[str, int]] | None = None
+) -> Chart:
+    """Clicks per section (with its papers' votes) or per promo, in the issue's order; half
+    the page's width."""
+    chart_id = f"chart-{what}s"
+    voted = {k: (votes or {}).get(k, {}) for k in counts}
+    tally = {k: (v.get("up", 0), v.get("down", 0)) for k, v in voted.items()}
+    head: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+    if votes is None:
+        title, head = f"Clicks per {what}", (what.capitalize(), "Clicks")
+        rows = [(k, f"{n:,}") for k, n in counts.items()]
+    else:
+        title, head = (
+            f"Clicks and votes per {what}",
+            (what.capitalize(), "Clicks", "Useful", "Not for me"),
+        )
+        rows = [(k, f"{n:,}", f"{tally[k][0]:,}", f"{tally[k][1]:,}") for k, n in counts.items()]
+    table = Table(head, rows, numbers_from=1)
     if not any(counts.values()):
         empty = "No clicks yet." if counts else f"No {what}s in this issue."
         return Chart(chart_id, title, None, empty, table)
@@ -211,7 +232,7 @@ def _counts_chart(what: str, counts: dict[str, int]) -> Chart:
         **BARS,
         y=[_plot_text(name) for name in counts],
         x=list(counts.values()),
-        text=[f"{n:,}" for n in counts.values()],
+        text=[f"{n:,}{_votes(*tally[k])}" for k, n in counts.items()],
         marker_color=[COLORS[n % len(COLORS)] for n in range(len(counts))],
     )
     fig = go.Figure(bars).update_layout(
@@ -280,6 +301,11 @@ def _div(fig: go.Figure, chart_id: str) -> Markup:
     # plotly's JSON escapes <, > and / but not &. Around its JSON the wrapper has no "&", so
     # every "&" is inside a JSON string, where \u0026 reads the same.
     return Markup(str(div).replace("&", "\\u0026"))
+
+
+def _votes(up: int, down: int) -> str:
+    """A bar's votes after its clicks, when it has any: " (▲ 3 ▼ 1)"."""
+    return f"  (▲ {up:,}  ▼ {down:,})" if up or down else ""
 
 
 def _plot_text(text: str) -> str:

@@ -4,8 +4,10 @@ subscribers (a reader who opens five times is one open).
 
 Rates are of delivered messages. Opens fetched by Apple Mail Privacy Protection
 (`sg_machine_open`) say nothing about reading: a subscriber whose only opens are those is
-counted in `machine_opens`, not in `unique_opens`. Clicks on "view in browser" and on the
-unsubscribe link are counted apart from `unique_clicks`.
+counted in `machine_opens`, not in `unique_opens`. Clicks on "view in browser", on the
+unsubscribe link and on vote links are counted apart from `unique_clicks`. Readers' votes
+("useful", "not for me") are counted per paper and section from the votes themselves (one
+per reader and paper), those of the issue's audience only: never a welcome mail's copy.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, Protocol
 
 from newsletter.domain.delivery import DeliveryStatus
 from newsletter.domain.events import EventKind, ListChange
+from newsletter.domain.votes import Tally
 from newsletter.engagement.subject_test import (
     SubjectTestReport,
     SubjectTestStore,
@@ -42,6 +45,8 @@ class EngagementStore(SubjectTestStore, Protocol):
 
     def unsubscribed_after(self, issue_number: int) -> dict[str, int]: ...
 
+    def vote_tallies(self, issue_number: int, *, audience: bool = True) -> dict[str, Tally]: ...
+
 
 class ReportStore(EngagementStore, IssueLookup, Protocol):
     """A report: the issue asked for (or the latest sent), its numbers, the list's growth."""
@@ -60,6 +65,8 @@ class PaperClicks:
     title: str
     section: str
     clicks: int
+    up: int = 0  # readers' votes: "useful"
+    down: int = 0  # "not for me"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +96,7 @@ class IssueEngagement:
     clicks_by_hour: tuple[int, ...]
     folded: bool = False  # read from the totals kept when its raw events were dropped
     subject_test: SubjectTestReport | None = None  # its subject-line test, if it had one
+    votes_by_section: dict[str, dict[str, int]] = field(default_factory=dict)  # up, down
 
     @property
     def unsubscribed(self) -> int:
@@ -97,6 +105,16 @@ class IssueEngagement:
     @property
     def clicks_by_paper(self) -> dict[str, int]:
         return {p.arxiv_id: p.clicks for p in self.papers}
+
+    @property
+    def votes_by_paper(self) -> dict[str, dict[str, int]]:
+        """Each paper's votes, in the issue's order: {arXiv id: {"up": n, "down": m}}."""
+        ordered = sorted(self.papers, key=lambda p: [int(n) for n in p.number.split(".") if n])
+        return {p.arxiv_id: {"up": p.up, "down": p.down} for p in ordered}
+
+    @property
+    def votes(self) -> Tally:
+        return Tally(sum(p.up for p in self.papers), sum(p.down for p in self.papers))
 
     @property
     def open_rate(self) -> float:
@@ -122,6 +140,7 @@ class IssueEngagement:
                 "week_start": dt.date.fromisoformat(data["week_start"]),
                 "sent_at": dt.datetime.fromisoformat(sent_at) if sent_at else None,
                 "papers": tuple(PaperClicks(**p) for p in data["papers"]),
+                "votes_by_section": data.get("votes_by_section", {}),
                 "opens_by_hour": tuple(data["opens_by_hour"]),
                 "clicks_by_hour": tuple(data["clicks_by_hour"]),
                 "folded": True,
@@ -133,12 +152,13 @@ class IssueEngagement:
 def issue_engagement(store: EngagementStore, issue: StoredIssue) -> IssueEngagement:
     """The issue's numbers: from its folded totals if it has them, else from its events."""
     totals = store.issue_totals(issue.number)
+    votes = store.vote_tallies(issue.number)  # kept whole: never folded away
     if totals is not None:
-        return IssueEngagement.from_json(totals)
+        return with_votes(IssueEngagement.from_json(totals), issue, votes)
     counts = store.event_counts(issue.number)
     deliveries = store.delivery_counts(issue.number)
     start = _start(issue.sent_at, counts.first_event)
-    return IssueEngagement(
+    found = IssueEngagement(
         issue=issue.number,
         title=issue.title,
         week_start=issue.week_start,
@@ -164,6 +184,23 @@ def issue_engagement(store: EngagementStore, issue: StoredIssue) -> IssueEngagem
         clicks_by_hour=by_hour(counts.first_clicks, start),
         subject_test=subject_test_report(store, issue.number),
     )
+    return with_votes(found, issue, votes)
+
+
+def with_votes(e: IssueEngagement, issue: StoredIssue, votes: dict[str, Tally]) -> IssueEngagement:
+    """The engagement with the readers' votes on each paper and section, as they are now."""
+    none = Tally()
+    papers = tuple(
+        dataclasses.replace(
+            p, up=votes.get(p.arxiv_id, none).up, down=votes.get(p.arxiv_id, none).down
+        )
+        for p in e.papers
+    )
+    sections: dict[str, Tally] = {s.name: Tally() for s in issue.record.sections}
+    for p in papers:
+        sections[p.section] = sections.get(p.section, Tally()) + Tally(p.up, p.down)
+    by_section = {name: t.to_json() for name, t in sections.items()}
+    return dataclasses.replace(e, papers=papers, votes_by_section=by_section)
 
 
 def _subject_test(data: dict[str, Any] | None) -> SubjectTestReport | None:
@@ -213,6 +250,7 @@ class Report:
             "open_rate": round(e.open_rate, 4),
             "click_rate": round(e.click_rate, 4),
             "clicks_by_paper": e.clicks_by_paper,
+            "votes_by_paper": e.votes_by_paper,
             "papers": [dataclasses.asdict(p) for p in e.papers],
             "list_growth": [_week_json(w) for w in self.growth],
             "generated_at": self.generated_at.isoformat() if self.generated_at else None,

@@ -30,6 +30,8 @@ def summary(e: IssueEngagement) -> list[dict[str, Any]]:
         ("unique clicks", e.unique_clicks, _share(e.unique_clicks, e.delivered, "of delivered")),
         ("view in browser clicks", e.view_clicks, ""),
         ("unsubscribe link clicks", e.unsubscribe_clicks, ""),
+        ("votes: useful", e.votes.up, "one per reader and paper"),
+        ("votes: not for me", e.votes.down, "one per reader and paper"),
     ]
     return [{"measure": m, "subscribers": n, "note": note} for m, n, note in rows]
 
@@ -42,9 +44,20 @@ def papers(e: IssueEngagement) -> list[dict[str, Any]]:
             "section": p.section,
             "clicks": p.clicks,
             "of delivered": _percent(p.clicks, e.delivered),
+            "useful": p.up,
+            "not for me": p.down,
         }
         for p in e.papers
     ]
+
+
+def sections(e: IssueEngagement) -> list[dict[str, Any]]:
+    """Clicks per section, most clicked first, with the votes on its papers beside them."""
+    rows = counted(e.clicks_by_section, "section", e)
+    for row in rows:
+        votes = e.votes_by_section.get(row["section"], {})
+        row["useful"], row["not for me"] = votes.get("up", 0), votes.get("down", 0)
+    return rows
 
 
 def counted(values: dict[str, int], name: str, e: IssueEngagement) -> list[dict[str, Any]]:
@@ -104,7 +117,7 @@ def tables(report: Report) -> dict[str, list[dict[str, Any]]]:
         "summary": summary(e),
         **tested,
         "papers": papers(e),
-        "sections": counted(e.clicks_by_section, "section", e),
+        "sections": sections(e),
         "promos": counted(e.clicks_by_promo, "promo", e),
         "hours": over_time(e),
         "growth": growth(report),
@@ -114,8 +127,8 @@ def tables(report: Report) -> dict[str, list[dict[str, Any]]]:
 TITLES = {
     "summary": "Audience and engagement",
     "subjects": "Subject-line test (the sample)",
-    "papers": "Clicks per paper",
-    "sections": "Clicks per section",
+    "papers": "Clicks and votes per paper",
+    "sections": "Clicks and votes per section",
     "promos": "Clicks per promo",
     "hours": "First opens and clicks after sending (hours)",
     "growth": "List growth",

@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 from newsletter.config import EditorConfig
 from newsletter.domain.issue import Candidate, Issue, IssueRecord
 from newsletter.domain.papers import Paper
+from newsletter.domain.votes import PaperVotes
 from newsletter.domain.week import Week
 from newsletter.errors import ConfigError, NewsletterError
 from newsletter.issue.assemble import assemble, fill
@@ -39,6 +40,7 @@ from newsletter.selection.rules import Rules, section_taxonomy
 from newsletter.selection.score import force, rank_analysed
 from newsletter.selection.training import Training, stored_model
 from newsletter.selection.training_store import TrainingStore
+from newsletter.selection.votes import vote_interest
 
 
 class NoCandidatesError(NewsletterError):
@@ -80,13 +82,15 @@ def build_issue(
     templates: Path,
     edits: Edits = NO_EDITS,
     history: Sequence[SectionClicks] = (),
+    votes: Sequence[PaperVotes] = (),
     feed_weights: dict[str, float] | None = None,
     prior: Prior | None = None,
 ) -> Built:
     """Rank the week's papers, pick and place them with the editor's edits, render, and
     save the numbered draft. `history`: the readers' clicks per section on recent issues
-    (`engagement.interest.section_history`), which nudge the score; `prior`: the shipped
-    one unless given."""
+    (`engagement.interest.section_history`), and `votes` their votes on recent papers
+    (`engagement.votes.vote_history`), which nudge the score; `prior`: the shipped one
+    unless given."""
     with no_gc_pauses():
         return _build_issue(
             store,
@@ -95,6 +99,7 @@ def build_issue(
             templates=templates,
             edits=edits,
             history=history,
+            votes=votes,
             feed_weights=feed_weights,
             prior=prior,
         )
@@ -122,6 +127,7 @@ def _build_issue(
     templates: Path,
     edits: Edits,
     history: Sequence[SectionClicks],
+    votes: Sequence[PaperVotes],
     feed_weights: dict[str, float] | None,
     prior: Prior | None,
 ) -> Built:
@@ -161,8 +167,10 @@ def _build_issue(
         ranked = judge.score(ranked, scores, read)
         forced = [edits.placed(c, sections) for c in judge.score(forced, week=ranked)]
     interest = reader_interest(history, sections)
-    ranked = nudge(ranked, interest, rules.weights.readers)
-    forced = nudge(forced, interest, rules.weights.readers)
+    voted = vote_interest(votes, sections)
+    ranked = nudge(ranked, interest, rules.weights.readers, voted)
+    # the editor's own additions are in whatever readers think: no rank to move them from
+    forced = nudge(forced, interest, rules.weights.readers, voted, ranked=False)
     picks = choose(
         ranked,
         edits.size or rules.selection.size,

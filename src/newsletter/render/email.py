@@ -1,7 +1,8 @@
 """Issue → HTML email (CSS inlined), plain text, Markdown and JSON (pure, given templates).
 
-Per-recipient parts (the unsubscribe link) and the "view in browser" address are left as
-placeholders: delivery fills them by substitution, never by re-rendering per subscriber.
+Per-recipient parts (the unsubscribe link, each paper's vote links) and the "view in browser"
+address are left as placeholders: delivery fills them by substitution, never by re-rendering
+per subscriber.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from premailer import Premailer
 from newsletter.config.editor import TextsConfig
 from newsletter.domain.issue import Issue, IssueRecord
 from newsletter.domain.placeholders import neutral
-from newsletter.render.placeholders import HTML_LINKS, PLACEHOLDER_LINKS
+from newsletter.render.placeholders import HTML_LINKS, PLACEHOLDER_LINKS, vote_placeholder
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 
@@ -54,7 +55,15 @@ def render(
     texts: TextsConfig,
     preheader: str,
 ) -> Rendered:
-    context = {"issue": issue, "texts": texts, "preheader": preheader, "links": PLACEHOLDER_LINKS}
+    # each paper's vote token, by its place in the issue (the place a vote link is signed for)
+    votes = {p.arxiv_id: vote_placeholder(n) for n, p in enumerate(issue.papers, 1)}
+    context = {
+        "issue": issue,
+        "texts": texts,
+        "preheader": preheader,
+        "links": PLACEHOLDER_LINKS,
+        "votes": votes,
+    }
     html = env.get_template("email/issue.html.j2").render({**context, "links": HTML_LINKS})
     return Rendered(
         html=inline_css(html),

@@ -6,8 +6,10 @@ compared with the rate of all sections, after shrinking it towards that overall 
 typical issue's worth of exposure (so one lucky paper does not make a section), as
 log2(section rate / overall rate), kept within [-1, 1]; the score gets `weight` times that.
 It stays 0 (neutral) until the history holds MIN_ISSUES issues with MIN_CLICKS paper clicks
-between them, and for a section no recent issue had. It nudges, never filters: a paper is
-only ever a little up or down.
+between them, and for a section no recent issue had. Readers' votes join it (selection/
+votes.py): the votes' balances of the candidate's section and kind are added to the clicks'
+term, the sum kept within [-1, 1]. It nudges, never filters: a paper is only ever a little
+up or down, and the why of one the readers moved says from where to where.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from newsletter.domain.issue import Candidate, ScorePart
 from newsletter.domain.taxonomy import Section, section_named
 from newsletter.selection.score import ranking_key
+from newsletter.selection.votes import VoteInterest
 
 MIN_ISSUES = 3
 MIN_CLICKS = 30
@@ -85,17 +88,48 @@ def reader_interest(
 
 
 def nudge(
-    candidates: Sequence[Candidate], interest: ReaderInterest, weight: float
+    candidates: Sequence[Candidate],
+    interest: ReaderInterest,
+    weight: float,
+    votes: VoteInterest | None = None,
+    *,
+    ranked: bool = True,
 ) -> list[Candidate]:
     """The candidates with the readers' term added to their score and shown in their why,
-    best first (given best first, they stay in that order while the term is neutral)."""
+    best first (given best first, they stay in that order while the term is neutral).
+
+    The term is the clicks' term of the candidate's section plus, with `votes`, the votes'
+    balances of its section and of its kind, kept within [-1, 1], times `weight`. When
+    `ranked` (the candidates are the week's ranking), a why says where the readers moved it.
+    """
     found, moved = [], False
     for c in candidates:
         term, detail = interest.term(c.section.name)
+        if votes is not None:
+            share, said = votes.term(c.section.name, c.kind.value)
+            term, detail = max(-1.0, min(1.0, term + share)), f"{detail}; {said}"
         value = round(weight * term, 4)
         moved = moved or value != 0
         part = ScorePart("readers", value, detail)
         found.append(c.rescored(round(c.score + value, 4), (*c.parts, part)))
-    if moved:  # else the order given stands
-        found.sort(key=ranking_key)
-    return found
+    if not moved:  # the order given stands
+        return found
+    found.sort(key=ranking_key)
+    if not ranked:
+        return found
+    before = {c.paper.arxiv_id: n for n, c in enumerate(candidates, 1)}
+    return [_moved(c, before[c.paper.arxiv_id], n) for n, c in enumerate(found, 1)]
+
+
+def _moved(c: Candidate, before: int, now: int) -> Candidate:
+    """`c` with its readers' part saying where the readers moved it, if they did."""
+    if before == now:
+        return c
+    last = c.parts[-1]
+    said = f"readers moved it {'up' if now < before else 'down'} from {_nth(before)} to {_nth(now)}"
+    return c.rescored(c.score, (*c.parts[:-1], replace(last, detail=f"{said}; {last.detail}")))
+
+
+def _nth(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -17,5 +17,7 @@ own `retryable`.
     report.py     the webhook's events in; the report, its page, folding old events
     learn.py      training, learning from published issues, from edits and from sends; classify
     subscribe.py  the subscriber operations the CLI and the web share
+    welcome.py    the welcome mail with the latest issue, once per subscriber
+    votes.py      a reader's vote on a paper: the page's paper, recording the vote
     archive.py    what the public archive shows
 """

@@ -3,7 +3,7 @@ and written out as files; and the draft as a scheduler's dashboard shows it.
 
 Every build reads the week's file `<overrides_dir>/<monday>.toml` beside newsletter.toml
 first, then takes the caller's edits on top (the later word wins: issue/edits.py), and
-nudges the score with the readers' recent clicks per section.
+nudges the score with the readers' recent clicks per section and votes on papers.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from newsletter.app import App
 from newsletter.domain.issue import CandidateRecord, IssueStatus
 from newsletter.domain.week import Week
 from newsletter.engagement.interest import section_history
+from newsletter.engagement.votes import vote_history
 from newsletter.errors import NewsletterError
 from newsletter.issue.build import Built, build_issue, read_overrides, write_files
 from newsletter.issue.edits import NO_EDITS, Edits
@@ -140,6 +141,7 @@ def _build(app: App, store: Store, week: Week, edits: Edits, out: Path | None) -
         templates=app.settings.templates,
         edits=weeks_file.then(edits),
         history=section_history(store),
+        votes=vote_history(store),
     )
     files = write_files(built, out or Path("out") / week.start.isoformat())
     return dataclasses.replace(built, files=files)

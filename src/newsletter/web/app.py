@@ -4,7 +4,8 @@ Webhook, and the issue archive, as one Starlette app.
 `create_app` takes its dependencies (the services' App with its store, delivery backend,
 clock, rate limiter) so tests run the real app against their own; by default everything
 comes from the Settings. The routes reach the store only through newsletter.services. The
-routes live in forms.py (the reader's forms), archive.py, webhook.py and reports.py;
+routes live in forms.py (the reader's forms), votes.py (a vote on a paper), archive.py,
+webhook.py and reports.py;
 headers, CSRF, rate limits and the webhook's signature check in security.py. Nothing here
 imports Prefect.
 """
@@ -49,6 +50,7 @@ from newsletter.web.security import (
     WebhookVerifier,
     secure_headers,
 )
+from newsletter.web.votes import vote, vote_page
 from newsletter.web.webhook import sendgrid_events
 
 __all__ = ["create_app"]
@@ -141,6 +143,8 @@ ROUTES = [
     Route("/u/{token}/resubscribe", resubscribe, methods=["POST"]),
     Route("/webhooks/sendgrid", sendgrid_events, methods=["POST"]),
     Route("/reports/{token}", report_page, methods=["GET"]),
+    Route("/v/{token}/{choice}", vote_page, methods=["GET"]),
+    Route("/v/{token}/{choice}", vote, methods=["POST"]),
 ]
 
 _TITLES = {404: "Not found", 405: "Method not allowed", 413: "Too large"}

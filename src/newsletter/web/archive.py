@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
@@ -16,14 +17,26 @@ from newsletter.domain.issue import IssueRecord
 from newsletter.render.placeholders import (
     NAME_HTML_PLACEHOLDER,
     NAME_PLACEHOLDER,
+    SITE_PLACEHOLDER,
     UNSUBSCRIBE_PLACEHOLDER,
     VIEW_PLACEHOLDER,
+    VOTE_PLACEHOLDER,
+    VOTE_PREFIX,
+    VOTER_PLACEHOLDER,
 )
 from newsletter.services import archive as archived
 from newsletter.services.archive import ArchiveEntry
 from newsletter.web.base import deps, error_page, page
 from newsletter.web.security import ISSUE_CSP
 
+# The email's vote lines (templates/email/issue.html.j2), and a vote link anywhere else.
+VOTE_LINES = re.compile(r'<p class="votes"[^>]*>.*?</p>\n?', re.DOTALL)
+VOTE_LINK = re.compile(
+    re.escape(f"{SITE_PLACEHOLDER}/v/{VOTER_PLACEHOLDER}.")
+    + r"[0-9]+\."
+    + re.escape(VOTE_PREFIX)
+    + r"[0-9]+%%/[a-z]+"
+)
 PUBLIC = "public, max-age=300"  # the same for everyone; a new issue shows within minutes
 ATOM = "http://www.w3.org/2005/Atom"
 MAX_ISSUE = 2**31 - 1  # issue numbers are 32-bit integers in every store
@@ -47,16 +60,25 @@ async def issue_page(request: Request) -> Response:
         return error_page(
             request, 404, "No such issue", "There is no published issue with that number."
         )
-    body = web_view(html, view_url=d.url(f"/issues/{number}"), neutral_url=d.url("/subscribe"))
+    body = web_view(
+        html,
+        view_url=d.url(f"/issues/{number}"),
+        neutral_url=d.url("/subscribe"),
+        site_url=d.sender.base_url,
+    )
     return HTMLResponse(
         body, headers={"Content-Security-Policy": ISSUE_CSP, "Cache-Control": PUBLIC}
     )
 
 
-def web_view(html: str, *, view_url: str, neutral_url: str) -> str:
+def web_view(html: str, *, view_url: str, neutral_url: str, site_url: str = "") -> str:
     """The stored email with its placeholders filled for everyone: the page's own address,
-    a neutral link where the reader's unsubscribe link was, and no name."""
+    a neutral link where the reader's unsubscribe link was, and no name. The vote links are
+    a reader's own: their lines go (and any vote link a custom template put elsewhere leads
+    to the subscribe page)."""
+    html = VOTE_LINK.sub(str(escape(neutral_url)), VOTE_LINES.sub("", html))
     filled = {
+        SITE_PLACEHOLDER: str(escape(site_url)),
         VIEW_PLACEHOLDER: str(escape(view_url)),
         UNSUBSCRIBE_PLACEHOLDER: str(escape(neutral_url)),
         NAME_PLACEHOLDER: "",
@@ -64,7 +86,7 @@ def web_view(html: str, *, view_url: str, neutral_url: str) -> str:
     }
     for placeholder, value in filled.items():
         html = html.replace(placeholder, value)
-    return html
+    return VOTE_PLACEHOLDER.sub("", html.replace(VOTER_PLACEHOLDER, ""))
 
 
 async def feed(request: Request) -> Response:

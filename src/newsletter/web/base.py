@@ -16,7 +16,7 @@ from newsletter.config import Settings
 from newsletter.delivery.message import Sender
 from newsletter.web.limits import Limits
 from newsletter.web.mail import Mailer
-from newsletter.web.security import Csrf, WebhookVerifier, origin_of
+from newsletter.web.security import Csrf, WebhookVerifier, origin_of, read_form, same_origin
 
 Clock = Callable[[], dt.datetime]
 
@@ -88,3 +88,14 @@ def masked(address: str) -> str:
     """r•••@example.org: enough for the reader to recognise, little for anyone else."""
     local, _, domain = address.partition("@")
     return f"{local[:1]}•••@{domain}"
+
+
+async def own_form(request: Request) -> dict[str, str] | None:
+    """The posted fields if the form is one of ours (same origin, valid CSRF token), else None."""
+    d = deps(request)
+    fields = await read_form(request)
+    if not same_origin(request, d.origin):
+        return None
+    if not d.csrf.valid(request.cookies.get(Csrf.COOKIE), fields.get(Csrf.FIELD)):
+        return None
+    return fields

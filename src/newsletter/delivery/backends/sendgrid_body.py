@@ -20,11 +20,15 @@ from newsletter.delivery.message import (
     Signer,
     header_name,
     personal,
+    vote_keys,
 )
 from newsletter.domain.delivery import Recipient
+from newsletter.tokens import MAX_PAPERS
 
 # A JSON string literal for a str: quotes, backslashes and control characters escaped.
 _s: Callable[[str], str] = json.encoder.encode_basestring
+# Each paper's vote-tag key as JSON with its colon, encoded once (a send writes millions).
+_VOTE_KEYS = tuple(f"{_s(key)}:" for key in vote_keys(MAX_PAPERS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +104,11 @@ def _personalization(
     args = args or f'"issue":{issue},"subscriber":"{r.subscriber_id}"'
     email = _s(r.email)
     to = f'{{"email":{email},"name":{_s(name)}}}' if name else f'{{"email":{email}}}'
-    substitutions = ",".join([f"{_s(k)}:{_s(v)}" for k, v in who.substitutions().items()])
+    substitutions = ",".join([f"{_s(k)}:{_s(v)}" for k, v in who.named().items()])
+    if who.votes:  # a tag per paper: urlsafe base64, which JSON takes as it is
+        substitutions += "".join(
+            [f',{k}"{tag}"' for k, tag in zip(_VOTE_KEYS, who.votes, strict=False)]
+        )
     # a subject test's reader: their variant's subject overrides the body's
     own = envelope.subject_for(r) if envelope and r.variant is not None else None
     subject = f'"subject":{_s(own)},' if own else ""
