@@ -15,6 +15,7 @@ from newsletter.engagement.ingest import EventStore
 from newsletter.engagement.interest import ClickHistory
 from newsletter.engagement.report import EngagementStore, ReportStore
 from newsletter.engagement.retention import Folding
+from newsletter.engagement.votes import VoteBook, VoteHistory
 from newsletter.feeds.ingest import PaperStore
 from newsletter.issue.build import Drafts
 from newsletter.issue.lookup import IssueLookup
@@ -23,6 +24,7 @@ from newsletter.store import Store
 from newsletter.subscribers.export import Pages
 from newsletter.subscribers.import_csv import ImportTarget
 from newsletter.subscribers.membership import ListStats, SubscriberBook, Subscribers
+from newsletter.subscribers.welcome import WelcomeLedger
 
 DOORS: list[type] = [
     Ledger,
@@ -40,6 +42,9 @@ DOORS: list[type] = [
     ClickHistory,
     PaperStore,
     TrainingStore,
+    VoteBook,
+    VoteHistory,
+    WelcomeLedger,
 ]
 
 

@@ -10,9 +10,10 @@ import click
 
 from newsletter.cli.base import Context, progress
 from newsletter.domain.subscriber import Status, clean_name
-from newsletter.errors import SubscriberError
+from newsletter.errors import SendError, SubscriberError
 from newsletter.private_files import open_private
 from newsletter.services import subscribe as subs
+from newsletter.services import welcome as welcoming
 from newsletter.services.subscribe import BATCH_SIZE
 
 STATUS = click.Choice([s.value for s in Status])
@@ -33,16 +34,35 @@ def subscribers() -> None:
 @click.option(
     "--source", metavar="SOURCE", default="cli", show_default=True, help="Where they came from."
 )
+@click.option(
+    "--welcome",
+    is_flag=True,
+    help="Also send them the welcome mail with the latest sent issue ([welcome] in "
+    "newsletter.toml), unless they had one.",
+)
 @click.pass_obj
-def add(obj: Context, email: str, name: str | None, source: str) -> None:
+def add(obj: Context, email: str, name: str | None, source: str, welcome: bool) -> None:
     """Add someone as an active subscriber: you adding them is their consent.
 
     An address already stored keeps its status (an unsubscribed, bounced or complained
-    person is not re-activated); a given --name replaces theirs.
+    person is not re-activated); a given --name replaces theirs. With --welcome they get the
+    welcome mail with the latest sent issue, through the configured backend, once: a second
+    --welcome sends nothing; one that failed is tried again.
 
-    Example: newsletter subscribers add ada@example.org --name "Ada Lovelace"
+    Example: newsletter subscribers add ada@example.org --name "Ada Lovelace" --welcome
     """
-    click.echo(subs.add(obj.app, email, name=name, source=source).message)
+    added = subs.add(obj.app, email, name=name, source=source)
+    click.echo(added.message)
+    if welcome:
+        done = welcoming.welcome(obj.app, added.subscriber.id)
+        if done.outcome in (welcoming.Outcome.FAILED, welcoming.Outcome.UNKNOWN):
+            hint = f"newsletter subscribers add {added.subscriber.email} --welcome tries again"
+            raise SendError(
+                done.message,
+                email=added.subscriber.email,
+                hint=hint if done.outcome is welcoming.Outcome.FAILED else "nothing to do",
+            )
+        click.echo(done.message)
 
 
 @subscribers.command()

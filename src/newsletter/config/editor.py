@@ -1,5 +1,5 @@
 """The editor's settings: `newsletter.toml` (feeds, sections, selection, texts, promos,
-schedule, approval), read and checked once."""
+schedule, approval, welcome), read and checked once."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from pydantic import (
 
 from newsletter.config.settings import first_error
 from newsletter.config.subject_test import SubjectTestConfig
+from newsletter.config.welcome import WelcomeConfig
 from newsletter.domain.issue import Promo, PromoPosition, Spot
 from newsletter.domain.papers import FeedSpec, SourceKind
 from newsletter.domain.taxonomy import PaperKind
@@ -248,6 +249,7 @@ class EditorConfig(BaseModel):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
     subject_test: SubjectTestConfig | None = None  # off unless the editor writes one
+    welcome: WelcomeConfig = Field(default_factory=WelcomeConfig)  # config/welcome.py
 
     @field_validator("promos")
     @classmethod

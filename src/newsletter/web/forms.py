@@ -30,9 +30,10 @@ from newsletter.domain.subscriber import (
 )
 from newsletter.errors import SubscriberError, TokenError
 from newsletter.services import subscribe as members
+from newsletter.services import welcome as welcoming
 from newsletter.tokens import Purpose, make_token, read_token_issued
-from newsletter.web.base import Deps, deps, error_page, masked, page
-from newsletter.web.security import Csrf, read_form, same_origin
+from newsletter.web.base import Deps, deps, error_page, masked, own_form, page
+from newsletter.web.security import read_form
 
 HONEYPOT = "website"  # hidden from people by the stylesheet; bots fill every field
 
@@ -77,7 +78,7 @@ async def one_click(request: Request) -> Response:
 
 async def resubscribe(request: Request) -> Response:
     """POST /u/{token}/resubscribe: the unsubscribe page's offer to come back."""
-    if await _own_form(request) is None:
+    if await own_form(request) is None:
         return _forbidden(request)
     d, token = deps(request), request.path_params["token"]
     came = await run_in_threadpool(_come_back, d, token)
@@ -111,7 +112,7 @@ async def subscribe(request: Request) -> Response:
     """
     d = deps(request)
     now = d.clock()
-    fields = await _own_form(request)
+    fields = await own_form(request)
     if fields is None:
         return _forbidden(request)
     wait = d.limits.clients.hit(d.limits.client(request, now.timestamp()), now.timestamp())
@@ -156,16 +157,22 @@ async def confirm_page(request: Request) -> Response:
 
 async def confirm(request: Request) -> Response:
     """POST /confirm/{token}: the subscriber becomes active; the link is spent."""
-    if await _own_form(request) is None:
+    if await own_form(request) is None:
         return _forbidden(request)
     d, token = deps(request), request.path_params["token"]
     found = await run_in_threadpool(_confirm, d, token)
     if found is None:
         return _bad_link(request, expired=True)
     sub, spent = found
-    if spent:
+    if spent:  # a second press of the link: confirms nothing, welcomes nobody again
         return _spent(request, sub)
-    return page(request, "confirmed.html.j2", {"address": masked(sub.email)})
+    welcome = await run_in_threadpool(welcoming.will_welcome, d.app, sub.id)
+    response = page(
+        request, "confirmed.html.j2", {"address": masked(sub.email), "welcome": welcome}
+    )
+    if welcome:  # after the answer; once, whatever happens (subscribers/welcome.py)
+        response.background = BackgroundTask(d.mailer.send_quietly, "welcome", sub, d.app)
+    return response
 
 
 # -- the work, in a worker thread (the store is synchronous) ------------------------------
@@ -243,17 +250,6 @@ def _send_confirmation(d: Deps, sub: Subscriber, now: dt.datetime) -> None:
 
 
 # -- answers -------------------------------------------------------------------------------
-
-
-async def _own_form(request: Request) -> dict[str, str] | None:
-    """The posted fields if the form is one of ours (same origin, valid CSRF token), else None."""
-    d = deps(request)
-    fields = await read_form(request)
-    if not same_origin(request, d.origin):
-        return None
-    if not d.csrf.valid(request.cookies.get(Csrf.COOKIE), fields.get(Csrf.FIELD)):
-        return None
-    return fields
 
 
 _REFUSED = {

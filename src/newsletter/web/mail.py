@@ -1,4 +1,5 @@
-"""Transactional mail from the web endpoints (the double opt-in confirmation), one message at a time.
+"""Transactional mail from the web endpoints (the double opt-in confirmation, the welcome with
+the latest issue), one message at a time.
 
 It goes through the configured delivery backend's proof path: no ledger, no batch, the
 same From, links and List-Unsubscribe headers as an issue. With the outbox backend the
@@ -14,11 +15,13 @@ from typing import Any
 
 import jinja2
 
+from newsletter.app import App
 from newsletter.delivery.backends import Backend
 from newsletter.delivery.message import Envelope, Sender, personal
 from newsletter.domain.delivery import Recipient
 from newsletter.domain.subscriber import Subscriber
 from newsletter.errors import NewsletterError
+from newsletter.services import welcome as welcoming
 from newsletter.tokens import make_token
 
 log = logging.getLogger("newsletter.web.app")
@@ -58,6 +61,13 @@ class Mailer:
             "already",
             {"archive_url": f"{self.sender.base_url}/"},
         )
+
+    def welcome(self, sub: Subscriber, app: App) -> None:
+        """The welcome mail with the latest issue (services/welcome.py), through this backend."""
+        with self._lock:
+            done = welcoming.welcome(app, sub.id, backend=self.backend)
+        failed = done.outcome in (welcoming.Outcome.FAILED, welcoming.Outcome.UNKNOWN)
+        log.log(logging.ERROR if failed else logging.INFO, "%s", done.message)
 
     def send_quietly(self, kind: str, sub: Subscriber, *args: Any) -> None:
         """For background tasks: a failure is logged, never shown (the page has gone already)."""

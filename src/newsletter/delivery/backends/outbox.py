@@ -51,7 +51,7 @@ class OutboxBackend:
     def send_proof(self, envelope: Envelope, people: Sequence[Personal]) -> None:
         for who in people:
             safe = "".join(c if c.isalnum() or c in "@._-" else "_" for c in who.recipient.email)
-            target = self.folder / "proofs" / f"issue-{envelope.issue_number}" / f"{safe}.eml"
+            target = self.folder / envelope.proof_folder / f"{safe}.eml"
             _write_atomically(target, mime(envelope, who).as_bytes())
 
     def close(self) -> None:

@@ -122,15 +122,25 @@ class SendGridBackend:
         )
 
     def send_proof(self, envelope: Envelope, people: Sequence[Personal]) -> None:
-        for who in people:  # one request each: a proof address may repeat across runs
+        """One request each (a proof address may repeat across runs). A lost answer is tried
+        again, unless the envelope goes `once` (a welcome): then it is UnsettledError."""
+        what = "send" if envelope.once else "send a proof"  # "send" is never repeated
+        for who in people:
             body = body_json(
                 envelope, [who], batch_id=None, send_at=None, tracking=self.tracking, proof=True
             )
             try:
-                self._call(partial(self.client.mail.send.post, request_body=body), "send a proof")
-            except (_Refused, _Unknown) as exc:
+                self._call(partial(self.client.mail.send.post, request_body=body), what)
+            except _Unknown as exc:
+                error = UnsettledError if envelope.once else SendError
+                raise error(
+                    f"{envelope.mail_kind} to {who.recipient.email}: {exc}",
+                    email=who.recipient.email,
+                ) from exc
+            except _Refused as exc:
                 raise SendError(
-                    f"proof to {who.recipient.email}: {exc}", email=who.recipient.email
+                    f"{envelope.mail_kind} to {who.recipient.email}: {exc}",
+                    email=who.recipient.email,
                 ) from exc
 
     def close(self) -> None:
