@@ -101,7 +101,8 @@ class SMTPBackend:
             error = self._deliver(envelope, who)
             if error:
                 raise SendError(
-                    f"proof to {who.recipient.email}: {error}", email=who.recipient.email
+                    f"{envelope.mail_kind} to {who.recipient.email}: {error}",
+                    email=who.recipient.email,
                 )
 
     def close(self) -> None:
