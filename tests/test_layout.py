@@ -121,6 +121,7 @@ FORBIDDEN = [
             "newsletter.engagement",
             "newsletter.subscribers",
             "newsletter.config",
+            "newsletter.ops",
         )
         for upper in ("newsletter.services", "newsletter.app", *SHELLS)
     ),

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from newsletter.config import load_editor_config
+from newsletter.ops.prefect_api import DEPLOYMENTS
 from tests.support.paths import ROOT
 
 
@@ -44,3 +45,10 @@ def test_every_entrypoint_names_a_flow_and_a_queue_of_its_own() -> None:
         module = importlib.import_module(path)
         assert getattr(module, attribute).name == name
         assert deployment["work_pool"]["work_queue_name"] == name
+
+
+def test_the_health_check_asks_for_the_deployments_prefect_yaml_makes() -> None:
+    """/healthz asks Prefect for flow/deployment names; `newsletter-flows` serves the same
+    names (each deployment named after its flow)."""
+    found = _deployments()
+    assert sorted(DEPLOYMENTS) == sorted(f"{name}/{name}" for name in found)

@@ -82,6 +82,7 @@ def ingest(
         reports = ingest_feeds(
             specs, store, since=since, until=until, fetcher=fetch, on_feed=on_feed
         )
+        store.record_ingests(reports)  # /healthz reads when the feeds last came in
         return Ingested(reports, store.count_papers(), store.safe_url)
 
 
@@ -97,6 +98,7 @@ def ingest_feed(app: App, name: str, since: dt.date, until: dt.date) -> FeedRepo
         (report,) = ingest_feeds(
             [spec], store, since=since, until=until, fetcher=fetch, threads=1, processes=1
         )
+        store.record_ingests([report])
     if report.error:
         raise IngestError(f"feed {name}: {report.error}")
     return report

@@ -4,15 +4,18 @@ SQLite is the embedded default; PostgreSQL works by URL. Papers are keyed by the
 id without version; what each feed said about a paper is kept as a signal. One module per
 table group: papers, issues, deliveries, subscribers, events (provider events, folded
 totals, the list's joins and leaves), archive, learning (decisions and models),
-subject_tests (subject-line tests), readers (votes on papers, the welcome mail's ledger). The
-rules its queries apply (merging a paper, an issue's status moves, joins and leaves, who a claim
-skips) are domain/'s. Consumers take it through the narrow protocols they declare.
+subject_tests (subject-line tests), readers (votes on papers, the welcome mail's ledger),
+activity (each feed's ingests and the last send, for /healthz); backup copies and restores the
+whole database (SQLite's online backup, pg_dump). The rules its queries apply (merging a paper,
+an issue's status moves, joins and leaves, who a claim skips) are domain/'s. Consumers take it
+through the narrow protocols they declare.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from newsletter.store.activity import ActivityQueries, IngestLog, LastSend
 from newsletter.store.archive import ArchiveEntry, ArchiveQueries
 from newsletter.store.deliveries import DeliveryQueries
 from newsletter.store.engine import connect, migrate, safe_url
@@ -28,6 +31,8 @@ __all__ = [
     "ArchiveEntry",
     "EventCounts",
     "FeedState",
+    "IngestLog",
+    "LastSend",
     "MergeCounts",
     "Store",
     "StoredIssue",
@@ -49,6 +54,7 @@ class Store(
     LearningQueries,
     SubjectTestQueries,
     ReaderQueries,
+    ActivityQueries,
 ):
     """One database, by SQLAlchemy URL. Opening it changes nothing: `migrate()` is the
     explicit step that creates or upgrades the schema (`newsletter db upgrade`, or the

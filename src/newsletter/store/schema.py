@@ -342,3 +342,17 @@ welcomes = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+# Each feed's ingest, when it ran and how it went (migration 0010): what `/healthz` reads to
+# say whether the daily ingest is keeping up. Kept INGEST_KEEP_DAYS (store/activity.py).
+ingests = Table(
+    "ingests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("feed", String(200), nullable=False),
+    Column("at", UTCDateTime(), nullable=False, index=True),
+    Column("ok", Boolean, nullable=False),
+    Column("new", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("error", Text),
+)
