@@ -49,7 +49,7 @@ def migrate(engine: Engine, revision: str = "head") -> str:
     try:
         with engine.begin() as conn:
             write_turn(conn, MIGRATION_LOCK)
-            command.upgrade(_alembic_config(conn), revision)
+            command.upgrade(alembic_config(conn), revision)
             current = MigrationContext.configure(conn).get_current_revision()
         return current or "base"
     except SQLAlchemyError as exc:
@@ -95,8 +95,10 @@ def _switch_to_wal(cur: Any) -> None:
             time.sleep(0.05)
 
 
-def _alembic_config(conn: Connection) -> Config:
+def alembic_config(conn: Connection | None = None) -> Config:
+    """The migrations shipped in the package; over `conn` when one is given."""
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("newsletter") / "migrations"))
-    cfg.attributes["connection"] = conn
+    if conn is not None:
+        cfg.attributes["connection"] = conn
     return cfg
