@@ -45,7 +45,6 @@ from tests.release.rehearsal import (
     ROOT,
     Api,
     Process,
-    build_and_install,
     clean_env,
     free_port,
     next_at,
@@ -128,9 +127,9 @@ class Stage:
 
 
 @pytest.fixture(scope="module")
-def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
+def stage(tmp_path_factory: pytest.TempPathFactory, installed: Path) -> Iterator[Stage]:
     root = tmp_path_factory.mktemp("release")
-    bin_dir = build_and_install(root)
+    bin_dir = installed
     home = root / "home"
     home.mkdir()
     with FeedServer() as feeds, SendGridServer() as sendgrid, processes() as started:

@@ -8,6 +8,7 @@ them by docs/gen_commands.py).
     send.py         send
     subscribers.py  subscribers add | unsubscribe | remove | list | stats | export | import
     web.py          web
+    ops.py          serve, backup, restore
     setup.py        init, demo, db upgrade
 """
 
@@ -21,6 +22,7 @@ import click
 
 from newsletter.cli.base import Context, err
 from newsletter.cli.learning import learn, train
+from newsletter.cli.ops import backup, restore, serve
 from newsletter.cli.papers import build, classify, ingest
 from newsletter.cli.report import fold_events, report
 from newsletter.cli.send import send
@@ -60,7 +62,10 @@ for command in (
     send,
     subscribers,
     web,
+    serve,
     db,
+    backup,
+    restore,
 ):
     cli.add_command(command)
 

@@ -36,11 +36,7 @@ def web(obj: Context, host: str, port: int) -> None:
     from newsletter.web.app import create_app  # only this command needs the server
     from newsletter.web.server import serve
 
-    if obj.settings.secret is None and not _loopback(host):
-        raise ConfigError(
-            "serving beyond this machine needs NEWSLETTER_SECRET",
-            hint="without it, links are signed with a public default and could be forged",
-        )
+    refuse_unsigned(obj, host)
     settings = obj.settings
     if settings.base_url is None:  # local use: links in confirmation mails lead back here
         settings = settings.model_copy(update={"base_url": _local_url(host, port)})
@@ -57,6 +53,15 @@ def web(obj: Context, host: str, port: int) -> None:
         max_connections=settings.web_max_connections,
         log_level="info",
     )
+
+
+def refuse_unsigned(obj: Context, host: str) -> None:
+    """ConfigError when serving beyond this machine without NEWSLETTER_SECRET."""
+    if obj.settings.secret is None and not _loopback(host):
+        raise ConfigError(
+            "serving beyond this machine needs NEWSLETTER_SECRET",
+            hint="without it, links are signed with a public default and could be forged",
+        )
 
 
 def _local_url(host: str, port: int) -> str:
