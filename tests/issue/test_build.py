@@ -119,6 +119,28 @@ def test_promos_sit_where_configured_and_can_be_skipped(store: Store, editor: Ed
     assert "My New E-Book" not in skipped.text + skipped.html + skipped.markdown
 
 
+def test_the_sign_off_footer_and_link_labels_are_the_editors(
+    store: Store, editor: EditorConfig
+) -> None:
+    """Every fixed text of the mail is newsletter.toml's: a sign-off after the last promo, the
+    footer (with the subtitle in lower case) and the labels of its two links."""
+    texts = editor.texts.model_copy(
+        update={
+            "sign_off": ["Until next Monday,", "Ed"],
+            "footer": "Sent to you as a reader of {subtitle}.",
+            "view_in_browser": "Read it online",
+            "unsubscribe": "Leave the list",
+        }
+    )
+    rendered = build(store, editor.model_copy(update={"texts": texts})).rendered
+    for part in (rendered.html, rendered.text, rendered.markdown):
+        assert part.index("Are you looking to start a career") < part.index("Until next Monday,")
+    assert "Sent to you as a reader of stay updated with recent large" in rendered.html
+    for part in (rendered.html, rendered.text):
+        assert "Read it online" in part and "Leave the list" in part
+        assert "View in browser" not in part and "Unsubscribe" not in part
+
+
 def test_the_editor_can_force_papers_in_and_out(store: Store, editor: EditorConfig) -> None:
     """--include brings in even an off-topic paper; --exclude keeps a top pick out."""
     first = build(store, editor).issue

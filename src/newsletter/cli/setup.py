@@ -19,20 +19,47 @@ from newsletter.engagement.tables import decision_line
 @click.option(
     "--templates", is_flag=True, help="Also copy the email and web templates, to edit them."
 )
+@click.option(
+    "--feeds-from",
+    "feeds",
+    metavar="DIR",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Read the feeds from the documents in DIR instead of the real feeds: RSS, Atom or "
+    "RDF files, and folders of dated Hugging Face lists (YYYY-MM-DD.json).",
+)
+@click.option(
+    "--demo-feeds",
+    is_flag=True,
+    help="Copy the demo's recorded feeds (2024-11-20 … 2024-12-12) into FOLDER/feeds and "
+    "read them: a folder that works offline.",
+)
 @click.option("--force", is_flag=True, help="Overwrite files that are already there.")
-def init(folder: Path, templates: bool, force: bool) -> None:
+def init(folder: Path, templates: bool, feeds: Path | None, demo_feeds: bool, force: bool) -> None:
     """Start a folder to run the newsletter from: newsletter.toml and .env.
 
-    The settings are the project's defaults (the real feeds, the reference issue's texts
-    and promos) and a fresh NEWSLETTER_SECRET. Run the other commands from that folder.
+    newsletter.toml holds the feeds, the schedule, the approval and, written out, every
+    text of the issue (title, intro, sign-off, footer …), its promos and its sections, as
+    they go out: change them there. .env holds the machine settings with a fresh
+    NEWSLETTER_SECRET and an example for every backend. Run the other commands from that
+    folder.
 
-    Example: newsletter init ~/newsletter --templates
+    Example: newsletter init ~/newsletter --feeds-from ~/feeds
     """
-    for path in init_folder(folder, force=force, templates=templates):
+    for path in init_folder(
+        folder, force=force, templates=templates, feeds=feeds, demo_feeds=demo_feeds
+    ):
         out.print(f"wrote {path}")
+    if demo_feeds:
+        out.print(
+            "next: cd there; `newsletter ingest --since 2024-11-18 --until 2024-12-12`, "
+            "`newsletter build --week 2024-11-25`, `newsletter send --week 2024-11-25`; "
+            "or `newsletter serve --prefect-server`"
+        )
+        return
     out.print(
         "next: edit newsletter.toml and .env, then `newsletter ingest`, "
-        "`newsletter build --week YYYY-MM-DD` and `newsletter send` (or try `newsletter demo`)"
+        "`newsletter build --week YYYY-MM-DD` and `newsletter send` (or try `newsletter demo`); "
+        "to run it every week: `newsletter serve --prefect-server`"
     )
 
 

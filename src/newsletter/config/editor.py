@@ -51,8 +51,9 @@ DEFAULT_INTRO = (
 
 
 class TextsConfig(BaseModel):
-    """The issue's fixed texts. Placeholders: {start} {end} (DD/MM), {week_name}, {count}.
-    They travel as this model into assemble and render."""
+    """The issue's fixed texts. Placeholders in title, subtitle, intro, toc_heading and
+    preheader: {start} {end} (DD/MM), {week_name}, {count}; in footer, {subtitle} (in lower
+    case). They travel as this model into assemble and render."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -62,6 +63,10 @@ class TextsConfig(BaseModel):
     toc_heading: str = "Table of Contents:"
     preheader: str = "{count} important LLM papers from the {week_name}"
     no_abstract: str = "No abstract was available for this paper; read it on arXiv."
+    sign_off: list[str] = Field(default_factory=list)  # closing paragraphs, after the last promo
+    view_in_browser: str = "View in browser"  # the link above the issue and in its footer
+    unsubscribe: str = "Unsubscribe"  # the footer's unsubscribe link
+    footer: str = "You receive this because you subscribed to {subtitle}."
 
 
 class LinkConfig(BaseModel):
