@@ -8,6 +8,8 @@ from prefect import flow
 from prefect.client.schemas.objects import State
 from prefect.states import Completed
 
+from newsletter.engagement import tables
+
 from . import publish
 from .notify import tell_editors
 from .tasks import fold_events, report, upgrade_store
@@ -29,6 +31,8 @@ def issue_report(issue: int | None = None, weeks: int = 8) -> State[Any]:
     publish.engagement(page)
     folded = fold_events()
     e = page.report.engagement
+    if not e.tracked:  # sent through SMTP or the outbox: no provider tells who opened
+        return Completed(message=f"issue {e.issue}: {tables.headline(e)}; {folded}")
     return Completed(
         message=f"issue {e.issue}: {e.delivered} delivered, {e.unique_opens} opened "
         f"({e.open_rate:.1%}), {e.unique_clicks} clicked ({e.click_rate:.1%}); {folded}"

@@ -114,7 +114,7 @@ def engagement(page: ReportPage) -> None:
     create_markdown_artifact(
         tables.report_markdown(page.report, page.where),
         key=key,
-        description=f"Issue {e.issue}: {e.unique_opens} opens, {e.unique_clicks} clicks",
+        description=f"Issue {e.issue}: {tables.headline(e)}",
     )
 
 

@@ -131,8 +131,9 @@ def test_erasing_a_subscriber_keeps_the_past_counts(any_store: Store, tmp_path: 
     before = make_report(any_store, now=NOW).to_json()
     membership.remove(any_store, "r1@example.org")
     after = make_report(any_store, now=NOW).to_json()
-    assert {k: v for k, v in after.items() if k not in ("audience", "sent", "list_growth")} == {
-        k: v for k, v in before.items() if k not in ("audience", "sent", "list_growth")
+    of_the_list = ("audience", "sent", "sent_by", "list_growth")  # counts of who is there now
+    assert {k: v for k, v in after.items() if k not in of_the_list} == {
+        k: v for k, v in before.items() if k not in of_the_list
     }
     assert after["list_growth"][-1]["left"] == {"erased": 1}  # erased this week, from active
 
@@ -294,3 +295,44 @@ def _events(request: Any, at: int, *kinds: str) -> list[dict[str, Any]]:
                 }
             )
     return found
+
+
+def test_an_issue_sent_by_smtp_says_which_numbers_need_sendgrid(
+    tmp_path: Path, smtp_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sent through a local relay (SMTP, `?tls=none`), with no provider events: `newsletter
+    report` shows the audience, sent and the unsubscribes it knows, and says that delivery,
+    bounces, opens and clicks need SendGrid's Event Webhook, instead of 0 and 0.0%; its JSON
+    has them null and names them; the page says so too."""
+    from newsletter.delivery.backends.smtp import SMTPBackend, SMTPTarget
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    with Store(url) as store:
+        store.migrate()
+        for n in range(1, 4):
+            membership.add(store, f"r{n}@example.org")
+        relay = SMTPTarget.parse(f"smtp://{smtp_server.host}:{smtp_server.port}?tls=none")
+        sender = Sender.parse("Editor <e@news.example.org>", SITE, "s")
+        send_record(store, golden_record(), sender, SMTPBackend(relay, timeout=5), "s")
+        membership.unsubscribe(store, "r3@example.org", via=Via.PAGE)  # the mail's link
+    assert len(smtp_server.messages) == 3
+    monkeypatch.setenv("NEWSLETTER_DATABASE_URL", url)
+    monkeypatch.chdir(tmp_path)
+
+    done = CliRunner().invoke(cli, ["report", "--html", "report.html"])
+    assert done.exit_code == 0, done.output
+    assert "Sent via smtp, which tells nothing of what happened to the mail" in done.output
+    assert "0.0%" not in done.output and "not known: needs SendGrid's Event Webhook" in done.output
+    assert "sent                     3            3 via smtp" in done.output
+    assert "unsubscribed             1            1 page" in done.output
+    assert "Clicks per promo\n  (not known)" in done.output
+    votes_only = "Clicks and votes per paper\n  paper  title"
+    assert votes_only in done.output and "clicks  of delivered" not in done.output
+
+    found = json.loads(CliRunner().invoke(cli, ["report", "--json"]).output)
+    assert (found["audience"], found["sent"], found["unsubscribed"]) == (3, 3, 1)
+    assert found["sent_by"] == {"smtp": 3} and found["provider_events"] is False
+    assert found["delivered"] is None and found["open_rate"] is None
+    assert found["unique_clicks"] is None and "open_rate" in found["unknown"]
+    assert "SendGrid" in found["unknown_why"]
+    assert "tells nothing of what happened" in (tmp_path / "report.html").read_text()

@@ -13,8 +13,9 @@ import pytest
 from newsletter.delivery.backends.outbox import OutboxBackend
 from newsletter.demo.engagement import add_readers, play
 from newsletter.demo.events import Reader
+from newsletter.engagement.page import chart_library
 from newsletter.tokens import make_token
-from newsletter.web.reports import REPORT_CSP
+from newsletter.web.reports import IMMUTABLE, LIBRARY_PATH, report_csp
 from tests.support.browser import Browser
 from tests.support.engagement import golden_record, send_record
 from tests.support.paths import ROOT, SHOTS
@@ -54,9 +55,22 @@ def link(number: int, purpose: str = "report", *, days_ago: float = 0) -> str:
 def test_the_signed_link_shows_the_report_under_its_own_policy(site: Site) -> None:
     page = site.http.get(link(1))
     assert page.status_code == 200
-    assert page.headers["content-security-policy"] == REPORT_CSP
+    policy = page.headers["content-security-policy"]
+    assert policy == report_csp(page.text) and "script-src 'self' 'sha256-" in policy
+    assert "unsafe-inline" not in policy.partition("style-src")[0]  # scripts: ours, by hash
     assert page.headers["cache-control"] == "no-store" and page.headers["x-robots-tag"] == "noindex"
     assert "Important LLMs Papers" in page.text and "chart-papers" in page.text
+    assert len(page.content) < 200_000  # plotly.js is not in it
+
+
+def test_the_chart_library_is_one_file_browsers_keep(site: Site) -> None:
+    """plotly.js once, under its versioned name, kept for a year by browsers and proxies."""
+    page = site.http.get(link(1)).text
+    assert f'src="..{LIBRARY_PATH}"' in page
+    library = site.http.get(LIBRARY_PATH)
+    assert library.status_code == 200 and library.content == chart_library()
+    assert library.headers["cache-control"] == IMMUTABLE == "public, max-age=31536000, immutable"
+    assert library.headers["content-type"].startswith("text/javascript")
 
 
 @pytest.mark.parametrize(
@@ -90,7 +104,7 @@ def test_chromium_draws_every_chart_under_the_policy(
         problems = [e["entry"]["text"] for e in browser.seen("Log.entryAdded")]
         assert [p for p in problems if "Content Security Policy" in p or "rror" in p] == []
         requested = {r["request"]["url"] for r in browser.seen("Network.requestWillBeSent")}
-        assert requested == {page}
+        assert requested == {page, site.url + LIBRARY_PATH}
         browser.screenshot(SHOTS / "report-demo.png", full_page=True)
         if update_golden:
             browser.screenshot(ROOT / "docs" / "report.png", full_page=True)

@@ -34,7 +34,7 @@ from newsletter.services import report as reporting
     "html_path",
     metavar="FILE",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the report as one self-contained page with charts.",
+    help="Also write the report as a page with charts (its chart library beside it).",
 )
 @click.pass_obj
 def report(
@@ -46,8 +46,10 @@ def report(
     list's growth over the last weeks.
 
     Counts are unique subscribers, rates are of delivered messages; opens made only by
-    Apple Mail Privacy Protection are counted apart. Needs SendGrid's Event Webhook
-    (`newsletter web`) to have received the issue's events.
+    Apple Mail Privacy Protection are counted apart. Delivery, bounces, opens and clicks come
+    from SendGrid's Event Webhook (`newsletter web`): for an issue sent by SMTP or the
+    outbox they are shown as not known (null in --json), never as 0. --html writes the
+    page and, beside it once, its chart library (plotly.js): it opens offline.
 
     Example: newsletter report --issue 12 --html report-12.html
     """

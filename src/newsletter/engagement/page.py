@@ -1,6 +1,10 @@
-"""The engagement report as one HTML page that works offline (`newsletter report --html`):
-the summary, plotly charts with plotly.js inlined once, and under each chart its numbers
-in a plain table, readable without JavaScript.
+"""The engagement report as one HTML page: the summary, plotly charts, and under each chart
+its numbers in a plain table, readable without JavaScript.
+
+The page loads plotly.js (4.8 MB) by a relative address, never inline: the web app serves it
+once under a versioned name that browsers keep (`/static/plotly-<version>.min.js`), and a
+page written to a file (`newsletter report --html`, the issue-report flow) has it written
+beside it, once for every page in that folder; opened from the disk it works offline.
 
 Titles, section and promo names are hostile text. Jinja escapes them in the HTML; in the
 charts they are escaped for plotly.js too, which reads `<b>` or `<a href>` in a label as
@@ -21,7 +25,7 @@ import jinja2
 import plotly.graph_objects as go
 import plotly.io as pio
 from markupsafe import Markup
-from plotly.offline import get_plotlyjs
+from plotly.offline import get_plotlyjs, get_plotlyjs_version
 from plotly.subplots import make_subplots
 
 from newsletter.config import TEMPLATES_DIR
@@ -32,6 +36,8 @@ from newsletter.engagement.tables import decision_line
 from newsletter.subscribers.growth import GrowthWeek
 
 TEMPLATE = "report/report.html.j2"
+# The chart library's file name: versioned, so a browser may keep it for good.
+CHART_LIBRARY = f"plotly-{get_plotlyjs_version()}.min.js"
 CONFIG: dict[str, Any] = {
     "displaylogo": False,  # the logo links to plotly.com
     "showSendToCloud": False,
@@ -68,14 +74,26 @@ class Chart:
     note: str = ""  # a line under the title (a subject test's decision)
 
 
-def report_html(report: Report, *, templates: Path = TEMPLATES_DIR) -> str:
-    """The whole page: one file, nothing loaded from the network."""
+def chart_library() -> bytes:
+    """plotly.js, as the page loads it from CHART_LIBRARY beside it."""
+    library: str = get_plotlyjs()
+    return library.encode("utf-8")
+
+
+def report_html(
+    report: Report, *, library: str = CHART_LIBRARY, templates: Path = TEMPLATES_DIR
+) -> str:
+    """The whole page, loading the chart library from `library` (a relative address: the file
+    beside a written page, or the web app's static path)."""
     e = report.engagement
     pair = [
         _counts_chart("section", e.clicks_by_section, e.votes_by_section),
         _counts_chart("promo", e.clicks_by_promo),
     ]
-    rows = [[_papers_chart(e)], pair, [_hours_chart(e)], [_growth_chart(report.growth)]]
+    told = [[_papers_chart(e)], pair, [_hours_chart(e)]]
+    if not e.tracked:  # no provider reports on it: its clicks are not known, not zero
+        told = [[_unknown(c) for c in row] for row in told]
+    rows = [*told, [_growth_chart(report.growth)]]
     if e.subject_test:
         rows.insert(0, [_subjects_chart(e.subject_test, e.sent)])
     # Autoescaping as the email's (render/email.py), without its placeholder guard: this
@@ -90,17 +108,27 @@ def report_html(report: Report, *, templates: Path = TEMPLATES_DIR) -> str:
         sent=_when(e.sent_at),
         generated=_when(report.generated_at),
         folded=e.folded,
+        untracked=e.untracked,
         stats=summary(e),
         rows=rows,
-        # plotly.js holds no "</script" or "<!--" that would end its element early: the
-        # tests count the page's scripts
-        plotly_js=Markup(f"<script>{get_plotlyjs()}</script>"),
+        library=library,
     )
 
 
 def summary(e: IssueEngagement) -> list[tuple[str, str, str]]:
-    """The numbers at the top of the page: what, how many, and what it counts."""
+    """The numbers at the top of the page: what, how many, and what it counts (or, for those
+    only a provider's events tell, "–" when no provider reports on the issue)."""
     by_path = ", ".join(f"{path} {n:,}" for path, n in sorted(e.unsubscribed_by.items()))
+    if not e.tracked:
+        via = ", ".join(f"{n:,} via {backend}" for backend, n in sorted(e.sent_by.items()))
+        unknown = ("Delivered", "Bounced", "Dropped", "Complained", "Unique opens")
+        return [
+            ("Audience", f"{e.audience:,}", "on the list at send"),
+            ("Sent", f"{e.sent:,}", via),
+            ("Unsubscribed", f"{e.unsubscribed:,}", by_path or "none"),
+            *((label, "–", "needs SendGrid's events") for label in unknown),
+            ("Unique clicks", "–", "needs SendGrid's events"),
+        ]
     return [
         ("Audience", f"{e.audience:,}", "on the list at send"),
         ("Sent", f"{e.sent:,}", f"{e.deferred:,} deferred on the way"),
@@ -116,6 +144,12 @@ def summary(e: IssueEngagement) -> list[tuple[str, str, str]]:
         ("Unsubscribe link", f"{e.unsubscribe_clicks:,}", "readers who clicked it"),
         ("Votes", f"{e.votes.total:,}", f"{e.votes.up:,} useful, {e.votes.down:,} not for me"),
     ]
+
+
+def _unknown(chart: Chart) -> Chart:
+    """A chart of what only the provider's events tell, for an issue no provider reports on."""
+    empty = Table(chart.table.head, (), chart.table.numbers_from)
+    return Chart(chart.id, chart.title, None, "Not known: this needs SendGrid's events.", empty)
 
 
 def _papers_chart(e: IssueEngagement) -> Chart:

@@ -2,7 +2,11 @@
 the first 72 hours hour by hour, and the list's growth. Every count is of unique
 subscribers (a reader who opens five times is one open).
 
-Rates are of delivered messages. Opens fetched by Apple Mail Privacy Protection
+Rates are of delivered messages. What the provider tells (delivered, bounces, drops,
+complaints, opens, clicks) is known only when it tells it: SendGrid's Event Webhook. An issue
+sent through SMTP or the outbox, with no events, has those numbers unknown, not zero
+(`IssueEngagement.tracked`, NEEDS_EVENTS); the audience, sent and the unsubscribes made
+through our own links are known whatever the backend. Opens fetched by Apple Mail Privacy Protection
 (`sg_machine_open`) say nothing about reading: a subscriber whose only opens are those is
 counted in `machine_opens`, not in `unique_opens`. Clicks on "view in browser", on the
 unsubscribe link and on vote links are counted apart from `unique_clicks`. Readers' votes
@@ -32,6 +36,28 @@ from newsletter.store.events import EventCounts
 from newsletter.subscribers.growth import GrowthWeek, growth, last_weeks, week_start
 
 HOURS = 72
+# What only the provider's events can tell; unknown (not 0) for an issue no provider reports on.
+NEEDS_EVENTS = (
+    "delivered",
+    "bounced",
+    "soft_bounced",
+    "dropped",
+    "deferred",
+    "complained",
+    "unique_opens",
+    "machine_opens",
+    "unique_clicks",
+    "view_clicks",
+    "unsubscribe_clicks",
+    "open_rate",
+    "click_rate",
+    "clicks_by_paper",
+    "clicks_by_section",
+    "clicks_by_promo",
+    "opens_by_hour",
+    "clicks_by_hour",
+)
+REPORTING_BACKENDS = frozenset({"sendgrid"})  # those whose provider posts events back
 
 
 class EngagementStore(SubjectTestStore, Protocol):
@@ -46,6 +72,7 @@ class EngagementStore(SubjectTestStore, Protocol):
     def unsubscribed_after(self, issue_number: int) -> dict[str, int]: ...
 
     def vote_tallies(self, issue_number: int, *, audience: bool = True) -> dict[str, Tally]: ...
+    def sent_by_backend(self, issue_number: int) -> dict[str, int]: ...
 
 
 class ReportStore(EngagementStore, IssueLookup, Protocol):
@@ -97,6 +124,26 @@ class IssueEngagement:
     folded: bool = False  # read from the totals kept when its raw events were dropped
     subject_test: SubjectTestReport | None = None  # its subject-line test, if it had one
     votes_by_section: dict[str, dict[str, int]] = field(default_factory=dict)  # up, down
+    sent_by: dict[str, int] = field(default_factory=dict)  # backend → deliveries it sent
+    provider_events: bool = True  # the provider has told of this issue's mail (any event)
+
+    @property
+    def tracked(self) -> bool:
+        """Whether NEEDS_EVENTS are known: a provider reported on the issue, or it went through
+        one that reports (SendGrid: its events may still be on the way)."""
+        return self.provider_events or bool(REPORTING_BACKENDS & set(self.sent_by))
+
+    @property
+    def untracked(self) -> str | None:
+        """Why the numbers that need events are not known; None when they are."""
+        if self.tracked:
+            return None
+        via = " and ".join(sorted(self.sent_by)) or "a backend that reports nothing"
+        return (
+            f"Sent via {via}, which tells nothing of what happened to the mail: delivered, "
+            "bounces, drops, complaints, opens and clicks are not known. They need SendGrid, "
+            "with its Event Webhook posting to newsletter web."
+        )
 
     @property
     def unsubscribed(self) -> int:
@@ -126,7 +173,7 @@ class IssueEngagement:
 
     def to_json(self) -> dict[str, Any]:
         found = dataclasses.asdict(self)
-        found["week_start"] = self.week_start.isoformat()
+        found["week_start"] = self.week_start.isoformat()  # (a folded issue's totals keep all)
         found["sent_at"] = self.sent_at.isoformat() if self.sent_at else None
         found["subject_test"] = self.subject_test.to_json() if self.subject_test else None
         return found
@@ -145,6 +192,9 @@ class IssueEngagement:
                 "clicks_by_hour": tuple(data["clicks_by_hour"]),
                 "folded": True,
                 "subject_test": _subject_test(data.get("subject_test")),
+                # totals folded by earlier releases: they had SendGrid's events to fold
+                "sent_by": dict(data.get("sent_by", {})),
+                "provider_events": data.get("provider_events", True),
             }
         )
 
@@ -158,6 +208,9 @@ def issue_engagement(store: EngagementStore, issue: StoredIssue) -> IssueEngagem
     counts = store.event_counts(issue.number)
     deliveries = store.delivery_counts(issue.number)
     start = _start(issue.sent_at, counts.first_event)
+    heard = bool(counts.by_kind) or any(
+        (counts.human_openers, counts.machine_only_openers, counts.clickers)
+    )
     found = IssueEngagement(
         issue=issue.number,
         title=issue.title,
@@ -183,6 +236,8 @@ def issue_engagement(store: EngagementStore, issue: StoredIssue) -> IssueEngagem
         opens_by_hour=by_hour(counts.first_opens, start),
         clicks_by_hour=by_hour(counts.first_clicks, start),
         subject_test=subject_test_report(store, issue.number),
+        sent_by=store.sent_by_backend(issue.number),
+        provider_events=heard,
     )
     return with_votes(found, issue, votes)
 
@@ -254,7 +309,14 @@ class Report:
             "papers": [dataclasses.asdict(p) for p in e.papers],
             "list_growth": [_week_json(w) for w in self.growth],
             "generated_at": self.generated_at.isoformat() if self.generated_at else None,
+            "unknown": [],
+            "unknown_why": None,
         }
+        if not e.tracked:  # null, not 0: nobody knows how many opened a mail sent by SMTP
+            found.update(dict.fromkeys(NEEDS_EVENTS), unknown=list(NEEDS_EVENTS))
+            found["unknown_why"] = e.untracked
+            for paper in found["papers"]:
+                paper["clicks"] = None
         return found
 
 

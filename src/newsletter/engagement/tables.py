@@ -13,18 +13,26 @@ from newsletter.engagement.subject_test import SubjectTestReport
 BLOCK = 6  # hours per row of the over-time table
 
 
+NOT_KNOWN = "not known: needs SendGrid's Event Webhook"
+# The tables made only of what the provider's events tell.
+FROM_EVENTS = ("papers", "sections", "promos", "hours")
+VOTED = ("papers", "sections")  # their votes are known whatever the backend
+CLICKS = ("clicks", "of delivered")
+
+
 def summary(e: IssueEngagement) -> list[dict[str, Any]]:
-    """The headline numbers, each with what it is a share of."""
+    """The headline numbers, each with what it is a share of. Those only the provider's events
+    tell are None (shown "–"), with why, when no provider reports on the issue."""
     ways = ", ".join(f"{n} {how}" for how, n in sorted(e.unsubscribed_by.items()))
-    rows = [
-        ("audience at send", e.audience, ""),
-        ("sent", e.sent, ""),
+    via = ", ".join(f"{n:,} via {backend}" for backend, n in sorted(e.sent_by.items()))
+    known = [("audience at send", e.audience, ""), ("sent", e.sent, via)]
+    told = [
         ("delivered", e.delivered, _share(e.delivered, e.sent, "of sent")),
         ("bounced (hard)", e.bounced, _share(e.bounced, e.sent, "of sent")),
         ("bounced (soft)", e.soft_bounced, ""),
         ("dropped", e.dropped, ""),
         ("complained (spam)", e.complained, _share(e.complained, e.delivered, "of delivered")),
-        ("unsubscribed", e.unsubscribed, ways),
+        ("unsubscribed", e.unsubscribed, ways),  # known: our links and the CLI record it
         ("unique opens", e.unique_opens, _share(e.unique_opens, e.delivered, "of delivered")),
         ("machine opens only", e.machine_opens, "Apple Mail Privacy Protection"),
         ("unique clicks", e.unique_clicks, _share(e.unique_clicks, e.delivered, "of delivered")),
@@ -33,6 +41,11 @@ def summary(e: IssueEngagement) -> list[dict[str, Any]]:
         ("votes: useful", e.votes.up, "one per reader and paper"),
         ("votes: not for me", e.votes.down, "one per reader and paper"),
     ]
+    rows: list[tuple[str, int | None, str]] = [*known, *told]
+    if not e.tracked:
+        rows = known + [
+            (m, n, note) if m == "unsubscribed" else (m, None, NOT_KNOWN) for m, n, note in told
+        ]
     return [{"measure": m, "subscribers": n, "note": note} for m, n, note in rows]
 
 
@@ -110,10 +123,12 @@ def growth(report: Report) -> list[dict[str, Any]]:
 
 
 def tables(report: Report) -> dict[str, list[dict[str, Any]]]:
-    """Every table of the report, by a short key (Prefect artifact keys are made of these)."""
+    """Every table of the report, by a short key (Prefect artifact keys are made of these);
+    when no provider reports on the issue, those made of its events are empty, and the papers
+    and sections show their votes without clicks."""
     e = report.engagement
     tested = {"subjects": subjects(e.subject_test)} if e.subject_test else {}
-    return {
+    found = {
         "summary": summary(e),
         **tested,
         "papers": papers(e),
@@ -122,6 +137,23 @@ def tables(report: Report) -> dict[str, list[dict[str, Any]]]:
         "hours": over_time(e),
         "growth": growth(report),
     }
+    if not e.tracked:  # clicks unknown; the readers' votes come through our own links: known
+        found.update({key: [] for key in FROM_EVENTS if key not in VOTED})
+        for key in VOTED:
+            found[key] = [{k: v for k, v in row.items() if k not in CLICKS} for row in found[key]]
+    return found
+
+
+def headline(e: IssueEngagement) -> str:
+    """One line: how many opened and clicked, or why nobody can know."""
+    if not e.tracked:
+        backends = " and ".join(sorted(e.sent_by)) or "no provider"
+        return f"sent to {e.sent:,} via {backends}: opens and clicks not known"
+    return f"{e.unique_opens:,} opens, {e.unique_clicks:,} clicks"
+
+
+def _empty(key: str, e: IssueEngagement) -> str:
+    return "(not known)" if key in FROM_EVENTS and not e.tracked else "(none)"
 
 
 TITLES = {
@@ -141,8 +173,10 @@ def report_text(report: Report) -> str:
     sent = f", sent {e.sent_at:%Y-%m-%d %H:%M} UTC" if e.sent_at else ""
     folded = " (from its folded totals)" if e.folded else ""
     parts = [f"Issue {e.issue}: {e.title}{sent}{folded}"]
+    if e.untracked:
+        parts.append(e.untracked)
     for key, rows in tables(report).items():
-        parts.append(f"\n{TITLES[key]}\n{aligned(rows) if rows else '  (none)'}")
+        parts.append(f"\n{TITLES[key]}\n{aligned(rows) if rows else '  ' + _empty(key, e)}")
         if key == "subjects" and e.subject_test:
             parts.append(f"  {decision_line(e.subject_test)}")
     return "\n".join(parts)
@@ -161,8 +195,11 @@ def report_markdown(report: Report, link: str | None = None) -> str:
     head = f"### Issue {e.issue}: {e.title}\n"
     if link:
         head += f"\n[The report page, with charts]({link})\n"
+    if e.untracked:
+        head += f"\n{e.untracked}\n"
     body = [
-        f"\n**{TITLES[key]}**\n\n{markdown_table(rows)}" for key, rows in tables(report).items()
+        f"\n**{TITLES[key]}**\n\n{markdown_table(rows) if rows else _empty(key, e) + chr(10)}"
+        for key, rows in tables(report).items()
     ]
     if e.subject_test:
         body.insert(2, f"\n{_md(decision_line(e.subject_test))}\n")
@@ -197,6 +234,8 @@ def _md(value: Any) -> str:
 
 
 def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 

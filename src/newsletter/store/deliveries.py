@@ -271,6 +271,20 @@ class DeliveryQueries:
         with self.engine.connect() as conn:
             return {DeliveryStatus(status): int(n) for status, n in conn.execute(query).all()}
 
+    def sent_by_backend(self, issue_number: int) -> dict[str, int]:
+        """How many of the issue's deliveries each backend sent (by the batch that sent them)."""
+        query = (
+            select(send_batches.c.backend, func.count())
+            .join(deliveries, deliveries.c.batch_id == send_batches.c.batch_id)
+            .where(
+                deliveries.c.issue_number == issue_number,
+                deliveries.c.status == DeliveryStatus.SENT,
+            )
+            .group_by(send_batches.c.backend)
+        )
+        with self.engine.connect() as conn:
+            return {str(backend): int(n) for backend, n in conn.execute(query).all()}
+
     def finish_issue(self, issue_number: int) -> bool:
         """Mark the issue sent once nothing is queued or in flight; True if it is done."""
         counts = self.delivery_counts(issue_number)

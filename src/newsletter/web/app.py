@@ -5,7 +5,7 @@ Webhook, and the issue archive, as one Starlette app.
 clock, rate limiter) so tests run the real app against their own; by default everything
 comes from the Settings. The routes reach the store only through newsletter.services. The
 routes live in forms.py (the reader's forms), votes.py (a vote on a paper), archive.py,
-webhook.py and reports.py;
+webhook.py, reports.py (with the report's chart library) and health.py (`/healthz`);
 headers, CSRF, rate limits and the webhook's signature check in security.py. Nothing here
 imports Prefect.
 """
@@ -40,9 +40,10 @@ from newsletter.web.forms import (
     subscribe_form,
     unsubscribe_page,
 )
+from newsletter.web.health import health_route
 from newsletter.web.limits import Limits
 from newsletter.web.mail import Mailer
-from newsletter.web.reports import report_page
+from newsletter.web.reports import chart_library_route, report_page
 from newsletter.web.security import (
     Csrf,
     RequestFraming,
@@ -116,7 +117,12 @@ def create_app(
             close()
 
     site = Starlette(
-        routes=[*ROUTES, Route("/static/web.css", stylesheet, methods=["GET"])],
+        routes=[
+            *ROUTES,
+            health_route(),
+            chart_library_route(),
+            Route("/static/web.css", stylesheet, methods=["GET"]),
+        ],
         middleware=[
             Middleware(SecurityHeaders, hsts=sender.base_url.startswith("https://")),
             Middleware(RequestFraming),
