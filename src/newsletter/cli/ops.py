@@ -9,24 +9,14 @@ from pathlib import Path
 import click
 
 from newsletter.cli.base import Context, out
-from newsletter.cli.web import refuse_unsigned
+from newsletter.cli.web import listen_options, refuse_unsigned
 from newsletter.ops.parts import plan
 from newsletter.ops.supervisor import Supervisor
 from newsletter.services import backup as backups
 
 
 @click.command()
-@click.option(
-    "--host", metavar="HOST", default="127.0.0.1", show_default=True, help="The web app's address."
-)
-@click.option(
-    "--port",
-    default=8000,
-    show_default=True,
-    type=click.IntRange(1, 65535),
-    metavar="N",
-    help="The web app's port.",
-)
+@listen_options
 @click.option(
     "--prefect-server",
     is_flag=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 
 import click
 
@@ -10,18 +11,17 @@ from newsletter.cli.base import Context, err
 from newsletter.errors import ConfigError
 
 
+def listen_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--host and --port of the web app (`web`, `serve`)."""
+    port = click.option("--port", default=8000, show_default=True, metavar="N",
+                        type=click.IntRange(1, 65535), help="The web app's port.")  # fmt: skip
+    host = click.option("--host", metavar="HOST", default="127.0.0.1", show_default=True,
+                        help="The web app's address to listen on.")  # fmt: skip
+    return host(port(command))
+
+
 @click.command()
-@click.option(
-    "--host", metavar="HOST", default="127.0.0.1", show_default=True, help="Address to listen on."
-)
-@click.option(
-    "--port",
-    default=8000,
-    show_default=True,
-    type=click.IntRange(1, 65535),
-    metavar="N",
-    help="Port to listen on.",
-)
+@listen_options
 @click.pass_obj
 def web(obj: Context, host: str, port: int) -> None:
     """Serve the web endpoints: one-click unsubscribe, subscribe with confirmation, the
