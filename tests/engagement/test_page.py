@@ -273,3 +273,24 @@ def test_an_issue_no_provider_reports_on_says_what_is_not_known() -> None:
     assert page.count("Not known: this needs SendGrid") == 4  # papers, sections, promos, hours
     assert page.count('<span class="value">–</span>') == 6  # delivered … unique clicks
     assert "chart-growth" in page  # the list's own numbers are known
+
+
+def test_a_subject_test_no_provider_reports_on_shows_its_rates_as_not_known() -> None:
+    """Sent through SMTP, with no events: the subject test's table keeps each subject's sent
+    and the decision, and says its opens, clicks and rates are not known (null in the JSON,
+    "not known" in the text tables), never 0.0%."""
+    from newsletter.engagement.tables import tables
+
+    e = dataclasses.replace(
+        _report().engagement, sent_by={"smtp": 4_581}, provider_events=False, folded=False
+    )
+    report = Report(e, _growth(), None)
+    page = report_html(report)
+    assert "Opens and clicks are not known: this needs SendGrid" in page
+    table = page.index("<tbody>", page.index("chart-subjects-section"))
+    subjects = page[table : page.index("</table>", table)]
+    assert "%" not in subjects and ">200<" in subjects
+    variants = report.to_json()["subject_test"]["variants"]
+    assert {v["unique_opens"] for v in variants} == {None} == {v["unique_clicks"] for v in variants}
+    rows = tables(report)["subjects"]
+    assert {r["unique clicks"] for r in rows} == {"not known"}

@@ -95,7 +95,8 @@ def report_html(
         told = [[_unknown(c) for c in row] for row in told]
     rows = [*told, [_growth_chart(report.growth)]]
     if e.subject_test:
-        rows.insert(0, [_subjects_chart(e.subject_test, e.sent)])
+        test = _subjects_chart(e.subject_test, e.sent)
+        rows.insert(0, [test if e.tracked else _unknown_rates(test, e.subject_test)])
     # Autoescaping as the email's (render/email.py), without its placeholder guard: this
     # page is never delivered, and the guard would break up "%%" inside plotly.js.
     env = jinja2.Environment(
@@ -150,6 +151,15 @@ def _unknown(chart: Chart) -> Chart:
     """A chart of what only the provider's events tell, for an issue no provider reports on."""
     empty = Table(chart.table.head, (), chart.table.numbers_from)
     return Chart(chart.id, chart.title, None, "Not known: this needs SendGrid's events.", empty)
+
+
+def _unknown_rates(chart: Chart, test: SubjectTestReport) -> Chart:
+    """A subject test's table for an issue no provider reports on: each subject's sent, its
+    opens, clicks and rate not known (the decision line kept: it says which rule decided)."""
+    rows = [(row[0], row[1], row[2], "–", "–", "–") for row in chart.table.rows]
+    table = Table(chart.table.head, rows, chart.table.numbers_from)
+    note = "Opens and clicks are not known: this needs SendGrid's events."
+    return Chart(chart.id, chart.title, None, note, table, chart.note or decision_line(test))
 
 
 def _papers_chart(e: IssueEngagement) -> Chart:

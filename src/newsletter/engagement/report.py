@@ -317,6 +317,8 @@ class Report:
             found["unknown_why"] = e.untracked
             for paper in found["papers"]:
                 paper["clicks"] = None
+            for variant in (found["subject_test"] or {}).get("variants", []):
+                variant["unique_opens"] = variant["unique_clicks"] = None
         return found
 
 

@@ -14,6 +14,7 @@ BLOCK = 6  # hours per row of the over-time table
 
 
 NOT_KNOWN = "not known: needs SendGrid's Event Webhook"
+UNKNOWN = "not known"  # a cell only the provider's events could fill
 # The tables made only of what the provider's events tell.
 FROM_EVENTS = ("papers", "sections", "promos", "hours")
 VOTED = ("papers", "sections")  # their votes are known whatever the backend
@@ -90,17 +91,20 @@ def over_time(e: IssueEngagement) -> list[dict[str, Any]]:
     ]
 
 
-def subjects(test: SubjectTestReport) -> list[dict[str, Any]]:
-    """A subject test's sample, subject by subject; the winner marked."""
+def subjects(test: SubjectTestReport, known: bool = True) -> list[dict[str, Any]]:
+    """A subject test's sample, subject by subject; the winner marked. Opens and clicks are
+    "not known" (not 0) when no provider reports on the issue."""
     return [
         {
             "subject": f"{label(k)}: {v.subject}",
             "sent": v.sent,
-            "unique opens": v.unique_opens,
-            "unique clicks": v.unique_clicks,
+            "unique opens": v.unique_opens if known else UNKNOWN,
+            "unique clicks": v.unique_clicks if known else UNKNOWN,
             f"{test.metric[:-1]} rate": _percent(
                 v.unique_opens if test.metric == "opens" else v.unique_clicks, v.sent
-            ),
+            )
+            if known
+            else UNKNOWN,
             "winner": "yes" if v.subject == test.winner else "",
         }
         for k, v in enumerate(test.variants)
@@ -127,7 +131,7 @@ def tables(report: Report) -> dict[str, list[dict[str, Any]]]:
     when no provider reports on the issue, those made of its events are empty, and the papers
     and sections show their votes without clicks."""
     e = report.engagement
-    tested = {"subjects": subjects(e.subject_test)} if e.subject_test else {}
+    tested = {"subjects": subjects(e.subject_test, e.tracked)} if e.subject_test else {}
     found = {
         "summary": summary(e),
         **tested,
