@@ -129,3 +129,37 @@ class SubjectTestError(NewsletterError):
     def __init__(self, message: str, *, issue: int, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.issue = issue
+
+
+class DraftError(NewsletterError):
+    """The draft is not as this change, approval or send needs it: it changed since the
+    version the editor saw, its sending has started, or it is not approved. The same answer
+    until someone looks at it again, so no retry."""
+
+    retryable = False
+
+    def __init__(
+        self, message: str, *, issue: int, version: int, status: str, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.issue = issue
+        self.version = version  # the draft's version now
+        self.status = status  # and its status now
+
+
+class StaleDraftError(DraftError):
+    """Someone changed the draft since the version this answer was about."""
+
+    hint = "look at the draft again (it shows what changed) and answer that version"
+
+
+class LockedDraftError(DraftError):
+    """Its sending has started (or ended): it goes out as it is."""
+
+    hint = "a sent issue stays as it went out; build another week"
+
+
+class NotApprovedError(DraftError):
+    """A send that needs the editor's approval of the current version, without it."""
+
+    hint = "approve it on the review page (newsletter review --week DATE prints the link)"

@@ -16,14 +16,16 @@ from newsletter.domain.taxonomy import PaperKind, Section
 
 
 class IssueStatus(StrEnum):
-    DRAFT = "draft"  # built; rebuilt freely
+    DRAFT = "draft"  # built, or changed by the editor since; rebuilt freely
+    APPROVED = "approved"  # the editor approved this version: what a send sends
     SENDING = "sending"  # its audience is fixed: never rebuilt, only sending is left
     SENT = "sent"  # nothing queued or in flight any more
 
     @property
     def rebuildable(self) -> bool:
-        """Only a draft is built again: once sending starts, the issue stays as it goes out."""
-        return self is IssueStatus.DRAFT
+        """Only a draft (approved or not) changes: once sending starts, the issue stays as it
+        goes out. A change to an approved draft makes it a draft again."""
+        return self in (IssueStatus.DRAFT, IssueStatus.APPROVED)
 
     def moves_to(self, target: IssueStatus) -> bool:
         return target in _MOVES[self]
@@ -34,10 +36,12 @@ class IssueStatus(StrEnum):
         return tuple(status for status in cls if status.moves_to(target))
 
 
-# How an issue's status moves, forward only: sending fixes its audience, and it is sent once
-# nothing is queued or in flight (straight from a draft when there was nobody to send to).
+# How an issue's status moves: a draft is approved (and a change makes it a draft again);
+# sending fixes its audience, and it is sent once nothing is queued or in flight (straight
+# from a draft when there was nobody to send to). Nothing moves back from sending.
 _MOVES: dict[IssueStatus, frozenset[IssueStatus]] = {
-    IssueStatus.DRAFT: frozenset({IssueStatus.SENDING, IssueStatus.SENT}),
+    IssueStatus.DRAFT: frozenset({IssueStatus.APPROVED, IssueStatus.SENDING, IssueStatus.SENT}),
+    IssueStatus.APPROVED: frozenset({IssueStatus.DRAFT, IssueStatus.SENDING, IssueStatus.SENT}),
     IssueStatus.SENDING: frozenset({IssueStatus.SENT}),
     IssueStatus.SENT: frozenset(),
 }

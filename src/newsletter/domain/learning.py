@@ -1,5 +1,5 @@
 """What the models learn from and what they are, as typed values: the editor's decisions
-(picked, left out, added, removed, moved) and a stored model version. No I/O."""
+(picked, left out, added, removed, moved, ordered) and a stored model version. No I/O."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ class Action(StrEnum):
     ADDED = "added"  # put in at approval: a strong yes
     REMOVED = "removed"  # taken out at approval: a strong no
     MOVED = "moved"  # put in another section at approval
+    # given a place in its section's order at approval (`position`, from 1): kept, not learned
+    # from: the models score papers one at a time, and an order within a section is a ranking
+    ORDERED = "ordered"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +27,7 @@ class Decision:
     action: Action
     section: str | None
     source: str  # sent | approval | published
+    position: int | None = None  # ORDERED: the paper's place in its section, from 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -216,6 +216,8 @@ def decision_examples(
         pool = {p.arxiv_id: p for p in store.papers_listed_between(week.start, week.end)}
         best = _day_best(pool.values())
         for d in week_decisions:
+            if d.action not in MEANING:  # an order within a section: kept, not learned from
+                continue
             paper = pool.get(d.arxiv_id) or store.get_paper(d.arxiv_id)
             if paper is None or in_test_week(paper.listed_on):
                 continue

@@ -2,7 +2,8 @@
 
 SQLite is the embedded default; PostgreSQL works by URL. Papers are keyed by their arXiv
 id without version; what each feed said about a paper is kept as a signal. One module per
-table group: papers, issues, deliveries, subscribers, events (provider events, folded
+table group: papers, issues, review (a draft's versions, approval, the waiting run),
+deliveries, subscribers, events (provider events, folded
 totals, the list's joins and leaves), archive, learning (decisions and models),
 subject_tests (subject-line tests), readers (votes on papers, the welcome mail's ledger),
 activity (each feed's ingests and the last send, for /healthz); backup copies and restores the
@@ -24,6 +25,7 @@ from newsletter.store.issues import IssueQueries, StoredIssue
 from newsletter.store.learning import LearningQueries
 from newsletter.store.papers import Clock, FeedState, MergeCounts, PaperQueries
 from newsletter.store.readers import ReaderQueries
+from newsletter.store.review import ReviewQueries
 from newsletter.store.subject_tests import SubjectTestQueries
 from newsletter.store.subscribers import SubscriberQueries
 
@@ -55,6 +57,7 @@ class Store(
     SubjectTestQueries,
     ReaderQueries,
     ActivityQueries,
+    ReviewQueries,
 ):
     """One database, by SQLAlchemy URL. Opening it changes nothing: `migrate()` is the
     explicit step that creates or upgrades the schema (`newsletter db upgrade`, or the

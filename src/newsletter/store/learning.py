@@ -45,6 +45,7 @@ class LearningQueries:
                         "action": d.action,
                         "section": d.section,
                         "source": d.source,
+                        "position": d.position,
                         "decided_at": now,
                     }
                     for d in decisions
@@ -55,7 +56,8 @@ class LearningQueries:
         with self.engine.connect() as conn:
             rows = conn.execute(select(editor_decisions).order_by(editor_decisions.c.id)).all()
         return [
-            Decision(r.week_start, r.arxiv_id, Action(r.action), r.section, r.source) for r in rows
+            Decision(r.week_start, r.arxiv_id, Action(r.action), r.section, r.source, r.position)
+            for r in rows
         ]
 
     def save_model(self, body: str, summary: dict[str, Any], *, format: str) -> int:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 
 
@@ -137,6 +138,33 @@ issues = Table(
     Column("sent_at", UTCDateTime()),
 )
 
+# The editor's review (migration 0011). Each accepted change to a draft makes a new version;
+# the issue row holds the current one (its record, HTML, text), what was proofed last, what
+# was approved, and the scheduler's run paused waiting for the editor, if one is.
+issues.append_column(Column("version", Integer, nullable=False, server_default="1"))
+issues.append_column(Column("edited", Boolean, nullable=False, server_default=false()))
+issues.append_column(Column("proofed_version", Integer))  # changes are shown since this one
+issues.append_column(Column("approved_version", Integer))
+issues.append_column(Column("approved_by", Text))
+issues.append_column(Column("approved_at", UTCDateTime()))
+issues.append_column(Column("waiting_run", String(64)))  # a paused run's id, to resume it
+issues.append_column(Column("waiting_until", UTCDateTime()))  # … until its pause times out
+
+# Every version of a draft: its picks in issue order, and the edits that made it.
+issue_revisions = Table(
+    "issue_revisions",
+    metadata,
+    Column(
+        "issue_number", Integer, ForeignKey("issues.number", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("version", Integer, primary_key=True),
+    Column("picks", JSON, nullable=False),  # [[section, arXiv id], …] in issue order
+    Column("edits", JSON),  # the round's edits as applied (issue/edits.py's JSON); none: a build
+    Column("source", String(20), nullable=False),  # build | review | dashboard | cli
+    Column("editor", Text),  # who, when the editor's link or form says
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
 subscribers = Table(
     "subscribers",
     metadata,
@@ -219,6 +247,8 @@ editor_decisions = Table(
     Column("source", String(20), nullable=False),  # sent | approval | published
     Column("decided_at", UTCDateTime(), nullable=False),
 )
+# An order the editor gave a section (migration 0011): action "ordered", the paper's place.
+editor_decisions.append_column(Column("position", Integer))
 
 # The learned models, versioned: each training run adds one (the highest number not refused
 # is in use). A model is stored as JSON of its numbers, never as code (migration 0007 took
