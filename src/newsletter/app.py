@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from newsletter.config import EditorConfig, Settings, load_editor_config
+from newsletter.config.editor import ApprovalConfig
 from newsletter.delivery.backends import Backend
 from newsletter.delivery.backends.outbox import OutboxBackend
 from newsletter.delivery.backends.sendgrid import SendGridBackend
@@ -24,6 +25,7 @@ from newsletter.delivery.backends.smtp import SMTPBackend, SMTPTarget
 from newsletter.delivery.message import Envelope, Sender, Signer
 from newsletter.errors import ConfigError
 from newsletter.feeds.fetch import Fetcher
+from newsletter.scheduler import PrefectApi, Scheduler
 from newsletter.store import Store, StoredIssue
 from newsletter.store.engine import safe_url
 from newsletter.tokens import Purpose, TokenSigner, make_token
@@ -180,17 +182,32 @@ class App:
     `migrate` as their own first step).
     """
 
-    def __init__(self, settings: Settings, *, store: Store | None = None, upgrade: bool = False):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        upgrade: bool = False,
+        scheduler: Scheduler | None = None,
+    ):
         self.settings = settings
         self._held = store
         self._upgrade = upgrade
         self._editor: EditorConfig | None = None
+        self._scheduler = scheduler
 
     def editor(self) -> EditorConfig:
         """newsletter.toml (NEWSLETTER_CONFIG), read once."""
         if self._editor is None:
             self._editor = load_editor_config(self.settings.config)
         return self._editor
+
+    def approval(self) -> ApprovalConfig:
+        """newsletter.toml's [approval]; its defaults (no editors, nothing required) when
+        there is no newsletter.toml, so sending an issue needs none."""
+        if self._editor is None and not self.settings.config.exists():
+            return ApprovalConfig()
+        return self.editor().approval
 
     def migrate(self) -> str:
         """Bring the store's schema up to date, keeping its data; the revision it is at."""
@@ -237,3 +254,13 @@ class App:
 
     def report_link(self, issue_number: int) -> str | None:
         return report_link(self.settings, issue_number)
+
+    def scheduler(self) -> Scheduler | None:
+        """The scheduler's API a paused weekly run is resumed through (Prefect's, at
+        NEWSLETTER_PREFECT_API_URL or PREFECT_API_URL); None when none is set."""
+        if self._scheduler is None and self.settings.prefect_api_url:
+            auth = self.settings.prefect_api_auth_string
+            self._scheduler = PrefectApi(
+                self.settings.prefect_api_url, auth=auth.get_secret_value() if auth else None
+            )
+        return self._scheduler

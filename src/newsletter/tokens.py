@@ -1,12 +1,14 @@
-"""Signed link tokens: unsubscribe, confirm, report and vote links that cannot be forged or
-repurposed. Delivery signs the links each reader gets; the web app signs confirmation mail
-and checks every token it is shown; both come here.
+"""Signed link tokens: unsubscribe, confirm, report, vote, review and preview links that
+cannot be forged or repurposed. Delivery signs the links each reader gets; the web app signs
+confirmation mail and checks every token it is shown; both come here.
 
 A token is `<payload>.<mac>`, both urlsafe base64 without padding. The payload is a number
 (a subscriber id; an issue's for report links), optionally followed by the second it was
 issued (for links that expire). The MAC is HMAC-SHA256 with the secret over the purpose and
 the payload, so a token made for one purpose is worthless for another. Unsubscribe links
-carry no time: they must keep working in old emails.
+carry no time: they must keep working in old emails. A review link is signed for one issue
+and one editor too: its key is the secret bound to the editor's address, so it opens only
+while that address is among the editors.
 
 Vote links (`VoteSigner`, `read_vote`) are signed for one reader, one issue and one paper,
 and a send signs one per reader for every paper: `<payload>.<n>.<tag>`, where the payload
@@ -34,7 +36,9 @@ __all__ = [
     "TokenSigner",
     "VoteRef",
     "VoteSigner",
+    "editor_token",
     "make_token",
+    "read_editor_token",
     "read_token",
     "read_token_issued",
     "read_vote",
@@ -48,6 +52,8 @@ class Purpose(StrEnum):
     CONFIRM = "confirm"  # the double opt-in mail; expires
     REPORT = "report"  # an issue's engagement report page (the payload is the issue number)
     VOTE = "vote"  # "useful" / "not for me" under a paper: one reader, one issue, one paper
+    REVIEW = "review"  # a draft's review page, for one editor (the issue number); expires
+    PREVIEW = "preview"  # a draft as it would be mailed, read-only (the issue number); expires
 
 
 # A strict shape check first: urlsafe_b64decode silently skips characters outside the
@@ -94,6 +100,38 @@ class TokenSigner:
 
     def mac(self, payload: bytes) -> bytes:
         return hmac.digest(self.key, self.prefix + payload, hashlib.sha256)  # one-shot C path
+
+
+def editor_token(
+    number: int, editor: str, secret: str, purpose: str, *, issued_at: dt.datetime
+) -> str:
+    """A token for issue `number` that opens only for `editor` (and expires)."""
+    return make_token(number, _bound(secret, editor), purpose, issued_at=issued_at)
+
+
+def read_editor_token(
+    token: str,
+    secret: str,
+    editors: list[str],
+    purpose: str,
+    *,
+    max_age: dt.timedelta,
+    now: dt.datetime | None = None,
+) -> tuple[int, str]:
+    """The issue number and the editor (one of `editors`) a genuine, current token names;
+    TokenError for anything else, an editor no longer listed included."""
+    for editor in editors:
+        try:
+            number = read_token(token, _bound(secret, editor), purpose, max_age=max_age, now=now)
+        except TokenError:
+            continue
+        return number, editor
+    raise TokenError("not a current link of any editor")
+
+
+def _bound(secret: str, editor: str) -> str:
+    """The secret bound to one editor's address (no address holds a line feed)."""
+    return f"{secret}\n{editor.strip().casefold()}"
 
 
 def _payload(subscriber_id: int, issued_at: dt.datetime | None) -> str:

@@ -1,4 +1,4 @@
-"""The services a weekly run calls, one per task (build, approve, send, learn, notify),
+"""The services a weekly run calls, one per task (build, review, send, learn, notify),
 without Prefect: the flows only wrap these."""
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from newsletter.app import App
 from newsletter.config import EditorConfig, load_settings
 from newsletter.config.editor import ScheduleConfig
 from newsletter.domain.week import Week
-from newsletter.errors import ConfigError
 from newsletter.issue.edits import Edits
-from newsletter.services.approve import revise
+from newsletter.services import review
 from newsletter.services.build import prepare, week_of
 from newsletter.services.ingest import ingest_feed
 from newsletter.services.learn import learn_from_issue
@@ -30,7 +29,7 @@ from tests.support.workspace import CONFIG, Workspace, make_workspace
 
 def test_the_library_never_imports_prefect() -> None:
     code = (
-        "import sys, newsletter.cli, newsletter.web.app, newsletter.services.approve, "
+        "import sys, newsletter.cli, newsletter.web.app, newsletter.services.review, "
         "newsletter.services.notify, newsletter.services.report, newsletter.services.subscribe; "
         "sys.exit(any(m == 'prefect' or m.startswith('prefect.') for m in sys.modules))"
     )
@@ -118,34 +117,43 @@ def test_notices_reach_the_editors_with_secrets_blanked(tmp_path: Path) -> None:
     assert "hunter22" not in text and "[newsletter] weekly-issue failed" in text
 
 
-def test_approval_edits_are_kept_and_a_sent_issue_teaches_the_next_model(
+def test_review_edits_change_only_what_they_name_and_a_sent_issue_teaches_the_next_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The editor's answer on top of the run's edits rebuilds the issue; removed, added and
-    moved papers are recorded; after the send the models retrain on the issue as it went out
+    """The editor's edits on the stored draft: a removal leaves it one shorter (nothing fills
+    the gap), a move changes only that paper's section, a typo refuses only itself; what
+    they changed is recorded; after the send the models retrain on the issue as it went out
     (picks with their sections, the rest left out)."""
     from newsletter.domain.learning import Action
 
     space, app, week = ingested_week(tmp_path, monkeypatch)
     first = prepare(app, week, Edits(size=6))
     gone, moved = first.ids[-1], first.ids[0]
-    answer = Edits.typed(remove=[gone], move=[f"{moved} to LLM Agents"])
-    revision = revise(app, week.start, Edits(size=6), answer)
-    draft = revision.draft
-    assert revision.edits == Edits(size=6).then(answer)
-    assert gone not in draft.ids and {p.section for p in draft.picks if p.arxiv_id == moved} == {
-        "LLM Agents"
-    }
-    assert revision.recorded == 3  # removed, added (the move), moved
-    send(app, draft.number)
-    label = learn_from_issue(app, draft.number)
+    target = next(s for s in ("LLM Agents", "LLM Reasoning") if s != first.picks[0].section)
+    edits, refused = Edits.typed_leniently(
+        remove=[gone], move=[f"{moved} to {target}", f"{first.ids[1]} to Poetry"]
+    )
+    done = review.edit(app, first.number, edits, refused, seen=first.version)
+    draft = done.draft
+    assert draft.paper_count == 5 and gone not in draft.picks.ids  # no backfill
+    assert draft.picks.sections[moved] == target
+    assert {i: s for i, s in draft.picks.sections.items() if i != moved} == {
+        p.arxiv_id: p.section for p in first.picks if p.arxiv_id not in (gone, moved)
+    }  # nothing else moved, added or dropped
+    assert [str(r) for r in done.refused] == [
+        f"{first.ids[1]} to Poetry: no section named 'Poetry' "
+        "(LLM Progress & Benchmarking, Transformers, LLM Training, LLM Quantization & "
+        "Optimization, LLM Reasoning, Retrieval Augmented Generation (RAG), LLM Evaluation, "
+        "LLM Agents, Other LLM Research)"
+    ]
+    assert draft.version == first.version + 1 and draft.suggestions  # the next-ranked, offered
+    assert draft.suggestions[0].arxiv_id not in draft.picks.ids
+    review.approve(app, first.number, version=draft.version, editor=None)
+    assert send(app, first.number).sent == 3
+    label = learn_from_issue(app, first.number)
     assert label.startswith("v")
     with migrated(space.database_url) as store:
         actions = {(d.arxiv_id, d.action) for d in store.decisions()}
         assert (gone, Action.REMOVED) in actions and (moved, Action.MOVED) in actions
-        assert {(i, Action.PICKED) for i in draft.ids} <= actions
-        assert sum(1 for _, a in actions if a is Action.LEFT_OUT) == len(draft.candidates) - len(
-            draft.ids
-        )
-    with pytest.raises(ConfigError, match="no section named 'Poetry'"):
-        revise(app, week.start, revision.edits, Edits.typed(move=[f"{moved} to Poetry"]))
+        assert {(i, Action.PICKED) for i in draft.picks.ids} <= actions
+        assert sum(1 for _, a in actions if a is Action.LEFT_OUT) == len(draft.candidates) - 5

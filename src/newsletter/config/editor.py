@@ -223,12 +223,17 @@ class ScheduleConfig(BaseModel):
 
 
 class ApprovalConfig(BaseModel):
-    """The editor's approval of the weekly issue in the Prefect dashboard."""
+    """The editor's approval of the weekly issue: on the review page, or in the dashboard."""
 
     model_config = ConfigDict(extra="forbid")
 
-    editors: list[str] = Field(default_factory=list)  # get proofs and failure notices
-    timeout_hours: float = Field(default=24.0, gt=0, le=14 * 24)  # no answer by then: not sent
+    # get proofs (with their own review link) and failure notices; only they open review links
+    editors: list[str] = Field(default_factory=list)
+    # no answer by then: not sent; review links work this long after they are made
+    timeout_hours: float = Field(default=24.0, gt=0, le=14 * 24)
+    # `newsletter send` refuses a draft the editor has not approved (the weekly run always
+    # asks, unless started with require_approval off)
+    required: bool = False
     poll_seconds: int = Field(
         default=10, ge=1, le=600
     )  # how often a paused run checks for the answer

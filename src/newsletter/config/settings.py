@@ -104,17 +104,22 @@ class Settings(BaseSettings):
     report_link_days: int = Field(default=90, ge=1)
     report_secret: SecretStr | None = None
 
-    # Prefect's API, as Prefect itself reads it (the environment or .env): `/healthz` asks it
-    # whether the deployments are there and when the next weekly run is; `newsletter serve`
-    # starts a local server when it is unset and --prefect-server is given.
+    # Prefect's API, as Prefect itself reads it (the environment or .env; NEWSLETTER_ names win
+    # for the library): `/healthz` asks it whether the deployments are there and when the next
+    # weekly run is; `newsletter serve` starts a local server when it is unset and
+    # --prefect-server is given; the editor's review page resumes the weekly run waiting for
+    # its approval through it.
     prefect_api_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("PREFECT_API_URL")
+        default=None, validation_alias=AliasChoices("NEWSLETTER_PREFECT_API_URL", "PREFECT_API_URL")
     )
     prefect_api_key: SecretStr | None = Field(  # Prefect Cloud
         default=None, validation_alias=AliasChoices("PREFECT_API_KEY")
     )
     prefect_api_auth_string: SecretStr | None = Field(  # a server's basic auth, user:password
-        default=None, validation_alias=AliasChoices("PREFECT_API_AUTH_STRING")
+        default=None,
+        validation_alias=AliasChoices(
+            "NEWSLETTER_PREFECT_API_AUTH_STRING", "PREFECT_API_AUTH_STRING"
+        ),
     )
 
     @property

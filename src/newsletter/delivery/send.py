@@ -252,8 +252,17 @@ def recover(store: Ledger, backend: Backend, number: int, report: SendReport) ->
                 assert_never(found)
 
 
-def proof(envelope: Envelope, backend: Backend, addresses: Sequence[str], token: Signer) -> int:
-    """The editor's proof: the issue to these addresses only; no ledger, no batches."""
+def proof(
+    envelope: Envelope,
+    backend: Backend,
+    addresses: Sequence[str],
+    token: Signer,
+    *,
+    unsubscribe_url: str | None = None,
+) -> int:
+    """The editor's proof: the issue to these addresses only; no ledger, no batches.
+    `unsubscribe_url`: where its unsubscribe link goes instead of a reader's own (a page
+    saying this is a proof: the editors are not readers of it)."""
     proofed = Envelope(
         envelope.issue_number,
         f"[Proof] {envelope.subject}",
@@ -262,5 +271,10 @@ def proof(envelope: Envelope, backend: Backend, addresses: Sequence[str], token:
         envelope.sender,
     )
     people = [personal(proofed, Recipient(0, address, None), token) for address in addresses]
+    if unsubscribe_url is not None:
+        people = [
+            p._replace(unsubscribe_url=unsubscribe_url, list_unsubscribe=f"<{unsubscribe_url}>")
+            for p in people
+        ]
     backend.send_proof(proofed, people)
     return len(people)

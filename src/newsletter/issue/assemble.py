@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from string import Formatter
 from typing import Any
 
 from newsletter.config.editor import TextsConfig
 from newsletter.domain.issue import Candidate, Issue, IssuePaper, IssueSection, Promo
+from newsletter.domain.papers import Paper
 from newsletter.domain.taxonomy import Section
 from newsletter.domain.week import Week
 from newsletter.errors import ConfigError
@@ -32,14 +33,9 @@ def assemble(
 ) -> Issue:
     """Number the sections in taxonomy order (empty ones left out) and papers by score, or
     as the editor ordered them; the editor's note under the intro."""
-    fields = {
-        "start": f"{week.start:%d/%m}",
-        "end": f"{min(last_listing or week.end, week.end):%d/%m}",
-        "week_name": week.name,
-        "count": len(picks),
-    }
+    fields = text_fields(week, last_listing, len(picks))
     numbered: list[IssueSection] = []
-    for name in _ordered_names(picks, [s.name for s in sections]):
+    for name in section_order({c.section.name for c in picks}, sections):
         by_score = sorted((c for c in picks if c.section.name == name), key=ranking_key)
         papers = edits.arranged(name, by_score)
         number_s = len(numbered) + 1
@@ -66,6 +62,17 @@ def assemble(
     )
 
 
+def text_fields(week: Week, last_listing: dt.date | None, count: int) -> dict[str, Any]:
+    """What the texts' {placeholders} stand for: the week's first and last listing day (not
+    past its Sunday), its name, the number of papers."""
+    return {
+        "start": f"{week.start:%d/%m}",
+        "end": f"{min(last_listing or week.end, week.end):%d/%m}",
+        "week_name": week.name,
+        "count": count,
+    }
+
+
 def fill(template: str, fields: Mapping[str, Any]) -> str:
     """Fill `{placeholders}`; an unknown one is a config error naming the known ones."""
     for _, name, _, _ in Formatter().parse(template):
@@ -75,14 +82,18 @@ def fill(template: str, fields: Mapping[str, Any]) -> str:
     return template.format_map(fields)
 
 
-def _ordered_names(picks: Sequence[Candidate], order: Sequence[str]) -> list[str]:
-    used = {c.section.name for c in picks}
-    rank = {name: i for i, name in enumerate(order)}
-    return sorted(used, key=lambda name: (rank.get(name, len(rank)), name))
+def section_order(used: Iterable[str], sections: Sequence[Section]) -> list[str]:
+    """The sections in use, in taxonomy order (one no longer configured last, by name)."""
+    rank = {s.name: i for i, s in enumerate(sections)}
+    return sorted(set(used), key=lambda name: (rank.get(name, len(rank)), name))
 
 
 def _paper(c: Candidate, number: str) -> IssuePaper:
-    p = c.paper
+    return issue_paper(c.paper, number, c.score, c.why)
+
+
+def issue_paper(p: Paper, number: str, score: float, why: str) -> IssuePaper:
+    """A paper as the issue shows it: its links, authors and the abstract laid out."""
     return IssuePaper(
         number=number,
         arxiv_id=p.arxiv_id,
@@ -92,6 +103,6 @@ def _paper(c: Candidate, number: str) -> IssuePaper:
         hf_url=p.hf_url,
         authors=p.authors,
         summary=tuple(summarize(p.abstract or None, title=p.title)),
-        score=c.score,
-        why=c.why,
+        score=score,
+        why=why,
     )

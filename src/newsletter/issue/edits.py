@@ -1,5 +1,5 @@
 """The editor's word on a week's issue: one model for every kind of edit, one merge rule,
-and one parser from what an editor types.
+and one reading of what an editor types (strict, or entry by entry: issue/typed.py).
 
 The command line (`newsletter build --include … --move …`), the week's file
 (`overrides/<monday>.toml`), the dashboard's approval form and the JSON a review page
@@ -13,12 +13,37 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar, Protocol, TypeVar
 
-from newsletter.domain.issue import Candidate, Promo
+from newsletter.domain.issue import Promo
+from newsletter.domain.review import Refusal
 from newsletter.domain.taxonomy import Section, find_section
 from newsletter.errors import ConfigError
-from newsletter.feeds.ids import arxiv_id_from
+from newsletter.issue import typed
+from newsletter.issue.typed import arxiv_id, arxiv_ids
+
+__all__ = ["NO_EDITS", "Edits", "Placed", "arxiv_id", "arxiv_ids"]
+
+
+class _Paper(Protocol):
+    @property
+    def arxiv_id(self) -> str: ...
+
+
+class Placed(Protocol):
+    """A paper in a section, as a build's `Candidate` or a stored draft's pick is: a frozen
+    dataclass with the paper (its arXiv id) and the section it is in."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def paper(self) -> _Paper: ...
+
+    @property
+    def section(self) -> Section: ...
+
+
+P = TypeVar("P", bound=Placed)
 
 MAX_NOTE = 2000  # characters: a note is a few sentences, not an article
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -42,7 +67,7 @@ class Edits:
 
     def __post_init__(self) -> None:
         moved = tuple(arxiv_id for arxiv_id, _ in self.move)
-        object.__setattr__(self, "add", _unique(self.add + moved))
+        object.__setattr__(self, "add", typed.unique(self.add + moved))
         both = [i for i in self.add if i in self.remove]
         if both:
             raise ConfigError(
@@ -57,13 +82,13 @@ class Edits:
         gone, back = set(later.remove), set(later.add)
         moves = dict(self.move) | dict(later.move)
         return Edits(
-            add=tuple(i for i in _unique(self.add + later.add) if i not in gone),
-            remove=tuple(i for i in _unique(self.remove + later.remove) if i not in back),
+            add=tuple(i for i in typed.unique(self.add + later.add) if i not in gone),
+            remove=tuple(i for i in typed.unique(self.remove + later.remove) if i not in back),
             move=tuple((i, s) for i, s in moves.items() if i not in gone),
             order=tuple((dict(self.order) | dict(later.order)).items()),
             note=later.note if later.note is not None else self.note,
             size=later.size if later.size is not None else self.size,
-            skip_promos=_unique(self.skip_promos + later.skip_promos),
+            skip_promos=typed.unique(self.skip_promos + later.skip_promos),
         )
 
     def resolved(self, sections: Sequence[Section]) -> Edits:
@@ -80,12 +105,12 @@ class Edits:
 
     # --- what each edit does to an issue ----------------------------------------------
 
-    def placed(self, candidate: Candidate, sections: Sequence[Section]) -> Candidate:
+    def placed(self, candidate: P, sections: Sequence[Section]) -> P:
         """The candidate in the section the editor moved it to, if they did."""
         target = find_section(dict(self.move).get(candidate.paper.arxiv_id), sections)
         return replace(candidate, section=target) if target else candidate
 
-    def arranged(self, section: str, papers: Sequence[Candidate]) -> list[Candidate]:
+    def arranged(self, section: str, papers: Sequence[P]) -> list[P]:
         """A section's papers as the editor ordered them: those the order names first, in
         its order; the others after, as given. Names of papers elsewhere are passed over."""
         wanted = dict(self.order).get(section, ())
@@ -103,21 +128,21 @@ class Edits:
 
     def applied(
         self,
-        picks: Sequence[Candidate],
-        added: Mapping[str, Candidate],
+        picks: Sequence[P],
+        added: Mapping[str, P],
         sections: Sequence[Section],
-    ) -> list[Candidate]:
+    ) -> list[P]:
         """A draft's picks with these edits and nothing else: removed papers go, added ones
         (their candidates in `added`) come in, moved ones change section. Nothing fills a
         gap, nothing is pushed out: what a review of an existing draft needs."""
         kept = [self.placed(c, sections) for c in picks if c.paper.arxiv_id not in self.remove]
         have = {c.paper.arxiv_id for c in kept}
-        for arxiv_id in self.add:
-            if arxiv_id in have:
+        for paper_id in self.add:
+            if paper_id in have:
                 continue
-            if arxiv_id not in added:
-                raise ConfigError(f"cannot add {arxiv_id}: it is not a candidate of the week")
-            kept.append(self.placed(added[arxiv_id], sections))
+            if paper_id not in added:
+                raise ConfigError(f"cannot add {paper_id}: it is not a candidate of the week")
+            kept.append(self.placed(added[paper_id], sections))
         return kept
 
     # --- made from what the editor wrote -----------------------------------------------
@@ -136,8 +161,8 @@ class Edits:
     ) -> Edits:
         """Edits from their parts (the week's file, JSON, the forms): every id read as
         `arxiv_id` reads it, sections named, the note and size checked."""
-        moves = [(arxiv_id(i), _named(s, f"to move {i} to")) for i, s in move]
-        orders = {_named(s, "to order"): arxiv_ids(ids) for s, ids in order}
+        moves = [(typed.arxiv_id(i), typed.named(s, f"to move {i} to")) for i, s in move]
+        orders = {typed.named(s, "to order"): typed.arxiv_ids(ids) for s, ids in order}
         if note is not None and len(note) > MAX_NOTE:
             raise ConfigError(
                 f"the note has {len(note)} characters; at most {MAX_NOTE}",
@@ -146,13 +171,13 @@ class Edits:
         if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
             raise ConfigError(f"size {size!r}: give a number of papers, at least 1")
         return cls(
-            add=arxiv_ids(add),
-            remove=arxiv_ids(remove),
+            add=typed.arxiv_ids(add),
+            remove=typed.arxiv_ids(remove),
             move=tuple(dict(moves).items()),
             order=tuple(orders.items()),
             note=note.strip() if note is not None else None,
             size=size,
-            skip_promos=_unique(tuple(n.strip() for n in skip_promos if n.strip())),
+            skip_promos=typed.unique(tuple(n.strip() for n in skip_promos if n.strip())),
         )
 
     @classmethod
@@ -173,11 +198,58 @@ class Edits:
         return cls.of(
             add=add,
             remove=remove,
-            move=[_move(t) for t in move if t.strip()],
-            order=[_order(t) for t in order if t.strip()],
+            move=[typed.move(t) for t in move if t.strip()],
+            order=[typed.order(t) for t in order if t.strip()],
             note=note,
             size=size,
             skip_promos=skip_promos,
+        )
+
+    @classmethod
+    def typed_leniently(
+        cls,
+        *,
+        add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+        move: Iterable[str] = (),
+        order: Iterable[str] = (),
+        note: str | None = None,
+    ) -> tuple[Edits, tuple[Refusal, ...]]:
+        """`typed`, but a typo refuses only itself: the edits that read, and each entry that
+        did not with why (the dashboard's form: one bad id must not lose the others)."""
+        refused: list[Refusal] = []
+        moves = typed.each(move, typed.move, refused)
+        orders = typed.each(order, typed.order, refused)
+        return _lenient(
+            refused,
+            add=typed.ids(add, refused),
+            remove=typed.ids(remove, refused),
+            move=[(i, s) for i, s in moves],
+            order=[(s, typed.ids(ids, refused)) for s, ids in orders],
+            note=note,
+        )
+
+    @classmethod
+    def from_json_leniently(cls, data: Any) -> tuple[Edits, tuple[Refusal, ...]]:
+        """`from_json`, but a bad entry refuses only itself (the review page's API). What is
+        not an object of known keys holding lists is a ConfigError: a client's mistake, not
+        an editor's typo."""
+        if not isinstance(data, dict):
+            raise ConfigError("edits must be a JSON object")
+        unknown = sorted(set(data) - set(cls().to_json()))
+        if unknown:
+            raise ConfigError(f"edits: unknown keys {', '.join(unknown)}")
+        refused: list[Refusal] = []
+        moves = typed.each(typed.listed(data, "move"), typed.json_move, refused)
+        orders = typed.each(typed.listed(data, "order"), typed.json_order, refused)
+        return _lenient(
+            refused,
+            add=typed.ids(typed.listed(data, "add"), refused),
+            remove=typed.ids(typed.listed(data, "remove"), refused),
+            move=moves,
+            order=[(s, typed.ids(ids, refused)) for s, ids in orders],
+            note=typed.optional(data, "note", str),
+            skip_promos=typed.strings(typed.listed(data, "skip_promos"), "skip_promos"),
         )
 
     # --- JSON, as a review page posts it ----------------------------------------------
@@ -201,61 +273,59 @@ class Edits:
         unknown = sorted(set(data) - set(cls().to_json()))
         if unknown:
             raise ConfigError(f"edits: unknown keys {', '.join(unknown)}")
-        move = [_pair(m, "move", "arxiv_id", "section") for m in _list(data, "move")]
-        order = [_pair(o, "order", "section", "arxiv_ids") for o in _list(data, "order")]
+        move = [typed.pair(m, "move", "arxiv_id", "section") for m in typed.listed(data, "move")]
+        order = [
+            typed.pair(o, "order", "section", "arxiv_ids") for o in typed.listed(data, "order")
+        ]
         return cls.of(
-            add=_strings(_list(data, "add"), "add"),
-            remove=_strings(_list(data, "remove"), "remove"),
+            add=typed.strings(typed.listed(data, "add"), "add"),
+            remove=typed.strings(typed.listed(data, "remove"), "remove"),
             move=[(str(i), str(s)) for i, s in move],
-            order=[(str(s), _strings(_as_list(ids, "order"), "order")) for s, ids in order],
-            note=_optional(data, "note", str),
-            size=_optional(data, "size", int),
-            skip_promos=_strings(_list(data, "skip_promos"), "skip_promos"),
+            order=[
+                (str(s), typed.strings(typed.as_list(ids, "order"), "order")) for s, ids in order
+            ],
+            note=typed.optional(data, "note", str),
+            size=typed.optional(data, "size", int),
+            skip_promos=typed.strings(typed.listed(data, "skip_promos"), "skip_promos"),
         )
 
 
-# --- the parser: what an editor types --------------------------------------------------
+# --- what the edits of one round may refuse -------------------------------------------
 
 
-def arxiv_id(text: str) -> str:
-    """The bare id in what an editor types: "2411.17691", "arXiv:2411.17691v2", an arxiv.org
-    abs/pdf or huggingface.co/papers URL; ConfigError for anything else."""
-    parsed = arxiv_id_from(text)
-    if parsed is None:
-        raise ConfigError(f"{text!r} is not an arXiv id", hint="write it like 2411.17691")
-    return parsed[0]
-
-
-def arxiv_ids(texts: Iterable[str]) -> tuple[str, ...]:
-    """Bare ids, each once, from what an editor types (blank entries skipped)."""
-    return _unique(tuple(arxiv_id(t) for t in texts if t.strip()))
-
-
-def _move(text: str) -> tuple[str, str]:
-    paper, sep, section = text.strip().partition(" to ")
-    if not sep or not section.strip():
-        raise ConfigError(
-            f"{text!r} is not a move", hint="write it like: 2411.17691 to LLM Reasoning"
+def _lenient(
+    refused: list[Refusal],
+    *,
+    add: list[str],
+    remove: list[str],
+    move: list[tuple[str, str]],
+    order: list[tuple[str, list[str]]],
+    note: str | None,
+    skip_promos: list[str] | None = None,
+) -> tuple[Edits, tuple[Refusal, ...]]:
+    """The edits that read; an id both put in and taken out in one go is neither."""
+    moved = [i for i, _ in move]
+    both = set(remove) & set(add + moved)
+    refused += [Refusal(i, "both added (or moved) and removed: say one") for i in sorted(both)]
+    try:
+        edits = Edits.of(
+            add=[i for i in add if i not in both],
+            remove=[i for i in remove if i not in both],
+            move=[(i, s) for i, s in move if i not in both],
+            order=[(s, ids) for s, ids in order if ids],
+            note=note,
+            skip_promos=skip_promos or (),
         )
-    return paper, section
-
-
-def _order(text: str) -> tuple[str, list[str]]:
-    section, sep, ids = text.strip().partition(": ")
-    papers = [p for p in re.split(r"[\s,]+", ids) if p]
-    if not sep or not section.strip() or not papers:
-        raise ConfigError(
-            f"{text!r} is not an order",
-            hint="write it like: LLM Reasoning: 2411.17691, 2411.17116",
+    except ConfigError as exc:  # the note: the only part left that can be refused
+        refused.append(Refusal("note", typed.reason(exc)))
+        edits = Edits.of(
+            add=[i for i in add if i not in both],
+            remove=[i for i in remove if i not in both],
+            move=[(i, s) for i, s in move if i not in both],
+            order=[(s, ids) for s, ids in order if ids],
+            skip_promos=skip_promos or (),
         )
-    return section, papers
-
-
-def _named(section: str, what: str) -> str:
-    name = " ".join(section.split())
-    if not name:
-        raise ConfigError(f"no section given {what}")
-    return name
+    return edits, tuple(refused)
 
 
 def _section(name: str, sections: Sequence[Section], what: str) -> Section:
@@ -264,42 +334,6 @@ def _section(name: str, sections: Sequence[Section], what: str) -> Section:
         names = ", ".join(s.name for s in sections)
         raise ConfigError(f"no section named {name!r} {what}", hint=f"sections: {names}")
     return found
-
-
-def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(items))
-
-
-def _list(data: dict[str, Any], key: str) -> list[Any]:
-    return _as_list(data.get(key, []), key)
-
-
-def _as_list(value: Any, key: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise ConfigError(f"edits: {key!r} must be a list")
-    return value
-
-
-def _strings(values: list[Any], key: str) -> list[str]:
-    if not all(isinstance(v, str) for v in values):
-        raise ConfigError(f"edits: {key!r} must hold strings")
-    return values
-
-
-def _pair(value: Any, key: str, first: str, second: str) -> tuple[Any, Any]:
-    if not isinstance(value, dict) or set(value) != {first, second}:
-        raise ConfigError(f"edits: each {key!r} entry is {{{first!r}, {second!r}}}")
-    if not isinstance(value[first], str):
-        raise ConfigError(f"edits: {key!r}: {first!r} must be a string")
-    return value[first], value[second]
-
-
-def _optional(data: dict[str, Any], key: str, kind: type) -> Any:
-    value = data.get(key)
-    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-        what = "a whole number" if kind is int else "a string"
-        raise ConfigError(f"edits: {key!r} must be {what}")
-    return value
 
 
 NO_EDITS = Edits()

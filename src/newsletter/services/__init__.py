@@ -10,12 +10,14 @@ own `retryable`.
 
     ingest.py     the feeds by name, ingesting them (all at once, or one per task)
     build.py      the week's issue built and saved as a draft; the draft as the dashboard shows it
-    approve.py    the editor's answer: edits on top of the run's, the issue rebuilt, the edits kept
-    send.py       the send, the proof and the dry run of an issue
+    review.py     the editor's review: an edit (a new version, no backfill), approval (which
+                  resumes a waiting run), a dashboard answer; draft_view.py: the draft as
+                  they see it; links.py: review and preview links, signed for them
+    send.py       the send (of the approved version), the proof and the dry run of an issue
     subject_test.py  a subject-line test: the sample, the wait, the winner, the editors' mail
     notify.py     notices to the editors (a failed run, an issue left unapproved)
     report.py     the webhook's events in; the report, its page, folding old events
-    learn.py      training, learning from published issues, from edits and from sends; classify
+    learn.py      training, learning from published issues and from sends; classify
     subscribe.py  the subscriber operations the CLI and the web share
     welcome.py    the welcome mail with the latest issue, once per subscriber
     votes.py      a reader's vote on a paper: the page's paper, recording the vote

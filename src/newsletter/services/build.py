@@ -16,13 +16,15 @@ from typing import Any
 
 from newsletter.app import App
 from newsletter.domain.issue import CandidateRecord, IssueStatus
+from newsletter.domain.review import Changes, changes
 from newsletter.domain.week import Week
 from newsletter.engagement.interest import section_history
 from newsletter.engagement.votes import vote_history
-from newsletter.errors import NewsletterError
+from newsletter.errors import ConfigError, IssueError, NewsletterError
 from newsletter.issue.build import Built, build_issue, read_overrides, write_files
 from newsletter.issue.edits import NO_EDITS, Edits
 from newsletter.selection.rules import section_taxonomy
+from newsletter.services.links import review_links
 from newsletter.store import Store, StoredIssue
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "TooFewCandidatesError",
     "build",
     "check_candidates",
+    "draft_of",
     "prepare",
     "week_of",
 ]
@@ -85,6 +88,11 @@ class Draft:
     audience: int  # active subscribers it has not reached yet
     html_path: Path | None = None
     locked: str | None = None  # "sent" / "sending started": built before, only sending is left
+    version: int = 1  # the draft's version (one more with each build and each edit)
+    status: str = "draft"  # draft | approved | sending | sent
+    kept: str | None = None  # why it was not rebuilt though it could be: the editor shaped it
+    since: Changes = Changes()  # since the last proof (or the build, before any proof)
+    links: tuple[tuple[str, str], ...] = ()  # (editor, their review link)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -105,20 +113,26 @@ def build(app: App, week: Week, edits: Edits = NO_EDITS, *, out: Path | None = N
 
 def prepare(app: App, week: Week, edits: Edits = NO_EDITS, *, out: Path | None = None) -> Draft:
     """The week's draft for a scheduler's run: built as `build` does, unless its sending has
-    started. Such an issue is never rebuilt: it comes back `locked`, so a second run for the
-    week only finishes the send (the delivery ledger keeps it once)."""
+    started (it comes back `locked`, so a second run for the week only finishes the send: the
+    delivery ledger keeps it once) or the editor has shaped or approved it (it comes back
+    `kept`: a rebuild would undo their word; `newsletter build` rebuilds it on purpose)."""
     edits.resolved(section_taxonomy(app.editor()))  # a section typo fails before anything
     with app.store() as store:
         stored = store.issue_for_week(week.start)
         if stored is not None and (
-            stored.status is not IssueStatus.DRAFT or store.delivery_counts(stored.number)
+            not stored.status.rebuildable or store.delivery_counts(stored.number)
         ):
-            reason = "sent" if stored.status is not IssueStatus.DRAFT else "sending started"
+            reason = "sent" if stored.status is IssueStatus.SENT else "sending started"
             return _draft(store, stored, locked=reason)
+        if stored is not None and (stored.edited or stored.status is IssueStatus.APPROVED):
+            how = "approved" if stored.status is IssueStatus.APPROVED else "changed"
+            kept = f"the editor {how} version {stored.version}: kept as it is, not rebuilt"
+            return _linked(app, _draft(store, stored, kept=kept))
         built = _build(app, store, week, edits, out)
         fresh = store.get_issue(built.issue.number)
         assert fresh is not None  # _build saved it
-        return _draft(store, fresh, html=built.files["html"].resolve())
+        found = _draft(store, fresh, html=built.files["html"].resolve())
+    return _linked(app, found)
 
 
 def check_candidates(draft: Draft, minimum: int) -> None:
@@ -147,8 +161,32 @@ def _build(app: App, store: Store, week: Week, edits: Edits, out: Path | None) -
     return dataclasses.replace(built, files=files)
 
 
+def draft_of(app: App, number: int) -> Draft:
+    """Issue `number` as the dashboard shows it, now."""
+    with app.store() as store:
+        stored = store.get_issue(number)
+        if stored is None:
+            raise IssueError(f"there is no issue {number}", issue=number)
+        found = _draft(store, stored)
+    return _linked(app, found)
+
+
+def _linked(app: App, draft: Draft) -> Draft:
+    """The draft with each editor's review link (none when links cannot be signed here)."""
+    try:
+        found = tuple(review_links(app, draft.number).items())
+    except ConfigError:
+        found = ()
+    return dataclasses.replace(draft, links=found)
+
+
 def _draft(
-    store: Store, stored: StoredIssue, *, html: Path | None = None, locked: str | None = None
+    store: Store,
+    stored: StoredIssue,
+    *,
+    html: Path | None = None,
+    locked: str | None = None,
+    kept: str | None = None,
 ) -> Draft:
     record = stored.record
     picks = tuple(Pick(p.number, p.arxiv_id, p.title, s.name) for s, p in record.picks)
@@ -156,6 +194,7 @@ def _draft(
     ranked = tuple(
         Ranked(rank, c, c.arxiv_id in chosen) for rank, c in enumerate(record.candidates, 1)
     )
+    proofed = store.revision_picks(stored.number, stored.proofed_version or stored.version)
     return Draft(
         number=stored.number,
         week_start=stored.week_start,
@@ -166,4 +205,8 @@ def _draft(
         audience=store.audience(stored.number),
         html_path=html,
         locked=locked,
+        version=stored.version,
+        status=stored.status.value,
+        kept=kept,
+        since=changes(proofed, stored.picks) if proofed else Changes(),
     )

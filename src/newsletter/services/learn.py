@@ -1,7 +1,8 @@
 """Learning the editor's judgement: training the section classifier and the editor's
 correction to the prior (with the rule score weighed by `[selection.weights]`, as a build
-weighs it), learning from issues published before, from the editor's approval edits and from every sent issue; and
-classifying papers with the configured sections.
+weighs it), learning from issues published before and from every sent issue (the editor's
+review edits are recorded by services/review.py as they are made); and classifying papers
+with the configured sections.
 
 The test week (2024-12-02) is never trained on, whatever the source (selection/examples.py).
 """
@@ -17,7 +18,6 @@ from newsletter.app import App
 from newsletter.domain.learning import Action, Decision
 from newsletter.domain.taxonomy import PaperKind, Section
 from newsletter.errors import ConfigError
-from newsletter.issue.edits import Edits
 from newsletter.issue.lookup import find_issue
 from newsletter.selection.published import read_published
 from newsletter.selection.rules import Rules, section_taxonomy
@@ -42,7 +42,6 @@ __all__ = [
     "classifier",
     "learn_from_files",
     "learn_from_issue",
-    "record_edits",
     "train",
 ]
 
@@ -121,22 +120,6 @@ def _text(path: Path) -> str:
             f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})",
             hint="save the issue as UTF-8 (in most editors: Save As, encoding UTF-8) and run again",
         ) from None
-
-
-def record_edits(app: App, week_start: dt.date, before: Edits, after: Edits) -> int:
-    """The editor's approval edits, kept to learn from: papers added (a strong yes), removed
-    (a strong no) and moved (a section label). How many were recorded."""
-    added = [i for i in after.add if i not in before.add]
-    removed = [i for i in after.remove if i not in before.remove]
-    moved = [(i, s) for i, s in after.move if (i, s) not in before.move]
-    decisions = [
-        Decision(week_start, i, Action.ADDED, dict(after.move).get(i), "approval") for i in added
-    ]
-    decisions += [Decision(week_start, i, Action.REMOVED, None, "approval") for i in removed]
-    decisions += [Decision(week_start, i, Action.MOVED, s, "approval") for i, s in moved]
-    with app.store() as store:
-        store.record_decisions(decisions)
-    return len(decisions)
 
 
 def learn_from_issue(app: App, number: int) -> str:

@@ -1,19 +1,29 @@
 """An issue out: to every active subscriber not yet sent to (exactly once, through the
-delivery ledger), as a proof to a few addresses (recorded nowhere), or as a dry run that
-says what would go out."""
+delivery ledger), as a proof to a few addresses (recorded nowhere but as the version the
+editor's changes are shown against), or as a dry run that says what would go out.
+
+A send fixes the issue first (it moves to sending, so no edit lands after), and only then
+reads what goes out: the approved version, when there is one or when one is required.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from newsletter.app import App
 from newsletter.config import EditorConfig
+from newsletter.delivery.message import Envelope
 from newsletter.delivery.send import SendReport, proof, send_issue
+from newsletter.domain.issue import IssueStatus
 from newsletter.domain.subscriber import normalise_email
 from newsletter.domain.week import Week
+from newsletter.errors import NotApprovedError
 from newsletter.issue.lookup import find_issue
-from newsletter.services import subject_test
+from newsletter.render.proof import proof_html, proof_text
+from newsletter.services import links, subject_test
+from newsletter.store import Store, StoredIssue
 
 __all__ = [
     "DryRun",
@@ -90,14 +100,23 @@ def send(
     *,
     limit: int | None = None,
     on_progress: Callable[[int], None] | None = None,
+    approved: int | None = None,
+    require_approval: bool | None = None,
     skip_wait: bool = False,
 ) -> SendReport:
     """Send issue `number` to every active subscriber it has not reached, at most `limit` in
-    this run: an interrupted send is settled first, and nobody gets it twice. An issue with
-    a subject test sends its rest with the winner, once the test's wait is over (or at once
-    with `skip_wait`): see services/subject_test.py."""
+    this run: an interrupted send is settled first, and nobody gets it twice.
+
+    What goes out is fixed first: `approved`, the version the editor approved, and nothing
+    else (NotApprovedError if the draft is not at it, approved); without one, an approved
+    draft goes out as approved, and a draft the editor has not approved when no approval
+    is required (`require_approval`, default `[approval] required`) and no run is waiting
+    for it, or when `require_approval` is False (a run started without approval). An issue
+    with a subject test sends its rest with the winner, once the test's wait is over (or at
+    once with `skip_wait`): see services/subject_test.py."""
     with app.store() as store:
-        stored = find_issue(store, number=number)
+        _fix(app, store, find_issue(store, number=number), approved, require_approval)
+        stored = find_issue(store, number=number)  # as fixed: no edit lands from here on
         test = subject_test.for_rest(store, number, skip_wait=skip_wait)
         with app.sending(stored, backend) as (envelope, opened, token):
             if test is not None:
@@ -105,12 +124,68 @@ def send(
             return send_issue(store, envelope, opened, token, limit=limit, on_progress=on_progress)
 
 
+def _fix(
+    app: App, store: Store, stored: StoredIssue, approved: int | None, require: bool | None
+) -> None:
+    if not stored.status.rebuildable:
+        return  # its sending started: only finishing it is left
+    if approved is None and stored.status is IssueStatus.APPROVED:
+        approved = stored.version
+    if approved is None and require is not False:  # False: the caller sends the draft as is
+        required = app.approval().required if require is None else require
+        run = stored.waiting(dt.datetime.now(dt.UTC))
+        why = (
+            f"a weekly run is waiting for the editor's approval of issue {stored.number}"
+            if run
+            else f"issue {stored.number} is not approved ([approval] required)"
+            if required
+            else None
+        )
+        if why:
+            raise NotApprovedError(
+                f"{why}: nothing was sent",
+                issue=stored.number,
+                version=stored.version,
+                status=stored.status,
+                hint=f"approve it on the review page (newsletter review --week {stored.week_start})",
+            )
+    store.start_sending(stored.number, approved=approved)
+
+
 def send_proof(app: App, number: int, addresses: Sequence[str], backend: str | None = None) -> int:
-    """The proof of issue `number` to these addresses only; the ledger records nothing."""
+    """The proof of issue `number` to these addresses only (the ledger records nothing): a
+    banner says it is a proof, an editor's carries their review link as its first button,
+    "View in browser" opens the draft's preview, and its unsubscribe link a page saying it
+    is a proof. Changes are shown against this version from now on."""
     with app.store() as store:
         stored = find_issue(store, number=number)
-    with app.sending(stored, backend) as (envelope, opened, token):
-        return proof(envelope, opened, addresses, token)
+    reviewers = {e.casefold() for e in links.editors(app)}
+    preview, away = links.preview_link(app, number), links.proof_page(app)
+    sent = 0
+    with app.sending(stored, backend) as (_, opened, token):
+        sender, _ = app.sender(opened.name)
+        for address in addresses:
+            review = (
+                links.review_link(app, number, address)
+                if address.strip().casefold() in reviewers
+                else None
+            )
+            version = stored.version
+            envelope = Envelope(
+                number,
+                stored.title,
+                proof_html(
+                    stored.html, number=number, version=version, preview=preview, review=review
+                ),
+                proof_text(
+                    stored.text, number=number, version=version, preview=preview, review=review
+                ),
+                sender,
+            )
+            sent += proof(envelope, opened, [address], token, unsubscribe_url=away)
+    with app.store() as store:
+        store.mark_proofed(number, stored.version)
+    return sent
 
 
 def dry_run(app: App, number: int, backend: str | None = None, *, sample: int = 5) -> DryRun:
