@@ -143,6 +143,62 @@ class Browser:
             )
         self._wait_for("Page.loadEventFired")
 
+    def viewport(self, width: int, height: int, *, mobile: bool = False) -> None:
+        """Lay pages out at this size (a phone's with `mobile`: 360 wide, touch, its scale)."""
+        self._call(
+            "Emulation.setDeviceMetricsOverride",
+            session=True,
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=mobile,
+        )
+
+    def wait_until(self, expression: str, timeout: float | None = None) -> Any:
+        """Wait until `expression` is truthy in the page (after a script's fetch, say)."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while True:
+            found = self.evaluate(expression)
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                raise BrowserError(f"timed out waiting for {expression}")
+            time.sleep(0.05)
+
+    def press(self, key: str, code: str | None = None, key_code: int = 0) -> None:
+        """A key pressed and released on the focused element, as a keyboard sends it."""
+        text = key if len(key) == 1 else ""
+        down = {"type": "keyDown", "text": text} if text else {"type": "rawKeyDown"}
+        for event in (down, {"type": "keyUp"}):
+            self._call(
+                "Input.dispatchKeyEvent",
+                session=True,
+                key=key,
+                code=code or key,
+                windowsVirtualKeyCode=key_code,
+                **event,
+            )
+
+    def tap(self, selector: str) -> None:
+        """Click an element that changes the page in place (no page load to wait for)."""
+        box = self.evaluate(
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)}); if (!e) return null;"
+            " e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
+            " return {x: r.x + r.width / 2, y: r.y + r.height / 2}; })()"
+        )
+        if box is None:
+            raise BrowserError(f"no element matches {selector}")
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            self._call(
+                "Input.dispatchMouseEvent",
+                session=True,
+                type=kind,
+                x=box["x"],
+                y=box["y"],
+                button="left",
+                clickCount=1,
+            )
+
     def screenshot(self, path: Path, *, full_page: bool = False) -> Path:
         """The viewport, or with `full_page` the whole page at the window's width."""
         params: dict[str, Any] = {"format": "png"}

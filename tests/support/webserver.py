@@ -19,17 +19,25 @@ from starlette.types import ASGIApp
 from newsletter.web.server import server_config
 
 
+def bound() -> socket.socket:
+    """A socket on 127.0.0.1 and a port the OS picks: its address can be handed out (to a
+    process that makes links to it, say) before the server starts."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
 class WebServer:
     def __init__(
         self,
         make_app: Callable[[str], ASGIApp],
         *,
+        sock: socket.socket | None = None,
         header_timeout: float = 10.0,
         body_timeout: float = 30.0,
         max_connections: int = 1000,
     ) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.bind(("127.0.0.1", 0))
+        self._sock = sock or bound()
         self.base_url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
         self.app = make_app(self.base_url)
         # the server `newsletter web` runs: uvicorn with web/server.py's bounds

@@ -1,11 +1,12 @@
 """The web endpoints (`newsletter web`): unsubscribe, subscribe and confirm, SendGrid's Event
-Webhook, and the issue archive, as one Starlette app.
+Webhook, the issue archive, and the editor's review page, as one Starlette app.
 
 `create_app` takes its dependencies (the services' App with its store, delivery backend,
 clock, rate limiter) so tests run the real app against their own; by default everything
 comes from the Settings. The routes reach the store only through newsletter.services. The
 routes live in forms.py (the reader's forms), votes.py (a vote on a paper), archive.py,
-webhook.py, reports.py (with the report's chart library) and health.py (`/healthz`);
+webhook.py, reports.py (with the report's chart library), health.py (`/healthz`) and
+review.py (the editor's review page, its JSON API, the draft's preview);
 headers, CSRF, rate limits and the webhook's signature check in security.py. Nothing here
 imports Prefect.
 """
@@ -44,6 +45,15 @@ from newsletter.web.health import health_route
 from newsletter.web.limits import Limits
 from newsletter.web.mail import Mailer
 from newsletter.web.reports import chart_library_route, report_page
+from newsletter.web.review import (
+    approve,
+    draft_json,
+    edits,
+    preview,
+    proof,
+    proof_unsubscribe,
+    review_page,
+)
 from newsletter.web.security import (
     Csrf,
     RequestFraming,
@@ -58,7 +68,13 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("newsletter.web")
 
-STYLESHEET = Path("web") / "static" / "web.css"
+STATIC = Path("web") / "static"
+# Our pages' only stylesheets and script (the CSP allows nothing inline, nothing from elsewhere)
+ASSETS = {
+    "web.css": "text/css",
+    "review.css": "text/css",
+    "review.js": "text/javascript",
+}
 
 
 def _utcnow() -> dt.datetime:
@@ -103,11 +119,14 @@ def create_app(
         templates=templates,
         webhook=WebhookVerifier(key, settings.webhook_max_age) if key else None,
     )
-    css = (settings.templates / STYLESHEET).read_bytes()
+    files = {name: (settings.templates / STATIC / name).read_bytes() for name in ASSETS}
 
-    async def stylesheet(request: Request) -> Response:
+    async def asset(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in files:
+            raise HTTPException(404, "no such file")
         return Response(
-            css, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"}
+            files[name], media_type=ASSETS[name], headers={"Cache-Control": "public, max-age=3600"}
         )
 
     @asynccontextmanager
@@ -120,8 +139,8 @@ def create_app(
         routes=[
             *ROUTES,
             health_route(),
-            chart_library_route(),
-            Route("/static/web.css", stylesheet, methods=["GET"]),
+            chart_library_route(),  # before /static/{name}: its own path and cache headers
+            Route("/static/{name}", asset, methods=["GET"]),
         ],
         middleware=[
             Middleware(SecurityHeaders, hsts=sender.base_url.startswith("https://")),
@@ -151,6 +170,13 @@ ROUTES = [
     Route("/reports/{token}", report_page, methods=["GET"]),
     Route("/v/{token}/{choice}", vote_page, methods=["GET"]),
     Route("/v/{token}/{choice}", vote, methods=["POST"]),
+    Route("/review/{token}", review_page, methods=["GET"]),
+    Route("/review/{token}/draft.json", draft_json, methods=["GET"]),
+    Route("/review/{token}/edits", edits, methods=["POST"]),
+    Route("/review/{token}/approve", approve, methods=["POST"]),
+    Route("/review/{token}/proof", proof, methods=["POST"]),
+    Route("/preview/{token}", preview, methods=["GET"]),
+    Route("/proof", proof_unsubscribe, methods=["GET", "POST"]),
 ]
 
 _TITLES = {404: "Not found", 405: "Method not allowed", 413: "Too large"}
