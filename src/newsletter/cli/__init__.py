@@ -3,6 +3,7 @@ one short function per command, its docstring its help (docs/commands.md is gene
 them by docs/gen_commands.py).
 
     papers.py       ingest, build, classify
+    review.py       review
     learning.py     train, learn
     report.py       report, fold-events
     send.py         send
@@ -25,6 +26,7 @@ from newsletter.cli.learning import learn, train
 from newsletter.cli.ops import backup, restore, serve
 from newsletter.cli.papers import build, classify, ingest
 from newsletter.cli.report import fold_events, report
+from newsletter.cli.review import review
 from newsletter.cli.send import send
 from newsletter.cli.setup import db, demo, init
 from newsletter.cli.subscribers import subscribers
@@ -53,6 +55,7 @@ for command in (
     init,
     ingest,
     build,
+    review,
     classify,
     demo,
     train,

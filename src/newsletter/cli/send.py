@@ -69,10 +69,14 @@ def send(
 ) -> None:
     """Send an issue to every active subscriber not yet sent to.
 
-    Name the issue with one of --week or --issue. Sending again for the same issue reaches only those not yet sent to; an interrupted
-    send is settled and resumed. --test-to sends the editor's proof and records nothing.
-    --test-subjects sends a subject test's sample; once its wait_hours are over, a send
-    without it gives everyone else the winning subject.
+    Name the issue with one of --week or --issue. An issue the editor approved (on the
+    review page, or with newsletter review --approve) goes out exactly as approved; a draft
+    nobody approved is refused while a weekly run waits for its approval, and always with
+    [approval] required = true. Sending again for the same issue reaches only those not yet
+    sent to; an interrupted send is settled and resumed. --test-to sends the editor's proof
+    (with their review link) and records nothing. --test-subjects sends a subject test's
+    sample; once its wait_hours are over, a send without it gives everyone else the winning
+    subject.
 
     Example: newsletter send --week 2024-11-25 --backend sendgrid --test-to editor@example.org
     """
