@@ -17,11 +17,14 @@ from newsletter.services.subject_test import State as SubjectTestState
 
 
 def draft(d: Draft) -> None:
+    """One round's preview: the issue as it reads, what changed since the last proof, each
+    editor's review link (a link any browser opens, never a path on this server), and the
+    ranked candidates."""
     key = f"issue-{d.number}"
     create_markdown_artifact(
         preview_markdown(d),
         key=f"{key}-preview",
-        description=f"Issue {d.number}: {d.title}",
+        description=f"Issue {d.number}, version {d.version}: {d.title}",
     )
     if d.candidates:
         create_table_artifact(
@@ -29,12 +32,12 @@ def draft(d: Draft) -> None:
             key=f"{key}-candidates",
             description=f"Issue {d.number}: the week's candidates, best first",
         )
-    if d.html_path:
+    for who, url in d.links[:1]:  # one link artifact per round; the preview names them all
         create_link_artifact(
-            d.html_path.as_uri(),
-            link_text=f"issue {d.number} as emailed (HTML)",
-            key=f"{key}-html",
-            description=str(d.html_path),
+            url,
+            link_text=f"review issue {d.number} (version {d.version}) and approve it",
+            key=f"{key}-review",
+            description=f"The review page, signed for {who}",
         )
 
 
@@ -119,13 +122,19 @@ def engagement(page: ReportPage) -> None:
 
 
 def preview_markdown(draft: Draft) -> str:
-    """The issue as it will read, under a line saying what it is and who would get it."""
-    state = f" ({draft.locked}: it is no longer rebuilt)" if draft.locked else " (draft)"
-    head = (
-        f"**Issue {draft.number}{state}**, week of {draft.week_start}: {len(draft.picks)} papers, "
-        f"{len(draft.candidates)} candidates; {draft.audience} subscribers still to receive it."
-    )
-    return f"{head}\n\n---\n\n{draft.markdown}"
+    """The issue as it will read, under lines saying what it is, who would get it, what
+    changed since the last proof, and where to review it."""
+    state = f" ({draft.locked}: it is no longer rebuilt)" if draft.locked else f" ({draft.status})"
+    lines = [
+        f"**Issue {draft.number}{state}**, version {draft.version}, week of {draft.week_start}: "
+        f"{len(draft.picks)} papers, {len(draft.candidates)} candidates; {draft.audience} "
+        "subscribers still to receive it."
+    ]
+    if draft.since:
+        lines += ["", "Changed since the last proof:", *(f"- {c}" for c in draft.since.lines())]
+    if draft.links:
+        lines += ["", *(f"Review it: [{who}]({url})" for who, url in draft.links)]
+    return "\n".join(lines) + f"\n\n---\n\n{draft.markdown}"
 
 
 def report_markdown(report: SendReport) -> str:

@@ -16,14 +16,15 @@ from prefect.client.schemas.objects import State
 from prefect.futures import wait
 
 from newsletter.domain.papers import FeedReport
+from newsletter.domain.review import Refusal
 from newsletter.domain.week import Week
 from newsletter.errors import NewsletterError
 from newsletter.issue.edits import Edits
-from newsletter.services import approve, build, ingest, learn, send
+from newsletter.services import build, ingest, learn, review, send
 from newsletter.services import report as reporting
-from newsletter.services.approve import Revision
 from newsletter.services.build import Draft
 from newsletter.services.report import ReportPage
+from newsletter.services.review import Answered
 from newsletter.services.send import SendReport
 
 from .settings import app
@@ -66,10 +67,36 @@ def build_issue(week_start: dt.date, edits: Edits) -> Draft:
     return build.prepare(app(), Week.containing(week_start), edits)
 
 
-@task(name="revise-issue", **RETRIED)
-def revise_issue(week_start: dt.date, edits: Edits, answer: Edits) -> Revision:
-    """The editor's edits on top: the issue rebuilt, the edits kept for the models."""
-    return approve.revise(app(), week_start, edits, answer)
+@task(name="wait-for-editor", **RETRIED)
+def wait_for_editor(number: int, run_id: str, until: dt.datetime) -> None:
+    """This run waits for the editor's answer: the review page's approval resumes it."""
+    review.waiting(app(), number, run_id, until)
+
+
+@task(name="done-waiting", **RETRIED)
+def done_waiting(number: int, run_id: str) -> None:
+    review.resumed(app(), number, run_id)
+
+
+@task(name="answer-issue", cache_policy=NO_CACHE)
+def answer_issue(
+    number: int,
+    edits: Edits,
+    refused: tuple[Refusal, ...],
+    approve: bool,
+    seen: int,
+    run_id: str | None,
+) -> Answered:
+    """The editor's answer, under the review page's rules: the edits that can apply make a
+    new version (no backfill; a typo refuses only itself), approval of the version seen."""
+    return review.answer(
+        app(), number, edits, refused, approve_it=approve, seen=seen or None, run=run_id
+    )
+
+
+@task(name="draft", **RETRIED)
+def draft_of(number: int) -> Draft:
+    return build.draft_of(app(), number)
 
 
 @task(name="send-proof", **RETRIED)
@@ -77,9 +104,21 @@ def send_proof(number: int, addresses: Sequence[str], backend: str | None) -> in
     return send.send_proof(app(), number, addresses, backend)
 
 
+@task(name="fix-issue", **RETRIED)
+def fix_issue(number: int, approved: int | None) -> None:
+    """The issue fixed for sending before anything goes out (the subject test's sample
+    included): the version the editor approved when one was asked for (DraftError if the
+    draft changed since), else the draft as it is (a run without approval)."""
+    send.fix(app(), number, approved=approved, require_approval=approved is not None)
+
+
 @task(name="send-issue", **RETRIED)
-def send_issue(number: int, backend: str | None) -> SendReport:
-    return send.send(app(), number, backend)
+def send_issue(number: int, backend: str | None, approved: int | None) -> SendReport:
+    """The issue to every subscriber: the version the editor approved, when one was asked
+    for (nothing else passes), else the draft as it is (a run without approval)."""
+    return send.send(
+        app(), number, backend, approved=approved, require_approval=approved is not None
+    )
 
 
 @task(name="learn", **RETRIED)

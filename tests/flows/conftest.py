@@ -2,7 +2,8 @@
 
 Only tests that ask for `prefect_api` (directly, or through `served`) start it: Prefect's
 test harness, an API server subprocess with a throwaway SQLite database (about 15 s).
-`served` runs `python flows/serve.py` against it, on a temporary store and outbox.
+`served` runs `python flows/serve.py` against it, on a temporary store and outbox; its links
+(proofs, review links) point at `review_site`, the web app on an address bound before it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="newsletter-prefect-")
 atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], ignore_errors=True)
 
 from tests.support.paths import ROOT  # noqa: E402  (after the Prefect settings above)
+from tests.support.webserver import WebServer, bound  # noqa: E402
 from tests.support.workspace import Workspace, make_workspace, settings_file  # noqa: E402
+
+SITE_SECRET = "flows-review-secret"  # signs the served runs' links and the review site's
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +99,17 @@ class Served:
 
 
 @pytest.fixture(scope="session")
-def served(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def site_socket() -> Iterator[Any]:
+    """Where the review site will listen: bound first, so the served runs link to it."""
+    sock = bound()
+    yield sock
+    sock.close()
+
+
+@pytest.fixture(scope="session")
+def served(
+    prefect_api: str, tmp_path_factory: pytest.TempPathFactory, site_socket: Any
+) -> Iterator[Served]:
     space = make_workspace(tmp_path_factory.mktemp("served"))
     log = space.root / "serve.log"
     config = settings_file(space.root)
@@ -104,6 +118,8 @@ def served(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         **space.env(config),
         "PREFECT_API_URL": prefect_api,
         "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+        "NEWSLETTER_BASE_URL": _url(site_socket),
+        "NEWSLETTER_SECRET": SITE_SECRET,
     }
     with open(log, "wb") as sink:
         process = subprocess.Popen(
@@ -123,6 +139,44 @@ def served(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         yield serving
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def review_site(served: Served, prefect_api: str, site_socket: Any) -> Iterator[WebServer]:
+    """`newsletter web` for the served runs' store: their review links open here, and its
+    approval resumes them through the Prefect API."""
+    from newsletter.app import App
+    from newsletter.config import Settings
+    from newsletter.delivery.backends.outbox import OutboxBackend
+    from newsletter.store import Store
+    from newsletter.web.app import create_app
+
+    store = Store(served.space.database_url)
+    settings = Settings(
+        _env_file=None,
+        database_url=served.space.database_url,
+        config=served.space.root / "newsletter.toml",  # the served runs' (settings_file)
+        base_url=_url(site_socket),
+        secret=SITE_SECRET,  # type: ignore[arg-type]
+        from_address="LLM Papers Weekly <editor@news.example>",
+        outbox=served.space.outbox,
+        prefect_api_url=prefect_api,
+        sendgrid_api_key=None,
+        smtp_url=None,
+    )
+
+    def make_app(url: str) -> Any:
+        return create_app(
+            settings, app=App(settings, store=store), backend=OutboxBackend(served.space.outbox)
+        )
+
+    with WebServer(make_app, sock=site_socket) as server:
+        yield server
+    store.close()
+
+
+def _url(sock: Any) -> str:
+    return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def _wait_for_deployments(serving: Served, names: tuple[str, ...], timeout: float = 60) -> None:

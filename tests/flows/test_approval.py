@@ -1,21 +1,22 @@
-"""The editor's approval: the served run pauses, the dashboard's answer resumes it in place."""
+"""The editor's approval in the dashboard: the served run pauses, the Resume form's answer
+goes on in place under the review page's rules (an empty Submit asks again, a typo refuses
+only itself, nothing is backfilled, only `decline` declines)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
 from email import message_from_bytes, policy
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.flows.conftest import Served, runs_of_task
+from tests.flows.conftest import Served
 from tests.support.stores import migrated
 
 pytestmark = pytest.mark.flow
 
-WEEK = dt.date(2024, 12, 2)
+WEEK = dt.date(2024, 11, 18)
 
 
 def resume(run_id: object, **answer: object) -> None:
@@ -29,62 +30,84 @@ def paused(state: Any) -> bool:
     return bool(state.is_paused())
 
 
-def text(path: Path) -> str:
-    """The decoded text and HTML of a message (ids could straddle a quoted-printable break)."""
-    message = message_from_bytes(path.read_bytes(), policy=policy.default)
-    return "".join(
-        part.get_content() for part in message.walk() if part.get_content_maintype() == "text"
-    )
+def asked_again(served: Served, run_id: object, before: Any) -> Any:
+    """The run once it is paused again, after the pause `before`; with its question."""
+    flow_run = served.wait(run_id, until=lambda s: s.is_paused() and s.id != before.id)
+    return flow_run.state, question(flow_run)
 
 
-def test_no_sends_nothing_and_yes_with_a_paper_removed_sends_the_issue_without_it(
-    served: Served,
-) -> None:
-    """Two runs of one week: the second waits while the first is paused (one run at a time);
-    "no" ends the first with nothing sent; "yes, minus one paper" sends an issue without it."""
+def question(flow_run: Any, timeout: float = 10) -> str:
+    """The text above the Resume form: what the editor is asked (a run saves it just after
+    it pauses)."""
+    import json
+
+    from prefect import get_client
+    from prefect.exceptions import PrefectHTTPStatusError
+
+    keyset = flow_run.state.state_details.run_input_keyset
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while True:
+            try:
+                return str(
+                    json.loads(client.read_flow_run_input(flow_run.id, keyset["description"]))
+                )
+            except PrefectHTTPStatusError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+
+def test_the_form_asks_again_keeps_what_reads_and_only_decline_declines(served: Served) -> None:
+    """Two runs of one week: the second waits while the first is paused (one run at a time).
+    An empty Submit asks again; a removal with a typo beside it applies the removal alone
+    (the issue one shorter, nothing backfilled) and says what it refused; `decline` ends the
+    run with nothing sent. The second run then keeps the editor's version, unbuilt."""
     first = served.run("weekly-issue/weekly-issue", week=WEEK.isoformat())
-    served.wait(first, until=paused)
+    state = served.wait(first, until=paused).state
     second = served.run("weekly-issue/weekly-issue", week=WEEK.isoformat())
     time.sleep(3)  # the runner polls every second: it would have started by now if it could
     assert served.wait(second, until=lambda s: True).state.is_scheduled()
-    number, picks = _draft(served)
+    number, picks, version = _draft(served)
     proof = served.space.outbox / "proofs" / f"issue-{number}" / "editor@example.org.eml"
     assert proof.exists() and not served.space.mails(number)
+    blank = {"approve": False, "decline": False, "add": [], "remove": [], "move": []}
 
-    resume(first, approve=False)
+    resume(first, **blank, version=version)  # the form's Submit, nothing chosen
+    state, asked = asked_again(served, first, state)
+    assert "Nothing was chosen: tick approve to send it, or decline to stop it." in asked
+    assert _draft(served) == (number, picks, version)
+
+    proofed = proof.stat().st_mtime_ns
+    resume(first, **{**blank, "remove": [picks[-1]], "add": ["24.nope"]}, version=version)
+    state, asked = asked_again(served, first, state)
+    number, after, version = _draft(served)
+    assert after == picks[:-1]  # one shorter: nothing filled the gap, nothing else moved
+    assert (
+        f"Applied: removed {picks[-1]}" in asked
+        and "Not applied: 24.nope: not an arXiv id" in asked
+    )
+    assert f"(version {version})" in asked and proof.stat().st_mtime_ns > proofed  # a new proof
+
+    resume(first, **{**blank, "decline": True}, version=version)
     ended = served.wait(first)
     assert ended.state.is_cancelled() and "declined" in ended.state.message
     assert not served.space.mails(number)
 
-    served.wait(second, until=paused)
-    removed, moved = picks[-1], picks[0]
-    resume(second, approve=True, remove=[removed], move=[f"{moved} to LLM Agents"])
-    ended = served.wait(second)
-    assert ended.state.is_completed(), served.tail()
-    assert "model now v" in ended.state.message  # retrained on the issue as it went out
+    state = served.wait(second, until=paused).state
+    assert _draft(served) == (number, after, version)  # the editor's version, kept as it is
+    resume(second, **{**blank, "decline": True}, version=version)
+    assert served.wait(second).state.is_cancelled()
     with migrated(served.space.database_url) as store:
-        issue = store.issue_for_week(WEEK)
-        assert issue is not None
-        assert [s.name for s, p in issue.record.picks if p.arxiv_id == moved] == ["LLM Agents"]
-        edits = {(d.arxiv_id, d.action.value, d.source) for d in store.decisions()}
-        assert {(removed, "removed", "approval"), (moved, "moved", "approval")} <= edits
-    mails = served.space.mails(number)
-    assert len(mails) == 3
-    assert all(removed not in text(m) for m in mails)
-    assert picks[0] in text(mails[0])
-    assert removed not in _draft(served)[1]
-    # it carried on where it paused, in the served process: the catch-up ran once, not again;
-    # built once, then revised once with the editor's edits
-    tasks = runs_of_task(second)
-    assert tasks["ingest hf-daily"] == 1
-    assert [sum(n.startswith(t) for n in tasks) for t in ("build-issue", "revise-issue")] == [1, 1]
+        mine = {(d.arxiv_id, d.action.value) for d in store.decisions() if d.source == "approval"}
+    assert mine == {(picks[-1], "removed")}
 
 
-def _draft(served: Served) -> tuple[int, list[str]]:
+def _draft(served: Served) -> tuple[int, list[str], int]:
     with migrated(served.space.database_url) as store:
         issue = store.issue_for_week(WEEK)
     assert issue is not None
-    return issue.number, [p.arxiv_id for _, p in issue.record.picks]
+    return issue.number, [p.arxiv_id for _, p in issue.record.picks], issue.version
 
 
 def test_cancelling_a_paused_run_sends_nothing_and_tells_the_editors(served: Served) -> None:

@@ -135,3 +135,17 @@ def test_approval_required_refuses_a_draft_and_sends_the_approved_version(
         send.send(strict, 1, "outbox", approved=first.version)
     review.approve(strict, 1, version=first.version + 1, editor=None)
     assert send.send(strict, 1, "outbox").sent == 3
+
+
+def test_a_subject_tests_sample_waits_for_approval_as_the_send_does(app: App) -> None:
+    """`send.fix` (what the weekly run and `send --test-subjects` call before a sample goes
+    out) refuses while a run waits for the editor, then fixes exactly the approved version."""
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    review.waiting(app, 1, "run-1", until)
+    with pytest.raises(NotApprovedError, match="waiting for the editor's approval"):
+        send.fix(app, 1)
+    first = review.view(app, 1)
+    assert first.status.value == "draft"
+    review.approve(app, 1, version=first.version, editor=None)
+    send.fix(app, 1, approved=first.version, require_approval=True)
+    assert review.view(app, 1).status.value == "sending"

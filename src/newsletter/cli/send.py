@@ -113,6 +113,7 @@ def send(
 def sample_phase(obj: Context, number: int, backend: str, limit: int | None) -> bool:
     """The sample's send and what comes next; True when the whole issue is to go now (too
     few readers for a test: everyone gets the first subject)."""
+    sending.fix(obj.app, number)  # the sample goes out only as the whole issue would
     with progress("sending the sample", None) as bar:
         sample = subject_tests.send_sample(
             obj.app, number, backend, limit=limit, on_progress=bar.advance

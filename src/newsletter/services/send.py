@@ -32,6 +32,7 @@ __all__ = [
     "audience",
     "backend",
     "dry_run",
+    "fix",
     "outgoing",
     "proof_recipients",
     "send",
@@ -122,6 +123,16 @@ def send(
             if test is not None:
                 envelope = subject_test.with_subjects(envelope, test)
             return send_issue(store, envelope, opened, token, limit=limit, on_progress=on_progress)
+
+
+def fix(
+    app: App, number: int, *, approved: int | None = None, require_approval: bool | None = None
+) -> None:
+    """Issue `number` fixed for sending, as `send` fixes it, before anything goes out (a
+    subject test's sample is the first of its send): NotApprovedError, StaleDraftError as
+    `send` raises them; nothing to do once its sending has started."""
+    with app.store() as store:
+        _fix(app, store, find_issue(store, number=number), approved, require_approval)
 
 
 def _fix(
