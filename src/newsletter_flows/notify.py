@@ -12,6 +12,7 @@ from prefect.settings import PREFECT_UI_URL
 
 from newsletter.errors import NewsletterError
 from newsletter.services.notify import notify_editors
+from newsletter.services.review import resumed
 
 from .settings import app
 
@@ -37,6 +38,7 @@ CANCELLED_HINT = (
 
 def tell_editors(flow: Any, flow_run: FlowRun, state: State[Any]) -> None:
     """on_failure / on_crashed / on_cancellation: which run, what went wrong, what to do, where to look."""
+    _waits_no_more(flow_run)
     cause = _NOTED.pop(flow_run.id, None) or _cause(state)
     cancelled = state.is_cancelling() or state.is_cancelled()
     if cancelled and _completed_before(flow_run.id):
@@ -69,6 +71,15 @@ def tell_editors(flow: Any, flow_run: FlowRun, state: State[Any]) -> None:
     get_logger("newsletter.flows").info(
         "editors notified: %s", ", ".join(sent_to) or "none configured"
     )
+
+
+def _waits_no_more(flow_run: FlowRun) -> None:
+    """A run that ended waits for no editor: its issue's review page and `newsletter send`
+    stop counting on it."""
+    try:
+        resumed(app(), None, str(flow_run.id))
+    except Exception:  # the store unreachable: the mark lapses when its pause would have
+        get_logger("newsletter.flows").exception("could not clear the run's waiting mark")
 
 
 def _completed_before(run_id: UUID) -> bool:

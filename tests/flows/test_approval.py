@@ -129,3 +129,5 @@ def test_cancelling_a_paused_run_sends_nothing_and_tells_the_editors(served: Ser
     body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert str(message["Subject"]).startswith("[newsletter] weekly-issue cancelled")
     assert "What to do: start the run again when ready" in body and str(run) in body, body
+    with migrated(served.space.database_url) as store:  # it ended: nothing waits for it
+        assert store.issue_for_week(week).waiting_run is None  # type: ignore[union-attr]

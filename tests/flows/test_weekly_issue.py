@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from email import message_from_bytes
 from email.message import Message
 from typing import Any
@@ -66,7 +67,7 @@ def test_a_run_builds_previews_proofs_and_sends_to_every_active_subscriber(
     assert {
         f"issue-{n}-preview",
         f"issue-{n}-candidates",
-        f"issue-{n}-html",
+        f"issue-{n}-review",
         f"issue-{n}-send-report",
     } <= set(found)
     first_paper = issue.record.sections[0].papers[0]
@@ -77,9 +78,10 @@ def test_a_run_builds_previews_proofs_and_sends_to_every_active_subscriber(
     rows = json.loads(found[f"issue-{n}-candidates"].data)
     assert len(rows) == len(issue.record.candidates) >= 5
     assert {"score", "section", "why"} <= set(rows[0]) and rows[0]["why"]
-    link = found[f"issue-{n}-html"].data  # a link artifact is "[text](url)"
+    link = found[f"issue-{n}-review"].data  # a link artifact is "[text](url)": the review page
+    assert re.search(r"\]\(http://127\.0\.0\.1:\d+/review/[\w.-]+\)$", link) and "file:" not in link
     html = served.space.root / "out" / WEEK / "issue.html"
-    assert f"({html.as_uri()})" in link and issue.title.split(" for ")[0] in html.read_text()
+    assert issue.title.split(" for ")[0] in html.read_text()
     assert "| sent | 3 |" in found[f"issue-{n}-send-report"].data
     mails = served.space.mails(n)
     assert sorted(read(m)["To"] for m in mails) == sorted(READERS)

@@ -249,8 +249,9 @@ def waiting(app: App, number: int, run_id: str, until: dt.datetime) -> None:
         store.set_waiting(number, run_id, until)
 
 
-def resumed(app: App, number: int, run_id: str) -> None:
-    """That run is no longer waiting (answered, timed out, cancelled)."""
+def resumed(app: App, number: int | None, run_id: str) -> None:
+    """That run is no longer waiting (answered, timed out; with `number` None: it ended,
+    whatever it was waiting for)."""
     with app.store() as store:
         store.clear_waiting(number, run_id)
 

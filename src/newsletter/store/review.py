@@ -190,9 +190,14 @@ class ReviewQueries:
                 .values(waiting_run=run_id, waiting_until=until)
             )
 
-    def clear_waiting(self, number: int, run_id: str | None = None) -> None:
-        """No run waits any more (that run, when named: a newer one's mark stays)."""
-        query = update(issues).where(issues.c.number == number)
+    def clear_waiting(self, number: int | None, run_id: str | None = None) -> None:
+        """No run waits any more for issue `number` (only that run's mark, when named: a
+        newer one's stays); with `number` None, no issue waits for that run."""
+        if number is None and run_id is None:
+            raise ValueError("name the issue or the run")
+        query = update(issues)
+        if number is not None:
+            query = query.where(issues.c.number == number)
         if run_id is not None:
             query = query.where(issues.c.waiting_run == run_id)
         with self.engine.begin() as conn:
