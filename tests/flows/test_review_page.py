@@ -2,7 +2,8 @@
 button opens the review page in Chromium, the editor takes two papers out, puts a candidate
 into a section of their choosing, moves one paper with the keyboard, and approves; the page
 resumes the run through Prefect's API, and the run sends exactly the approved issue to every
-reader once. Screenshots of the page at 1280 and 360 px go to out/screenshots/."""
+reader once. Screenshots of the page at 1280 and 360 px go to out/screenshots/ (and, with
+--update-golden, to docs/)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import pytest
 
 from tests.flows.conftest import Served
 from tests.support.browser import Browser
-from tests.support.paths import SHOTS
+from tests.support.paths import ROOT, SHOTS
 from tests.support.stores import migrated
 from tests.support.webserver import WebServer
 from tests.support.workspace import READERS
@@ -43,7 +44,7 @@ def saved(browser: Browser, before: Any) -> Any:
 
 
 def test_the_editor_reviews_in_the_browser_and_the_run_sends_what_they_approved(
-    served: Served, review_site: WebServer, browser: Browser
+    served: Served, review_site: WebServer, browser: Browser, update_golden: bool
 ) -> None:
     run = served.run("weekly-issue/weekly-issue", week=WEEK.isoformat())
     served.wait(run, until=lambda state: state.is_paused())
@@ -97,10 +98,13 @@ def test_the_editor_reviews_in_the_browser_and_the_run_sends_what_they_approved(
         assert "11 papers in" in browser.text() and "+1 −2 ↔1" in browser.text()
         assert browser.seen("Runtime.exceptionThrown") == []
         browser.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
-        browser.screenshot(SHOTS / "review-1280.png")
+        shots = [SHOTS, ROOT / "docs"] if update_golden else [SHOTS]
+        for folder in shots:
+            browser.screenshot(folder / "review-1280.png")
         browser.viewport(360, 760, mobile=True)
         browser.goto(link)
-        browser.screenshot(SHOTS / "review-360.png")
+        for folder in shots:
+            browser.screenshot(folder / "review-360.png")
         assert browser.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scroll
         browser.viewport(1280, 900)
         browser.goto(link)
