@@ -96,7 +96,8 @@ def test_a_restore_refuses_a_store_with_data_a_newer_schema_and_the_other_kind(
     copy = tmp_path / "copy.db"
     newsletter(url, "backup", str(copy))
     refused = newsletter(url, "restore", str(copy), check=False)
-    assert "error: the store is not empty (issues has 1 rows)" in refused
+    # a built issue has its first version too (issue_revisions, listed first)
+    assert "error: the store is not empty (issue_revisions has 1 rows)" in refused
     assert "error: " in newsletter(url, "backup", str(copy), check=False)  # no overwrite
     newer = tmp_path / "newer.db"
     newer.write_bytes(copy.read_bytes())
