@@ -99,7 +99,11 @@ def test_the_form_asks_again_keeps_what_reads_and_only_decline_declines(served: 
     resume(second, **{**blank, "decline": True}, version=version)
     assert served.wait(second).state.is_cancelled()
     with migrated(served.space.database_url) as store:
-        mine = {(d.arxiv_id, d.action.value) for d in store.decisions() if d.source == "approval"}
+        mine = {
+            (d.arxiv_id, d.action.value)
+            for d in store.decisions()
+            if d.source == "approval" and d.week_start == WEEK  # other tests' weeks aside
+        }
     assert mine == {(picks[-1], "removed")}
 
 
