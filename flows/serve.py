@@ -2,8 +2,8 @@
 
 The same as `python -m newsletter_flows.serve` or the `newsletter-flows` command: the flows
 come from the installed package (src/newsletter_flows/ in this checkout), not from this
-folder. Start it in the settings folder (newsletter.toml and .env); see the README, "Running
-it every week".
+folder. Start it in the settings folder (newsletter.toml and .env); see docs/install.md,
+"Running the flows".
 """
 
 from __future__ import annotations

@@ -231,18 +231,17 @@ def test_the_packages_are_typed() -> None:
     assert (PACKAGE / "py.typed").is_file() and (FLOWS / "py.typed").is_file()
 
 
-def test_the_readme_names_every_package_in_how_it_works() -> None:
-    """Each package folder under src/newsletter, and the flows package, has its row."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index("## How it works")
-    table = readme[start : readme.index("\n## ", start + 1)]
-    named = set(re.findall(r"^\| .*?\|", table, flags=re.M))
+def test_the_architecture_page_names_every_package() -> None:
+    """Each package folder under src/newsletter, and the flows package, has its row in the
+    table of docs/architecture.md."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"^\| .*?\|", page, flags=re.M))
     cells = " ".join(named)
     folders = [p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()]
     assert folders, "no package folders found"
     missing = [f for f in folders if f"`{f}/`" not in cells]
-    assert not missing, f"README's How it works table does not name {missing}"
-    assert "`newsletter_flows/`" in table
+    assert not missing, f"docs/architecture.md's table does not name {missing}"
+    assert "`newsletter_flows/`" in cells
 
 
 def test_tests_mirror_the_source_tree() -> None:
@@ -261,6 +260,31 @@ def test_ci_runs_exactly_the_readmes_test_command() -> None:
         "pytest -q"
     )  # install + demo, install + tests
     assert commands[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+def test_the_readme_is_a_first_screen() -> None:
+    """At most 150 lines, its first two code blocks the two commands, and every file it links
+    to or shows there; the rest of the documentation is the site in docs/."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 150, f"README.md has {len(readme.splitlines())} lines"
+    blocks = re.findall(r"^```\w*\n(.*?)^```", readme, flags=re.M | re.S)
+    assert blocks[0].strip().endswith("newsletter demo"), blocks[0]
+    assert blocks[1].strip().endswith("pytest -q"), blocks[1]
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", readme)
+    local = [t for t in targets if "://" not in t]
+    assert "docs/issue.png" in local and "docs/report.png" in local
+    missing = [t for t in local if not (ROOT / t).exists()]
+    assert not missing, f"README.md links to missing files: {missing}"
+
+
+def test_every_docs_page_is_in_the_site() -> None:
+    """docs/ holds the site's pages, their images and the generators, nothing else; every
+    page is in mkdocs.yml's nav (mkdocs --strict fails on a nav entry without its page)."""
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8").split("\nnav:", 1)[1]
+    for path in (ROOT / "docs").iterdir():
+        assert path.suffix in {".md", ".png", ".py"}, f"stray file in docs/: {path.name}"
+        if path.suffix == ".md":
+            assert f" {path.name}\n" in nav, f"docs/{path.name} is not in mkdocs.yml's nav"
 
 
 @pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "bench").glob("*.py")))

@@ -2,8 +2,8 @@
 works offline, with its charts drawn in headless Chromium, hostile titles shown as text, and
 each chart's numbers in a table; an issue no provider reports on says what is not known.
 
-The browser test saves its screenshot to tmp_path and to out/screenshots/ (the README's
-docs/report.png is tests/web/test_reports.py's, of the demo issue).
+The browser test saves its screenshot to tmp_path and to out/screenshots/ (the
+docs' report.png is tests/web/test_reports.py's, of the demo issue).
 """
 
 from __future__ import annotations

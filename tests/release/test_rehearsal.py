@@ -188,7 +188,7 @@ def _replace(text: str, pattern: str, new: str) -> str:
 
 
 def _server_settings(home: Path, port: int) -> dict[str, str]:
-    """Prefect's server as the README recommends for production: on PostgreSQL (CI has one).
+    """Prefect's server as docs/prefect.md recommends for production: on PostgreSQL (CI has one).
 
     The port as a setting, not `--port`: the flag does not reach the dashboard, which would
     then call the API on 4200 and show nothing.
@@ -321,7 +321,7 @@ def test_a_schedule_a_minute_ahead_fires_pauses_and_sends_once_approved(stage: S
 
 
 def test_a_process_work_pool_from_prefect_yaml_runs_the_flows(stage: Stage) -> None:
-    """`prefect deploy` of prefect.yaml alone, workers started as the README says, the flows
+    """`prefect deploy` of prefect.yaml alone, workers started as docs/prefect.md says, the flows
     imported from the wheel; nobody mailed twice."""
     for process in list(stage.started):
         if process.name.startswith("serve"):

@@ -1,4 +1,4 @@
-"""`newsletter send`: the issue to every active subscriber, exactly once (see README)."""
+"""`newsletter send`: the issue to every active subscriber, exactly once (see docs/sending.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`newsletter web`: serve the web endpoints (see README, "Web endpoints")."""
+"""`newsletter web`: serve the web endpoints (see docs/web.md)."""
 
 from __future__ import annotations
 

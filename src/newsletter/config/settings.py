@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     sendgrid_send_delay: int = Field(default=900, ge=660, le=72 * 3600)
     sendgrid_batch_size: int = Field(default=1000, ge=1, le=1000)
     # Batches on the wire at once (SMTP: connections). 8 keeps a 150 ms round trip from
-    # capping the send (bench/send.py --latency 0.15; README, "Sending").
+    # capping the send (bench/send.py --latency 0.15; docs/sending.md).
     send_concurrency: int = Field(default=8, ge=1, le=64)
     track_opens: bool = True  # SendGrid open tracking (the engagement report counts opens)
     track_clicks: bool = True  # SendGrid click tracking, HTML links only

@@ -1,7 +1,7 @@
 """The send loop: settle what a crash left in flight, queue the audience, send in batches.
 
 Progress is recorded when the provider answers, never when a batch is fetched, so an
-interrupted send resumes exactly where it stopped (see README, "Exactly once").
+interrupted send resumes exactly where it stopped (see docs/sending.md, "Exactly once").
 """
 
 from __future__ import annotations
