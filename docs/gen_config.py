@@ -59,7 +59,7 @@ TYPE_NAMES: dict[Any, str] = {PromoPosition: "text"}
 # What a newsletter.toml key does, for the keys whose model says nothing beside them.
 NOTES = {
     "feeds.name": "unique; names the feed in reports and in `newsletter ingest --feed`",
-    "feeds.kind": "the parser: `arxiv-rss`, `arxiv-api`, `hf-daily` or `rss` (below)",
+    "feeds.kind": "the parser; what each reads: [Feeds](issue.md#feeds)",
     "feeds.url": "a URL, or a file path relative to `newsletter.toml`",
     "feeds.weight": "how much a listing by this feed counts when ranking papers",
     "sections": "the issue's sections, in order: `[[sections]]` tables (keys below); without "
