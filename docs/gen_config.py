@@ -75,6 +75,14 @@ NOTES = {
     "selection.weights.kinds.replication": "a replication",
     "selection.weights.kinds.open_release": "an open model or data release",
     "selection.weights.kinds.method": "a new method (the usual kind)",
+    "subject_test": "A subject-line test: off unless the editor writes this table "
+    "([Subject-line tests](subject-tests.md)).",
+    "subject_test.subjects": "2 to 4 subject lines; `{title}` is the issue's title, `{week}` "
+    "the week's name",
+    "subject_test.min_per_variant": "fewer readers a subject: no test, everyone gets the "
+    "first subject",
+    "subject_test.metric": "`clicks`: unique clickers; `opens`: unique human opens (opens "
+    "say little since Apple's privacy proxy fetches every message)",
     "texts.title": "the issue's title and the email's subject",
     "texts.subtitle": "the line under the title",
     "texts.intro": "the introduction's paragraphs",

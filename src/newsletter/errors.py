@@ -123,7 +123,7 @@ class SubjectTestError(NewsletterError):
     """A subject test cannot take this step now: its sample is still going out, its wait is
     not over, or the issue went out without one. The same answer until that changes."""
 
-    hint = "see `newsletter send --help` and the README's Subject-line tests"
+    hint = "see `newsletter send --help` and docs/subject-tests.md"
     retryable = False
 
     def __init__(self, message: str, *, issue: int, hint: str | None = None) -> None:

@@ -1,4 +1,4 @@
-"""The subject-line test in the weekly run (README, "Subject-line tests").
+"""The subject-line test in the weekly run (docs/subject-tests.md).
 
 After approval the run sends the sample, each reader one of `[subject_test]`'s subjects,
 then schedules the rest as a run of its own: a run of this same weekly-issue deployment for

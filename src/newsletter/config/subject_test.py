@@ -1,5 +1,5 @@
 """`[subject_test]` in newsletter.toml: the subject lines an issue tries on a sample of the
-list before the rest gets the one that did best (README, "Subject-line tests")."""
+list before the rest gets the one that did best (docs/subject-tests.md)."""
 
 from __future__ import annotations
 

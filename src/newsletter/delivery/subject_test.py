@@ -1,4 +1,4 @@
-"""Which subject line won a subject test, and how sure we are (README, "Subject-line tests").
+"""Which subject line won a subject test, and how sure we are (docs/subject-tests.md).
 
 The winner is the variant with the best rate on the metric: unique clickers (or unique human
 openers) per message sent to its part of the sample. In order, the rules:

@@ -81,7 +81,7 @@ def configured(editor: EditorConfig) -> SubjectTestConfig:
     if found is None:
         raise ConfigError(
             "newsletter.toml has no [subject_test]",
-            hint="add one with 2 to 4 subjects (see the README's Subject-line tests)",
+            hint="add one with 2 to 4 subjects (see docs/subject-tests.md)",
         )
     if not found.enabled:
         raise ConfigError(
