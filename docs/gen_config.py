@@ -83,6 +83,11 @@ NOTES = {
     "first subject",
     "subject_test.metric": "`clicks`: unique clickers; `opens`: unique human opens (opens "
     "say little since Apple's privacy proxy fetches every message)",
+    "welcome": "The welcome mail a new reader gets: a short text, then the latest sent issue "
+    "whole ([Readers in the loop](readers.md#the-welcome-mail)).",
+    "welcome.enabled": "false: no welcome mail at all",
+    "welcome.subject": "the welcome's subject; `{site}` is `NEWSLETTER_FROM`'s name",
+    "welcome.text": "paragraphs above the issue; `{site}`, and `{title}` (the issue's title)",
     "texts.title": "the issue's title and the email's subject",
     "texts.subtitle": "the line under the title",
     "texts.intro": "the introduction's paragraphs",
@@ -251,7 +256,7 @@ def default(field: FieldInfo) -> str:
         return ", ".join(f"`{n}`" for n in names) if all(names) else f"{len(value)} tables"
     if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
         if sum(len(v) for v in value) > 60:
-            return f"{len(value)} paragraphs (the reference issue's)"
+            return f"{len(value)} paragraphs"
     shown = json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, bool):
         shown = "true" if value else "false"
