@@ -88,6 +88,7 @@ NOTES = {
     "welcome.enabled": "false: no welcome mail at all",
     "welcome.subject": "the welcome's subject; `{site}` is `NEWSLETTER_FROM`'s name",
     "welcome.text": "paragraphs above the issue; `{site}`, and `{title}` (the issue's title)",
+    "texts.footer": "the footer's line; `{subtitle}` is the subtitle, in lower case",
     "texts.title": "the issue's title and the email's subject",
     "texts.subtitle": "the line under the title",
     "texts.intro": "the introduction's paragraphs",
@@ -154,13 +155,14 @@ def _dedent(source: str) -> str:
     return "\n".join(line[indent:] for line in lines) + "\n"
 
 
-def env_example(text: str) -> list[tuple[str, str, list[str], str]]:
-    """.env.example's variables in order: (group, name, its comment lines, its example value).
+def env_example(text: str) -> list[tuple[str, str, list[str], str, bool]]:
+    """.env.example's variables in order: (group, name, its comment lines, its value, whether
+    the line is commented out: an example).
 
     A comment block belongs to the variables right under it; `# --- Group ---` starts a group;
     a variable written again later (an example of another value) adds its comment to the first.
     """
-    rows: list[tuple[str, str, list[str], str]] = []
+    rows: list[tuple[str, str, list[str], str, bool]] = []
     block: list[str] = []
     group, after_variable = "General", False
     assignment = re.compile(r"^#?\s*([A-Z][A-Z0-9_]+)=(.*)$")
@@ -171,7 +173,8 @@ def env_example(text: str) -> list[tuple[str, str, list[str], str]]:
         if heading:
             group, block, after_variable = heading.group(1), [], False
         elif found:
-            rows.append((group, found.group(1), list(block), found.group(2).strip()))
+            example = line.startswith("#")
+            rows.append((group, found.group(1), list(block), found.group(2).strip(), example))
             after_variable = True
         elif line.startswith("#"):
             if after_variable:
@@ -281,12 +284,15 @@ def environment_part(example: str) -> list[str]:
             owner[variable] = name
     described: dict[str, list[str]] = {}
     groups: dict[str, list[str]] = {}
-    for group, variable, comment, _value in listed:
+    for group, variable, comment, value, commented in listed:
         key = owner.get(variable, variable)
-        if key not in described:
+        again = key in described  # another example of it: its comment, then the value
+        if not again:
             groups.setdefault(group, []).append(key)
             described[key] = []
         described[key] += [c for c in comment if c not in described[key]]
+        if (again or commented) and value and not _is_default(value, fields.get(key)):
+            described[key].append(f"`{value}`")
     missing = [f"{variable_names(n, f)[0]}" for n, f in fields.items() if not described.get(n)]
     if missing:
         raise SystemExit(f".env.example says nothing of {', '.join(missing)}: add a comment there")
@@ -312,6 +318,17 @@ def environment_part(example: str) -> list[str]:
                 lines.append(f"| `{key}` | read by {reader} | – | {text} |")
         lines.append("")
     return lines
+
+
+def _is_default(value: str, field: FieldInfo | None) -> bool:
+    """An example that only repeats the default says nothing more."""
+    if field is None or field.is_required():
+        return False
+    known = field.get_default(call_default_factory=True)
+    try:
+        return float(value) == float(known)
+    except (TypeError, ValueError):
+        return value.strip('"') == str(known)
 
 
 def variable_names(name: str, field: FieldInfo) -> list[str]:

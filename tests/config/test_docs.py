@@ -62,11 +62,11 @@ B_URL=x
 # B_URL=y
 """
     rows = generator.env_example(text)
-    assert [(g, n, c) for g, n, c, _ in rows] == [
-        ("Web", "A_HEAD", ["Seconds for a request's head,", "then its body."]),
-        ("Web", "A_BODY", ["Seconds for a request's head,", "then its body."]),
-        ("Web", "B_URL", []),
-        ("Web", "B_URL", ["Another way to write it:"]),
+    assert [(g, n, c, e) for g, n, c, _, e in rows] == [
+        ("Web", "A_HEAD", ["Seconds for a request's head,", "then its body."], True),
+        ("Web", "A_BODY", ["Seconds for a request's head,", "then its body."], False),
+        ("Web", "B_URL", [], False),
+        ("Web", "B_URL", ["Another way to write it:"], True),
     ]
 
 
