@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import click
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -72,3 +73,14 @@ def progress(label: str, total: float | None, *, in_bytes: bool = False) -> Iter
     )
     with Progress(*columns, console=out, transient=True) as shown:
         yield Bar(shown, shown.add_task(label, total=total, note=""))
+
+
+def edit_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--move, --order and --note: the editor's edits `build` and `review` both take (read
+    by issue/edits.Edits, as the review page's and the dashboard's are)."""
+    move = click.option("--move", multiple=True, metavar='"ID to SECTION"',
+                        help="Put this paper (or candidate) in that section (repeatable).")  # fmt: skip
+    order = click.option("--order", multiple=True, metavar='"SECTION: ID, ID"',
+                         help="These papers first in that section, in this order (repeatable).")  # fmt: skip
+    note = click.option("--note", metavar="TEXT", help="The editor's note, shown under the intro.")
+    return move(order(note(command)))

@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from newsletter.cli.base import Bar, Context, out, progress
+from newsletter.cli.base import Bar, Context, edit_options, out, progress
 from newsletter.domain.papers import FeedReport, FeedSpec
 from newsletter.domain.week import Week
 from newsletter.errors import ConfigError, IngestError
@@ -110,19 +110,7 @@ def ingested(done: Ingested) -> None:
 )
 @click.option("--include", multiple=True, metavar="ID", help="Force this arXiv id in (repeatable).")
 @click.option("--exclude", multiple=True, metavar="ID", help="Keep this arXiv id out (repeatable).")
-@click.option(
-    "--move",
-    multiple=True,
-    metavar='"ID to SECTION"',
-    help="Put this paper in the issue, in that section (repeatable).",
-)
-@click.option(
-    "--order",
-    multiple=True,
-    metavar='"SECTION: ID, ID"',
-    help="These papers first in that section, in this order (repeatable).",
-)
-@click.option("--note", metavar="TEXT", help="The editor's note, shown under the intro.")
+@edit_options
 @click.option(
     "--skip-promo", multiple=True, metavar="NAME", help="Leave this promo block out (repeatable)."
 )

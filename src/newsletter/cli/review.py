@@ -7,7 +7,7 @@ import datetime as dt
 
 import click
 
-from newsletter.cli.base import Context, out
+from newsletter.cli.base import Context, edit_options, out
 from newsletter.domain.week import Week
 from newsletter.errors import ConfigError
 from newsletter.issue.edits import Edits
@@ -28,19 +28,7 @@ from newsletter.services.draft_view import DraftView
 @click.option("--editor", metavar="EMAIL", help="Print this editor's link only.")
 @click.option("--add", multiple=True, metavar="ID", help="Put this candidate in (repeatable).")
 @click.option("--remove", multiple=True, metavar="ID", help="Take this paper out (repeatable).")
-@click.option(
-    "--move",
-    multiple=True,
-    metavar='"ID to SECTION"',
-    help="Put this paper (or candidate) in that section (repeatable).",
-)
-@click.option(
-    "--order",
-    multiple=True,
-    metavar='"SECTION: ID, ID"',
-    help="These papers first in that section, in this order (repeatable).",
-)
-@click.option("--note", metavar="TEXT", help="The editor's note under the intro.")
+@edit_options
 @click.option(
     "--approve",
     "approve_version",
