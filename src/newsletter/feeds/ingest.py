@@ -8,6 +8,7 @@ the store, in batches. One failing feed never stops the others.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -259,7 +260,11 @@ def _parser(processes: int | None) -> Iterator[ParseFn]:
             return _parse_inline(kind, content, feed, day, ctype)
         with lock:
             if not pool:
-                pool.append(ProcessPoolExecutor(workers))
+                # Not fork: the pool starts from a fetch thread while others parse inline, and
+                # a child forked while one of them holds an import lock (feedparser imports its
+                # XML driver on each parse) waits on it forever. A fork server starts clean.
+                forkserver = multiprocessing.get_context("forkserver")
+                pool.append(ProcessPoolExecutor(workers, mp_context=forkserver))
         return pool[0].submit(_parse_inline, kind, content, feed, day, ctype).result()
 
     try:
