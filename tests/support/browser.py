@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -123,24 +124,7 @@ class Browser:
 
     def click(self, selector: str) -> None:
         """Click the element's centre with the mouse, and wait for the page it leads to."""
-        box = self.evaluate(
-            f"(() => {{ const e = document.querySelector({json.dumps(selector)}); if (!e) return null;"
-            " e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
-            " return {x: r.x + r.width / 2, y: r.y + r.height / 2}; })()"
-        )
-        if box is None:
-            raise BrowserError(f"no element matches {selector}")
-        self._events.clear()
-        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
-            self._call(
-                "Input.dispatchMouseEvent",
-                session=True,
-                type=kind,
-                x=box["x"],
-                y=box["y"],
-                button="left",
-                clickCount=1,
-            )
+        self._mouse_click(selector, before=self._events.clear)
         self._wait_for("Page.loadEventFired")
 
     def viewport(self, width: int, height: int, *, mobile: bool = False) -> None:
@@ -181,6 +165,11 @@ class Browser:
 
     def tap(self, selector: str) -> None:
         """Click an element that changes the page in place (no page load to wait for)."""
+        self._mouse_click(selector)
+
+    def _mouse_click(self, selector: str, before: Callable[[], None] | None = None) -> None:
+        """Scroll the element into view and press and release the mouse on its centre;
+        `before` runs once it is found, just before the mouse moves."""
         box = self.evaluate(
             f"(() => {{ const e = document.querySelector({json.dumps(selector)}); if (!e) return null;"
             " e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
@@ -188,6 +177,8 @@ class Browser:
         )
         if box is None:
             raise BrowserError(f"no element matches {selector}")
+        if before:
+            before()
         for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
             self._call(
                 "Input.dispatchMouseEvent",
